@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, each with one job; dependencies point one way:
+//   cds (executable) -> CDSEngine -> CDSModuleAPI -> CDSJSON -> CJSONC (json-c)
+// Assessment modules under Plugins/ depend on CDSModuleAPI only.
+
+let builtinModules = [
+    "SymptomsModule",
+    "PopulationModule",
+    "PostArthroplastyModule",
+    "ExerciseProgressionModule",
+    "EscalationModule",
+    "MonitoringModule",
+    "SafetyScreeningModule",
+]
+
+let package = Package(
+    name: "ClinicalDecisionSupport",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cds", targets: ["cds"]),
+        .library(name: "CDSModuleAPI", targets: ["CDSModuleAPI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CJSONC",
+            path: "Sources/CJSONC",
+            pkgConfig: "json-c",
+            providers: [.apt(["libjson-c-dev"])]
+        ),
+        .target(name: "CDSJSON", dependencies: ["CJSONC"]),
+        .target(name: "CDSModuleAPI", dependencies: ["CDSJSON"]),
+        .target(
+            name: "CDSEngine",
+            dependencies: [
+                "CDSModuleAPI",
+                "CDSJSON",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CDSBuiltins",
+            dependencies: ["CDSModuleAPI"] + builtinModules.map { .target(name: $0) }
+        ),
+        .executableTarget(
+            name: "cds",
+            dependencies: [
+                "CDSEngine",
+                "CDSBuiltins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
+        .testTarget(name: "CDSEngineTests", dependencies: ["CDSEngine", "CDSModuleAPI", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSVignetteTests", dependencies: ["CDSEngine", "CDSBuiltins", "CDSJSON"]),
+        .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSJSON"]),
+    ] + builtinModules.map { name in
+        .target(name: name, dependencies: ["CDSModuleAPI"], path: "Plugins/\(name)")
+    }
+)

@@ -1,0 +1,170 @@
+/// A JSON value as defined by RFC 8259, held in Swift memory.
+///
+/// Values produced by ``JSONParser`` obey invariants the parser enforces:
+/// numbers are exact (`integer` for every literal without fraction or exponent that
+/// fits in `Int64`, `double` for the rest, always finite), strings are valid Unicode
+/// (they may contain U+0000), and object keys are unique.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    /// A number written without fraction or exponent, exactly representable as `Int64`.
+    case integer(Int64)
+    /// A number written with a fraction or exponent. Never NaN or infinite.
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+}
+
+extension JSONValue {
+    /// The JSON type name of the value, as used in error messages ("object", "integer", ...).
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .integer: "integer"
+        case .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// The members of an object value, or `nil`.
+    public var objectValue: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    /// The elements of an array value, or `nil`.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// The text of a string value, or `nil`.
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// The value of a boolean, or `nil`.
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// The value of an integer, or `nil` (a `double` is never coerced).
+    public var integerValue: Int64? {
+        if case .integer(let i) = self { return i }
+        return nil
+    }
+
+    /// The numeric value of an `integer` or `double`, or `nil`.
+    public var numberValue: Double? {
+        switch self {
+        case .integer(let i): Double(i)
+        case .double(let d): d
+        default: nil
+        }
+    }
+
+    /// Member lookup on objects; `nil` for other values and missing keys.
+    public subscript(key: String) -> JSONValue? {
+        objectValue?[key]
+    }
+
+    /// The value at `pointer`, or `nil` when any step does not exist.
+    public func value(at pointer: JSONPointer) -> JSONValue? {
+        var current = self
+        for token in pointer.tokens {
+            switch current {
+            case .object(let o):
+                guard let next = o[token] else { return nil }
+                current = next
+            case .array(let a):
+                guard let index = JSONPointer.arrayIndex(token), index < a.count else { return nil }
+                current = a[index]
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+}
+
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// Builds an object; a repeated key keeps its first position and its last value.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        var object = JSONObject()
+        for (key, value) in elements { object[key] = value }
+        self = .object(object)
+    }
+}
+
+/// The members of a JSON object: unique keys in insertion order.
+///
+/// Order is kept so that output is deterministic and reads in the order it was built.
+public struct JSONObject: Sendable, Hashable, Sequence {
+    /// One member: a key and its value.
+    public typealias Member = (key: String, value: JSONValue)
+
+    private var keys: [String] = []
+    private var values: [JSONValue] = []
+    private var index: [String: Int] = [:]
+
+    /// An empty object.
+    public init() {}
+
+    /// The number of members.
+    public var count: Int { keys.count }
+
+    /// Whether the object has no members.
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// The keys, in insertion order.
+    public var orderedKeys: [String] { keys }
+
+    /// Gets or sets a member. Setting a new key appends it; setting `nil` removes the key.
+    public subscript(key: String) -> JSONValue? {
+        get { index[key].map { values[$0] } }
+        set {
+            if let position = index[key] {
+                if let newValue {
+                    values[position] = newValue
+                } else {
+                    keys.remove(at: position)
+                    values.remove(at: position)
+                    index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+                }
+            } else if let newValue {
+                index[key] = keys.count
+                keys.append(key)
+                values.append(newValue)
+            }
+        }
+    }
+
+    /// Iterates the members in insertion order.
+    public func makeIterator() -> some IteratorProtocol<Member> {
+        zip(keys, values).lazy.map { (key: $0, value: $1) }.makeIterator()
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.keys == rhs.keys && lhs.values == rhs.values
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(keys)
+        hasher.combine(values)
+    }
+}
