@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
         .testTarget(name: "CDSEngineTests", dependencies: ["CDSEngine", "CDSModuleAPI", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSVignetteTests", dependencies: ["CDSEngine", "CDSBuiltins", "CDSJSON"]),
-        .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSJSON"]),
+        .testTarget(name: "CDSEndToEndTests", dependencies: ["cds", "CDSJSON"]),
     ] + builtinModules.map { name in
         .target(name: name, dependencies: ["CDSModuleAPI"], path: "Plugins/\(name)")
     }

@@ -1,0 +1,37 @@
+import CDSModuleAPI
+
+/// Contraindication screening: every recommendation that a recorded contraindication rules
+/// out, or that administers a substance the patient is recorded as allergic to, is
+/// proposed as `avoid`. The mapping from codes to recommendations is Catalog data.
+public struct SafetyScreeningModule: AssessmentModule {
+    public init() {}
+
+    public let descriptor = ModuleDescriptor(
+        id: "safety-screening",
+        version: SemanticVersion(1, 0, 0),
+        summary: "Screens the plan's recommendations against recorded contraindications and allergies.",
+        reads: ["/contraindications", "/allergies"]
+    )
+
+    public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
+        var proposals: [Proposal] = []
+        for (i, code) in c.contraindications.enumerated() {
+            let fact = FactPath(rawValue: "/contraindications/\(i)/code")
+            guard let entry = context.catalog.contraindicationCodes.first(where: { $0.code == code }) else {
+                throw ModuleError("contraindication code '\(code)' is not in the Catalog terminology", fact: fact)
+            }
+            for id in entry.rulesOut {
+                proposals.append(
+                    Proposal(.avoid, id, priority: 100, because: Rationale("recorded contraindication '\(code)' rules this out", facts: [fact])))
+            }
+        }
+        for (i, substance) in c.allergies.enumerated() {
+            let fact = FactPath(rawValue: "/allergies/\(i)/substance")
+            for r in context.catalog.recommendations where r.substances.contains(substance) {
+                proposals.append(
+                    Proposal(.avoid, r.id, priority: 100, because: Rationale("recorded allergy to '\(substance)', which this recommendation administers", facts: [fact])))
+            }
+        }
+        return proposals
+    }
+}

@@ -1,0 +1,201 @@
+import CDSJSON
+import CDSModuleAPI
+
+/// The loaded, validated clinical knowledge. Immutable and shared by all evaluations.
+///
+/// A `Catalog` exists only if every file passed validation (see ``CatalogLoader``):
+/// there is no partially loaded state.
+package struct Catalog: Sendable {
+    /// A document a clinical statement is quoted from.
+    package struct Source: Sendable, Hashable {
+        package var id: String
+        package var kind: String
+        package var title: String
+        package var file: String?
+        package var sha256: String?
+        package var url: String?
+        package var note: String?
+    }
+
+    /// A statement's origin: a source, and the verbatim text when the source is a file.
+    package struct Citation: Sendable, Hashable {
+        package var source: String
+        package var quote: String?
+    }
+
+    /// A result reported by an evidence record.
+    package struct Finding: Sendable, Hashable {
+        package var id: String
+        package var statement: String
+        package var quote: String
+    }
+
+    /// A numbered reference of a source and what it reports.
+    package struct Evidence: Sendable, Hashable {
+        package var id: EvidenceID
+        package var source: String
+        package var reference: Int?
+        package var description: String
+        package var design: String
+        package var findings: [Finding]
+    }
+
+    /// Dosage and timing as the source states them.
+    package struct Dosage: Sendable, Hashable {
+        package var summary: String
+        /// Numeric parameters, in file order.
+        package var parameters: [(name: String, value: Double)]
+
+        package static func == (lhs: Dosage, rhs: Dosage) -> Bool {
+            lhs.summary == rhs.summary && lhs.parameters.elementsEqual(rhs.parameters, by: { $0 == $1 })
+        }
+
+        package func hash(into hasher: inout Hasher) {
+            hasher.combine(summary)
+            for p in parameters {
+                hasher.combine(p.name)
+                hasher.combine(p.value)
+            }
+        }
+    }
+
+    /// One recommendation.
+    package struct Recommendation: Sendable, Hashable {
+        package var id: RecommendationID
+        package var phase: Phase
+        package var title: String
+        package var text: String
+        package var dosage: Dosage?
+        package var components: [String]
+        package var strength: String
+        package var substances: [String]
+        package var evidence: [EvidenceID]
+        package var sources: [Citation]
+    }
+
+    /// The clinical source, line by line: each sentence with the entries that quote it, or
+    /// the reason the line carries no clinical claim.
+    package struct Traceability: Sendable {
+        package struct Line: Sendable {
+            package var number: Int
+            package var text: String
+            package var nonClaim: String?
+            package var sentences: [(text: String, quotedBy: [String])]
+        }
+        package var source: String
+        package var lines: [Line]
+    }
+
+    /// A phase of the algorithm with its display title.
+    package struct PhaseInfo: Sendable, Hashable {
+        package var id: Phase
+        package var title: String
+    }
+
+    /// A terminology code with a display name.
+    package struct Code: Sendable, Hashable {
+        package var code: String
+        package var display: String
+    }
+
+    /// An outcome instrument (NPRS, LEFS) and its range.
+    package struct Instrument: Sendable, Hashable {
+        package var id: String
+        package var display: String
+        package var minimum: Int
+        package var maximum: Int
+        package var higherIsBetter: Bool
+    }
+
+    package var version: String
+    package var title: String
+    /// SHA-256 over every Catalog file, in a fixed order: identifies the exact content.
+    package var digest: String
+    package var sources: [Source]
+    package var evidence: [Evidence]
+    package var recommendations: [Recommendation]
+    package var phases: [PhaseInfo]
+    package var progressions: [String: [Phase]]
+    package var policy: ResolverPolicy
+    package var symptoms: [Code]
+    package var contraindications: [ContraindicationCode]
+    package var substances: [Code]
+    package var strengths: [Code]
+    package var instruments: [Instrument]
+    package var caseSchema: JSONSchema
+    /// How every line of the clinical source maps to Catalog entries.
+    package var traceability: Traceability?
+
+    private var recommendationIndex: [RecommendationID: Int]
+    private var evidenceIndex: [EvidenceID: Int]
+    private var phaseRank: [Phase: Int]
+
+    init(
+        version: String, title: String, digest: String, sources: [Source], evidence: [Evidence],
+        recommendations: [Recommendation], phases: [PhaseInfo], progressions: [String: [Phase]],
+        policy: ResolverPolicy, symptoms: [Code], contraindications: [ContraindicationCode],
+        substances: [Code], strengths: [Code], instruments: [Instrument], caseSchema: JSONSchema,
+        traceability: Traceability?
+    ) {
+        self.version = version
+        self.title = title
+        self.digest = digest
+        self.sources = sources
+        self.evidence = evidence
+        self.recommendations = recommendations
+        self.phases = phases
+        self.progressions = progressions
+        self.policy = policy
+        self.symptoms = symptoms
+        self.contraindications = contraindications
+        self.substances = substances
+        self.strengths = strengths
+        self.instruments = instruments
+        self.caseSchema = caseSchema
+        self.traceability = traceability
+        self.recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.phaseRank = Dictionary(phases.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.view = CatalogView(
+            version: version,
+            phases: phases.map(\.id),
+            progressions: progressions,
+            recommendations: recommendations.map { r in
+                CatalogRecommendation(
+                    id: r.id, phase: r.phase, title: r.title,
+                    parameters: Dictionary(r.dosage?.parameters.map { ($0.name, $0.value) } ?? [], uniquingKeysWith: { a, _ in a }),
+                    substances: r.substances)
+            },
+            contraindicationCodes: contraindications
+        )
+    }
+
+    /// What modules see.
+    package let view: CatalogView
+
+    package func recommendation(_ id: RecommendationID) -> Recommendation? {
+        recommendationIndex[id].map { recommendations[$0] }
+    }
+
+    package func evidence(_ id: EvidenceID) -> Evidence? {
+        evidenceIndex[id].map { evidence[$0] }
+    }
+
+    package func source(_ id: String) -> Source? {
+        sources.first { $0.id == id }
+    }
+
+    /// The position of a phase in plan order (unknown phases sort last).
+    package func rank(of phase: Phase) -> Int {
+        phaseRank[phase] ?? phases.count
+    }
+
+    package func phaseTitle(_ phase: Phase) -> String {
+        phases.first { $0.id == phase }?.title ?? phase.rawValue
+    }
+
+    /// The recommendations that cite an evidence record.
+    package func recommendations(citing id: EvidenceID) -> [RecommendationID] {
+        recommendations.filter { $0.evidence.contains(id) }.map(\.id)
+    }
+}

@@ -1,0 +1,519 @@
+import CDSJSON
+import CDSModuleAPI
+
+/// Loads and validates a Catalog directory, all or nothing.
+///
+/// Every file is parsed strictly and decoded with unknown members rejected; then the
+/// files are checked against each other (references resolve, ids are unique, schema
+/// vocabularies match the terminology) and against their sources (every quote is found
+/// verbatim, every sentence of the clinical source is accounted for). All problems are
+/// reported together as `file: json-path: message`.
+package enum CatalogLoader {
+    /// The Catalog files, in the order their bytes enter the digest.
+    package static let files = [
+        "catalog.json", "sources.json", "evidence.json", "recommendations.json",
+        "terminology.json", "policy.json", "traceability.json", "schema/case.schema.json",
+    ]
+
+    /// Loads the Catalog at `directory`.
+    package static func load(directory: String) throws(CatalogLoadError) -> Catalog {
+        let sink = IssueSink()
+        var documents: [String: JSONValue] = [:]
+        var digestInput: [UInt8] = []
+        let parser = JSONParser(limits: .init(maxDepth: 32, maxBytes: 16 << 20))
+        for file in files {
+            let bytes: [UInt8]
+            do {
+                bytes = try FileSystem.read(FileSystem.join(directory, file))
+            } catch {
+                sink.add(file, .root, "cannot read: \(error.reason)")
+                continue
+            }
+            digestInput += Array(file.utf8) + [0] + bytes + [0]
+            do {
+                documents[file] = try parser.parse(bytes)
+            } catch {
+                sink.add(file, .root, "invalid JSON at byte \(error.offset): \(error.message)")
+            }
+        }
+        guard sink.issues.isEmpty else { throw CatalogLoadError(issues: sink.issues) }
+
+        var decoder = CatalogDecoder(directory: directory, documents: documents, sink: sink)
+        let catalog = decoder.decode(digestInput: &digestInput)
+        guard sink.issues.isEmpty, let catalog else { throw CatalogLoadError(issues: sink.issues) }
+        return catalog
+    }
+}
+
+/// Decodes and cross-checks the parsed Catalog files.
+private struct CatalogDecoder {
+    let directory: String
+    let documents: [String: JSONValue]
+    let sink: IssueSink
+    /// Text of the source files, by source id.
+    var sourceTexts: [String: String] = [:]
+
+    init(directory: String, documents: [String: JSONValue], sink: IssueSink) {
+        self.directory = directory
+        self.documents = documents
+        self.sink = sink
+    }
+
+    func root(_ file: String, keys: Set<String>) -> FieldReader? {
+        documents[file].flatMap { FieldReader($0, file: file, path: .root, sink: sink, allowedKeys: keys) }
+    }
+
+    mutating func decode(digestInput: inout [UInt8]) -> Catalog? {
+        let manifest = root("catalog.json", keys: ["catalogVersion", "title", "description"])
+        let version = manifest?.string("catalogVersion")
+        if let version, SemanticVersion(version) == nil {
+            manifest?.issue("catalogVersion", "expected a semantic version such as 1.0.0, found \"\(version)\"")
+        }
+        _ = manifest?.string("description")
+        let title = manifest?.string("title")
+
+        let sources = decodeSources(digestInput: &digestInput)
+        let sourceIDs = Set(sources.map(\.id))
+        let policyFile = decodePolicy()
+        let phaseIDs = Set(policyFile.phases.map(\.id))
+        let terminology = decodeTerminology(sourceIDs: sourceIDs)
+        let evidence = decodeEvidence(sourceIDs: sourceIDs)
+        let evidenceIDs = Set(evidence.map(\.id))
+        let recommendations = decodeRecommendations(
+            sourceIDs: sourceIDs, phaseIDs: phaseIDs, evidenceIDs: evidenceIDs,
+            substances: Set(terminology.substances.map(\.code)),
+            strengths: Set(terminology.strengths.map(\.code)))
+        let recommendationIDs = Set(recommendations.map(\.id))
+        checkReferences(policy: policyFile, terminology: terminology, recommendationIDs: recommendationIDs)
+        var owned = terminology.citations
+        for r in recommendations { owned += r.sources.map { (r.id.rawValue, $0) } }
+        for e in evidence {
+            owned += e.findings.map { ("\(e.id) finding \($0.id)", Catalog.Citation(source: e.source, quote: $0.quote)) }
+        }
+        let traceability = checkTraceability(owned)
+        let schema = decodeSchema(terminology: terminology)
+
+        guard sink.issues.isEmpty, let version, let title, let schema else { return nil }
+        return Catalog(
+            version: version, title: title, digest: SHA256.hex(digestInput), sources: sources,
+            evidence: evidence, recommendations: recommendations, phases: policyFile.phases,
+            progressions: policyFile.progressions, policy: policyFile.policy,
+            symptoms: terminology.symptoms, contraindications: terminology.contraindications,
+            substances: terminology.substances, strengths: terminology.strengths,
+            instruments: terminology.instruments, caseSchema: schema, traceability: traceability)
+    }
+
+    // MARK: sources.json
+
+    mutating func decodeSources(digestInput: inout [UInt8]) -> [Catalog.Source] {
+        let file = "sources.json"
+        guard let root = root(file, keys: ["sources"]),
+            let items = root.objects("sources", allowedKeys: ["id", "kind", "title", "file", "sha256", "url", "note"])
+        else { return [] }
+        var result: [Catalog.Source] = []
+        var seen: Set<String> = []
+        for item in items {
+            guard let id = item.string("id"), let kind = item.string("kind"), let title = item.string("title") else { continue }
+            if !seen.insert(id).inserted { item.issue("id", "duplicate source id \"\(id)\"") }
+            let source = Catalog.Source(
+                id: id, kind: kind, title: title, file: item.string("file", required: false),
+                sha256: item.string("sha256", required: false), url: item.string("url", required: false),
+                note: item.string("note", required: false))
+            if let relative = source.file {
+                do {
+                    let bytes = try FileSystem.read(FileSystem.join(directory, relative))
+                    digestInput += Array(relative.utf8) + [0] + bytes + [0]
+                    if let expected = source.sha256, SHA256.hex(bytes) != expected {
+                        item.issue("sha256", "does not match the file \(relative) (its SHA-256 is \(SHA256.hex(bytes)))")
+                    }
+                    if let text = String(validating: bytes, as: UTF8.self) {
+                        sourceTexts[id] = text
+                    } else {
+                        item.issue("file", "\(relative) is not valid UTF-8")
+                    }
+                } catch {
+                    item.issue("file", "cannot read \(relative): \(error.reason)")
+                }
+            }
+            result.append(source)
+        }
+        return result
+    }
+
+    // MARK: citations
+
+    /// Reads `sources: [{source, quote}]`, checking each quote against its source text.
+    func citations(_ reader: FieldReader, sourceIDs: Set<String>, required: Bool = true) -> [Catalog.Citation] {
+        guard let items = reader.objects("sources", required: required, allowedKeys: ["source", "quote"]) else { return [] }
+        if required && items.isEmpty { reader.issue("sources", "every clinical statement needs at least one source") }
+        return items.compactMap { item in
+            guard let source = item.string("source") else { return nil }
+            let quote = item.string("quote", required: false)
+            checkQuote(item, source: source, quote: quote, sourceIDs: sourceIDs)
+            return Catalog.Citation(source: source, quote: quote)
+        }
+    }
+
+    func checkQuote(_ item: FieldReader, source: String, quote: String?, sourceIDs: Set<String>, quoteKey: String = "quote") {
+        guard sourceIDs.contains(source) else {
+            item.issue("source", "unknown source \"\(source)\" (not in sources.json)")
+            return
+        }
+        if let text = sourceTexts[source] {
+            guard let quote else {
+                item.issue(quoteKey, "a source with a file needs a verbatim quote")
+                return
+            }
+            if !text.contains(quote) {
+                item.issue(quoteKey, "not found verbatim in source \"\(source)\"")
+            }
+        }
+    }
+
+    // MARK: evidence.json
+
+    func decodeEvidence(sourceIDs: Set<String>) -> [Catalog.Evidence] {
+        let file = "evidence.json"
+        guard let root = root(file, keys: ["evidence"]),
+            let items = root.objects("evidence", allowedKeys: ["id", "source", "reference", "description", "design", "findings"])
+        else { return [] }
+        var seen: Set<String> = []
+        var findingIDs: Set<String> = []
+        return items.compactMap { item in
+            guard let id = item.string("id"), let source = item.string("source"),
+                let description = item.string("description"), let design = item.string("design")
+            else { return nil }
+            if !seen.insert(id).inserted { item.issue("id", "duplicate evidence id \"\(id)\"") }
+            if !sourceIDs.contains(source) { item.issue("source", "unknown source \"\(source)\" (not in sources.json)") }
+            let findings: [Catalog.Finding] = (item.objects("findings", allowedKeys: ["id", "statement", "quote"]) ?? []).compactMap { f in
+                guard let fid = f.string("id"), let statement = f.string("statement"), let quote = f.string("quote") else { return nil }
+                if !findingIDs.insert(fid).inserted { f.issue("id", "duplicate finding id \"\(fid)\"") }
+                checkQuote(f, source: source, quote: quote, sourceIDs: sourceIDs)
+                return Catalog.Finding(id: fid, statement: statement, quote: quote)
+            }
+            return Catalog.Evidence(
+                id: EvidenceID(rawValue: id), source: source, reference: item.integer("reference", required: false),
+                description: description, design: design, findings: findings)
+        }
+    }
+
+    // MARK: recommendations.json
+
+    func decodeRecommendations(
+        sourceIDs: Set<String>, phaseIDs: Set<Phase>, evidenceIDs: Set<EvidenceID>, substances: Set<String>,
+        strengths: Set<String>
+    ) -> [Catalog.Recommendation] {
+        let file = "recommendations.json"
+        let keys: Set<String> = [
+            "id", "phase", "title", "text", "dosage", "components", "strength", "substances", "evidence", "sources",
+        ]
+        guard let root = root(file, keys: ["recommendations"]),
+            let items = root.objects("recommendations", allowedKeys: keys)
+        else { return [] }
+        var seen: Set<String> = []
+        return items.compactMap { item in
+            guard let id = item.string("id"), let phase = item.string("phase"), let title = item.string("title"),
+                let text = item.string("text"), let strength = item.string("strength")
+            else { return nil }
+            if !isIdentifier(id, allowDots: true) {
+                item.issue("id", "expected lowercase letters, digits, '-' and '.', found \"\(id)\"")
+            }
+            if !seen.insert(id).inserted { item.issue("id", "duplicate recommendation id \"\(id)\"") }
+            if !phaseIDs.contains(Phase(rawValue: phase)) {
+                item.issue("phase", "unknown phase \"\(phase)\" (phases are declared in policy.json)")
+            }
+            if !strengths.contains(strength) {
+                item.issue("strength", "unknown strength \"\(strength)\" (allowed: \(strengths.sorted().joined(separator: ", ")))")
+            }
+            let evidence = (item.strings("evidence") ?? []).map { EvidenceID(rawValue: $0) }
+            for (i, e) in evidence.enumerated() where !evidenceIDs.contains(e) {
+                item.sink.add(file, item.path.appending("evidence").appending(index: i), "unknown evidence \"\(e)\" (not in evidence.json)")
+            }
+            let subs = item.strings("substances", required: false) ?? []
+            for (i, s) in subs.enumerated() where !substances.contains(s) {
+                item.sink.add(file, item.path.appending("substances").appending(index: i), "unknown substance \"\(s)\" (not in terminology.json)")
+            }
+            var dosage: Catalog.Dosage?
+            if let d = item.nested("dosage", required: false, allowedKeys: ["summary", "parameters"]), let summary = d.string("summary") {
+                var parameters: [(name: String, value: Double)] = []
+                for (name, value) in d.objectValue("parameters", required: false) ?? JSONObject() {
+                    if let v = value.numberValue {
+                        parameters.append((name, v))
+                    } else {
+                        d.sink.add(file, d.path.appending("parameters").appending(name), "expected number, found \(value.typeName)")
+                    }
+                }
+                dosage = Catalog.Dosage(summary: summary, parameters: parameters)
+            }
+            return Catalog.Recommendation(
+                id: RecommendationID(rawValue: id), phase: Phase(rawValue: phase), title: title, text: text,
+                dosage: dosage, components: item.strings("components", required: false) ?? [], strength: strength,
+                substances: subs, evidence: evidence, sources: citations(item, sourceIDs: sourceIDs))
+        }
+    }
+
+    // MARK: terminology.json
+
+    struct Terminology {
+        var symptoms: [Catalog.Code] = []
+        var contraindications: [ContraindicationCode] = []
+        var substances: [Catalog.Code] = []
+        var strengths: [Catalog.Code] = []
+        var instruments: [Catalog.Instrument] = []
+        /// Where each contraindication's rulesOut lives, for reference errors.
+        var contraindicationPaths: [JSONPointer] = []
+        /// Quoted statements, with the entry that quotes them.
+        var citations: [(owner: String, citation: Catalog.Citation)] = []
+    }
+
+    func decodeTerminology(sourceIDs: Set<String>) -> Terminology {
+        let file = "terminology.json"
+        var t = Terminology()
+        guard let root = root(file, keys: ["condition", "symptoms", "instruments", "contraindications", "substances", "strengths"]) else { return t }
+        if let condition = root.nested("condition", allowedKeys: ["id", "display", "definition", "evidence", "sources"]) {
+            _ = condition.string("id")
+            _ = condition.string("display")
+            _ = condition.string("definition")
+            _ = condition.strings("evidence")
+            t.citations += citations(condition, sourceIDs: sourceIDs).map { ("terminology condition", $0) }
+        }
+        func codes(_ key: String, keys: Set<String>) -> [(FieldReader, Catalog.Code)] {
+            var seen: Set<String> = []
+            return (root.objects(key, allowedKeys: keys) ?? []).compactMap { item in
+                guard let code = item.string("code"), let display = item.string("display") else { return nil }
+                if !seen.insert(code).inserted { item.issue("code", "duplicate code \"\(code)\"") }
+                return (item, Catalog.Code(code: code, display: display))
+            }
+        }
+        for (item, code) in codes("symptoms", keys: ["code", "display", "sources"]) {
+            t.citations += citations(item, sourceIDs: sourceIDs).map { ("terminology symptom \(code.code)", $0) }
+            t.symptoms.append(code)
+        }
+        t.substances = codes("substances", keys: ["code", "display"]).map(\.1)
+        t.strengths = codes("strengths", keys: ["code", "display"]).map(\.1)
+        for (item, code) in codes("contraindications", keys: ["code", "display", "rulesOut"]) {
+            let rulesOut = (item.strings("rulesOut") ?? []).map { RecommendationID(rawValue: $0) }
+            t.contraindications.append(ContraindicationCode(code: code.code, rulesOut: rulesOut))
+            t.contraindicationPaths.append(item.path.appending("rulesOut"))
+        }
+        for item in root.objects("instruments", allowedKeys: ["id", "display", "minimum", "maximum", "higherIsBetter", "sources"]) ?? [] {
+            guard let id = item.string("id"), let display = item.string("display"), let minimum = item.integer("minimum"),
+                let maximum = item.integer("maximum"), let higherIsBetter = item.bool("higherIsBetter")
+            else { continue }
+            if minimum >= maximum { item.issue("maximum", "must be greater than minimum \(minimum)") }
+            _ = citations(item, sourceIDs: sourceIDs)
+            t.instruments.append(Catalog.Instrument(id: id, display: display, minimum: minimum, maximum: maximum, higherIsBetter: higherIsBetter))
+        }
+        return t
+    }
+
+    // MARK: policy.json
+
+    struct PolicyFile {
+        var phases: [Catalog.PhaseInfo] = []
+        var progressions: [String: [Phase]] = [:]
+        var policy = ResolverPolicy()
+        var groupPaths: [JSONPointer] = []
+        var progressionPaths: [String: JSONPointer] = [:]
+    }
+
+    func decodePolicy() -> PolicyFile {
+        let file = "policy.json"
+        var p = PolicyFile()
+        guard let root = root(file, keys: ["phases", "progressions", "resolver"]) else { return p }
+        var seen: Set<String> = []
+        for item in root.objects("phases", allowedKeys: ["id", "title"]) ?? [] {
+            guard let id = item.string("id"), let title = item.string("title") else { continue }
+            if !seen.insert(id).inserted { item.issue("id", "duplicate phase \"\(id)\"") }
+            p.phases.append(Catalog.PhaseInfo(id: Phase(rawValue: id), title: title))
+        }
+        for (name, value) in root.objectValue("progressions") ?? JSONObject() {
+            let path = JSONPointer.root.appending("progressions").appending(name)
+            guard let list = value.arrayValue, !list.isEmpty else {
+                sink.add(file, path, "expected a non-empty array of phase ids")
+                continue
+            }
+            var phases: [Phase] = []
+            for (i, v) in list.enumerated() {
+                guard let s = v.stringValue, seen.contains(s) else {
+                    sink.add(file, path.appending(index: i), "expected a phase id declared in /phases")
+                    continue
+                }
+                phases.append(Phase(rawValue: s))
+            }
+            p.progressions[name] = phases
+        }
+        guard let resolver = root.nested("resolver", allowedKeys: ["modulePriorities", "defaultModulePriority", "order", "conflictGroups"]) else { return p }
+        for (module, value) in resolver.objectValue("modulePriorities") ?? JSONObject() {
+            guard let v = value.integerValue, (0...1000).contains(v) else {
+                sink.add(file, resolver.path.appending("modulePriorities").appending(module), "expected an integer from 0 to 1000")
+                continue
+            }
+            p.policy.modulePriorities[module] = Int(v)
+        }
+        if let d = resolver.integer("defaultModulePriority") {
+            if (0...1000).contains(d) { p.policy.defaultModulePriority = d } else { resolver.issue("defaultModulePriority", "expected an integer from 0 to 1000") }
+        }
+        if let order = resolver.strings("order") {
+            let criteria = order.map(ResolverPolicy.Criterion.init(rawValue:))
+            let known = Set(ResolverPolicy.Criterion.all)
+            if Set(criteria) != known || criteria.count != known.count {
+                resolver.issue("order", "expected each of \(ResolverPolicy.Criterion.all.map(\.rawValue).joined(separator: ", ")) exactly once")
+            } else {
+                p.policy.order = criteria
+            }
+        }
+        var groupIDs: Set<String> = []
+        for item in resolver.objects("conflictGroups", allowedKeys: ["id", "description", "members"]) ?? [] {
+            guard let id = item.string("id"), let description = item.string("description"), let members = item.strings("members") else { continue }
+            if !groupIDs.insert(id).inserted { item.issue("id", "duplicate conflict group \"\(id)\"") }
+            if members.count < 2 { item.issue("members", "a conflict group needs at least two members") }
+            p.policy.conflictGroups.append(.init(id: id, description: description, members: members.map(RecommendationID.init(rawValue:))))
+            p.groupPaths.append(item.path.appending("members"))
+        }
+        return p
+    }
+
+    // MARK: cross-file references
+
+    func checkReferences(policy p: PolicyFile, terminology t: Terminology, recommendationIDs: Set<RecommendationID>) {
+        var grouped: [RecommendationID: String] = [:]
+        for (group, path) in zip(p.policy.conflictGroups, p.groupPaths) {
+            for (i, member) in group.members.enumerated() {
+                if !recommendationIDs.contains(member) {
+                    sink.add("policy.json", path.appending(index: i), "unknown recommendation \"\(member)\" (not in recommendations.json)")
+                }
+                if let other = grouped.updateValue(group.id, forKey: member), other != group.id {
+                    sink.add("policy.json", path.appending(index: i), "\"\(member)\" is already in conflict group \"\(other)\"")
+                }
+            }
+        }
+        for (code, path) in zip(t.contraindications, t.contraindicationPaths) {
+            for (i, id) in code.rulesOut.enumerated() where !recommendationIDs.contains(id) {
+                sink.add("terminology.json", path.appending(index: i), "unknown recommendation \"\(id)\" (not in recommendations.json)")
+            }
+        }
+    }
+
+    // MARK: traceability.json
+
+    /// Every sentence of the traced source must be quoted somewhere or declared a non-claim.
+    func checkTraceability(_ owned: [(owner: String, citation: Catalog.Citation)]) -> Catalog.Traceability? {
+        let file = "traceability.json"
+        guard let root = root(file, keys: ["source", "note", "nonClaims"]), let source = root.string("source") else { return nil }
+        _ = root.string("note", required: false)
+        var nonClaims: [String: String] = [:]
+        var nonClaimPaths: [(String, JSONPointer)] = []
+        for item in root.objects("nonClaims", allowedKeys: ["line", "reason"]) ?? [] {
+            guard let line = item.string("line"), let reason = item.string("reason") else { continue }
+            nonClaims[line] = reason
+            nonClaimPaths.append((line, item.path.appending("line")))
+        }
+        guard let text = sourceTexts[source] else {
+            root.issue("source", "expected a source with a file (sources.json)")
+            return nil
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
+        let lineSet = Set(lines)
+        for (line, path) in nonClaimPaths where !lineSet.contains(line) {
+            sink.add(file, path, "not a line of source \"\(source)\"")
+        }
+        let quotes = owned.filter { $0.citation.source == source }.compactMap { o in o.citation.quote.map { (o.owner, $0) } }
+        var traced: [Catalog.Traceability.Line] = []
+        for (index, line) in lines.enumerated() where !line.isEmpty {
+            if let reason = nonClaims[line] {
+                traced.append(.init(number: index + 1, text: line, nonClaim: reason, sentences: []))
+                continue
+            }
+            var sentences: [(text: String, quotedBy: [String])] = []
+            for sentence in SeedText.sentences(of: line) {
+                var owners: [String] = []
+                for (owner, quote) in quotes where quote.contains(sentence) && !owners.contains(owner) { owners.append(owner) }
+                if owners.isEmpty {
+                    sink.add(file, .root, "line \(index + 1) of source \"\(source)\" is quoted by no Catalog entry and is not a non-claim: \"\(sentence)\"")
+                }
+                sentences.append((sentence, owners))
+            }
+            traced.append(.init(number: index + 1, text: line, nonClaim: nil, sentences: sentences))
+        }
+        return Catalog.Traceability(source: source, lines: traced)
+    }
+
+    // MARK: schema/case.schema.json
+
+    func decodeSchema(terminology t: Terminology) -> JSONSchema? {
+        let file = "schema/case.schema.json"
+        guard let document = documents[file] else { return nil }
+        let schema: JSONSchema
+        do {
+            schema = try JSONSchema(document)
+        } catch {
+            for problem in error.problems { sink.add(file, problem.path, problem.message) }
+            return nil
+        }
+        // The case vocabularies must be exactly the terminology's, so a code can never be
+        // accepted by the schema and unknown to the modules (or the reverse).
+        func enumValues(_ pointer: String) -> Set<String>? {
+            guard let p = JSONPointer(pointer), let values = document.value(at: p)?.arrayValue else {
+                sink.add(file, JSONPointer(pointer) ?? .root, "expected an enum listing the terminology codes")
+                return nil
+            }
+            return Set(values.compactMap(\.stringValue))
+        }
+        let checks: [(String, Set<String>, String)] = [
+            ("/properties/contraindications/items/properties/code/enum", Set(t.contraindications.map(\.code)), "terminology.json contraindications"),
+            ("/properties/allergies/items/properties/substance/enum", Set(t.substances.map(\.code)), "terminology.json substances"),
+        ]
+        for (pointer, expected, name) in checks {
+            if let actual = enumValues(pointer), actual != expected {
+                sink.add(file, JSONPointer(pointer) ?? .root, "must list exactly the codes of \(name): \(expected.sorted().joined(separator: ", "))")
+            }
+        }
+        if let symptomProps = document.value(at: JSONPointer("/properties/symptoms/properties") ?? .root)?.objectValue {
+            let expected = Set(t.symptoms.map(\.code))
+            if Set(symptomProps.orderedKeys) != expected {
+                sink.add(file, JSONPointer("/properties/symptoms/properties") ?? .root, "must have exactly the symptom codes of terminology.json: \(expected.sorted().joined(separator: ", "))")
+            }
+        }
+        return schema
+    }
+}
+
+/// Splitting source text into the sentences traceability is checked on.
+package enum SeedText {
+    /// The sentences of one line: a list marker (`- `) dropped, split after ". " before a capital.
+    package static func sentences(of line: String) -> [String] {
+        var text = Substring(line)
+        if text.hasPrefix("- ") { text = text.dropFirst(2) }
+        var result: [String] = []
+        var current = ""
+        var chars = Array(text)
+        chars.append("\u{0}")
+        var i = 0
+        while i < chars.count - 1 {
+            let c = chars[i]
+            current.append(c)
+            if c == ".", chars[i + 1] == " ", i + 2 < chars.count - 1, chars[i + 2].isUppercase {
+                result.append(current)
+                current = ""
+                i += 2
+                continue
+            }
+            i += 1
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
+    }
+}
+
+func isIdentifier(_ s: String, allowDots: Bool) -> Bool {
+    !s.isEmpty && s.utf8.allSatisfy { c in
+        (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || (allowDots && c == 0x2E)
+    }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> String {
+        String(self.drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
+    }
+}

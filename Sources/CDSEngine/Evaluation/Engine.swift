@@ -1,0 +1,130 @@
+import CDSJSON
+import CDSModuleAPI
+import Logging
+
+/// The in-process engine: a loaded Catalog, the registered modules and the resolver.
+///
+/// `Engine` is immutable and `Sendable`; one instance serves any number of evaluations,
+/// concurrently if the caller wishes.
+package struct Engine: Sendable {
+    /// The engine's own version, recorded in every plan.
+    package static let version = SemanticVersion(0, 1, 0)
+    /// The engine's name in provenance.
+    package static let name = "cds"
+
+    package let catalog: Catalog
+    package let registry: ModuleRegistry
+    package let resolver: PriorityResolver
+    package let caseReader: CaseReader
+    package let clock: any EngineClock
+    private let logger: Logger
+
+    package init(catalog: Catalog, modules: [any AssessmentModule], clock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "cds.engine")) {
+        self.catalog = catalog
+        self.registry = ModuleRegistry(modules)
+        self.resolver = PriorityResolver(policy: catalog.policy)
+        self.caseReader = CaseReader(schema: catalog.caseSchema)
+        self.clock = clock
+        self.logger = logger
+        for refusal in registry.refused {
+            logger.error("module refused", metadata: ["module": "\(refusal.descriptor.id)", "reason": "\(refusal.reason)"])
+        }
+    }
+
+    /// Runs every module on the case and resolves their proposals into a plan.
+    package func evaluate(_ clinicalCase: ClinicalCase) -> Plan {
+        let asOf = clinicalCase.assessmentDate ?? clock.today()
+        let context = AssessmentContext(asOf: asOf, catalog: catalog.view)
+        var reports: [ModuleReport] = []
+        var proposals: [ModuleProposal] = []
+        for entry in registry.modules {
+            let d = entry.descriptor
+            let priority = catalog.policy.priority(ofModule: d.id)
+            var report = ModuleReport(descriptor: d, priority: priority, status: .contributed, proposalCount: 0, error: nil)
+            do {
+                let made = try entry.module.assess(clinicalCase, context: context)
+                if let problem = validate(made, from: d) {
+                    report.status = .failed
+                    report.error = problem
+                } else {
+                    report.proposalCount = made.count
+                    report.status = made.isEmpty ? .noProposals : .contributed
+                    proposals += made.map { ModuleProposal(module: d.id, modulePriority: priority, proposal: $0) }
+                }
+            } catch {
+                report.status = .failed
+                report.error = "threw: \(error)"
+            }
+            if let error = report.error {
+                logger.warning("module did not contribute", metadata: ["module": "\(d.id)", "error": "\(error)"])
+            }
+            reports.append(report)
+        }
+        for refusal in registry.refused {
+            reports.append(
+                ModuleReport(
+                    descriptor: refusal.descriptor, priority: catalog.policy.priority(ofModule: refusal.descriptor.id),
+                    status: .refused, proposalCount: 0, error: refusal.reason))
+        }
+        let resolution = resolver.resolve(proposals) { catalog.rank(of: catalog.recommendation($0)?.phase ?? "") }
+        return Plan(caseId: clinicalCase.caseId, asOf: asOf, caseDocument: clinicalCase.document, resolution: resolution, modules: reports)
+    }
+
+    /// The first contract violation in a module's output, or `nil`. A module's output is
+    /// taken whole or not at all: dropping one proposal could change what the rest mean.
+    private func validate(_ proposals: [Proposal], from d: ModuleDescriptor) -> String? {
+        for (i, p) in proposals.enumerated() {
+            let at = "proposal \(i + 1) ('\(p.recommendation)')"
+            guard catalog.recommendation(p.recommendation) != nil else {
+                return "\(at): no such recommendation in Catalog \(catalog.version)"
+            }
+            guard p.action.safetyRank != nil else {
+                return "\(at): unknown action '\(p.action)' (expected avoid, defer, consider or recommend)"
+            }
+            guard (0...100).contains(p.priority) else {
+                return "\(at): priority \(p.priority) is outside 0...100"
+            }
+            guard !p.rationale.rule.isEmpty else {
+                return "\(at): the rationale states no rule"
+            }
+            for e in p.additionalEvidence where catalog.evidence(e) == nil {
+                return "\(at): no such evidence '\(e)' in Catalog \(catalog.version)"
+            }
+            for f in p.rationale.facts {
+                guard f.isValidPointer else { return "\(at): fact \"\(f)\" is not a JSON Pointer" }
+                guard d.reads.contains(where: { f.isWithin($0) }) else {
+                    return "\(at): cites fact \(f), which the module does not declare in `reads`"
+                }
+            }
+        }
+        return nil
+    }
+}
+
+/// What one module did during an evaluation.
+package struct ModuleReport: Sendable, Hashable {
+    /// How a module took part.
+    package struct Status: RawRepresentable, Sendable, Hashable {
+        package var rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
+        package static let contributed = Status(rawValue: "contributed")
+        package static let noProposals = Status(rawValue: "no-proposals")
+        package static let failed = Status(rawValue: "failed")
+        package static let refused = Status(rawValue: "refused")
+    }
+
+    package var descriptor: ModuleDescriptor
+    package var priority: Int
+    package var status: Status
+    package var proposalCount: Int
+    package var error: String?
+}
+
+/// The outcome of one evaluation, before rendering.
+package struct Plan: Sendable, Hashable {
+    package var caseId: String?
+    package var asOf: CalendarDate
+    package var caseDocument: JSONValue
+    package var resolution: Resolution
+    package var modules: [ModuleReport]
+}

@@ -1,0 +1,65 @@
+import CDSJSON
+import CDSModuleAPI
+
+/// The assessment modules a host runs, checked once at start.
+///
+/// A module whose API version the host cannot load, or whose descriptor is malformed, is
+/// kept as *refused* with the reason: it never runs, and every plan lists it, so a clinical
+/// result never silently leaves a module out.
+package struct ModuleRegistry: Sendable {
+    /// A module that will run.
+    package struct Entry: Sendable {
+        package var module: any AssessmentModule
+        package var descriptor: ModuleDescriptor
+    }
+
+    /// A module that will not run, and why.
+    package struct Refusal: Sendable, Hashable {
+        package var descriptor: ModuleDescriptor
+        package var reason: String
+    }
+
+    /// Modules that run, sorted by id (evaluation order never depends on registration order).
+    package private(set) var modules: [Entry] = []
+    /// Modules refused at registration, sorted by id.
+    package private(set) var refused: [Refusal] = []
+    /// The module API version of this host.
+    package let hostAPIVersion: ModuleAPIVersion
+
+    package init(_ candidates: [any AssessmentModule], hostAPIVersion: ModuleAPIVersion = .current) {
+        self.hostAPIVersion = hostAPIVersion
+        var seen: Set<String> = []
+        for module in candidates {
+            let d = module.descriptor
+            if let reason = Self.problem(with: d, host: hostAPIVersion, seen: seen) {
+                refused.append(Refusal(descriptor: d, reason: reason))
+                continue
+            }
+            seen.insert(d.id)
+            modules.append(Entry(module: module, descriptor: d))
+        }
+        modules.sort { $0.descriptor.id < $1.descriptor.id }
+        refused.sort { ($0.descriptor.id, $0.reason) < ($1.descriptor.id, $1.reason) }
+    }
+
+    private static func problem(with d: ModuleDescriptor, host: ModuleAPIVersion, seen: Set<String>) -> String? {
+        if !isIdentifier(d.id, allowDots: false) {
+            return "module id \"\(d.id)\" is not lowercase letters, digits and '-'"
+        }
+        if seen.contains(d.id) {
+            return "another module already has id \"\(d.id)\""
+        }
+        if !host.canLoad(moduleBuiltAgainst: d.apiVersion) {
+            return "module \"\(d.id)\" \(d.version) was built against module API \(d.apiVersion); this host speaks \(host) and loads \(host.major).0 through \(host)"
+        }
+        for fact in d.reads where !fact.isValidPointer {
+            return "module \"\(d.id)\" declares an invalid fact path \"\(fact)\" (expected a JSON Pointer such as /symptoms)"
+        }
+        return nil
+    }
+}
+
+extension FactPath {
+    /// Whether the path is a JSON Pointer into the case (starts with `/`, valid escapes).
+    var isValidPointer: Bool { rawValue.hasPrefix("/") && JSONPointer(rawValue) != nil }
+}

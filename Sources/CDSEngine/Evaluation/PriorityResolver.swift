@@ -1,0 +1,159 @@
+import CDSModuleAPI
+
+/// A proposal together with the module that made it.
+package struct ModuleProposal: Sendable, Hashable {
+    /// The proposing module's id.
+    package var module: String
+    /// That module's priority under the policy.
+    package var modulePriority: Int
+    /// What it proposed.
+    package var proposal: Proposal
+
+    package init(module: String, modulePriority: Int, proposal: Proposal) {
+        self.module = module
+        self.modulePriority = modulePriority
+        self.proposal = proposal
+    }
+}
+
+/// One recommendation of the merged plan.
+package struct ResolvedRecommendation: Sendable, Hashable {
+    package var id: RecommendationID
+    package var action: ProposalAction
+    /// The highest priority among the agreeing proposals.
+    package var priority: Int
+    /// Every proposal that asked for this action, in module order: duplicates merged, none lost.
+    package var sources: [ModuleProposal]
+    /// The proposal that decided the action.
+    package var decidedBy: ModuleProposal
+}
+
+/// A proposal that lost, with the proposal that beat it and why.
+package struct SupersededProposal: Sendable, Hashable {
+    package var loser: ModuleProposal
+    package var winner: ModuleProposal
+    /// The recommendation the winner is about (differs from the loser's in a conflict group).
+    package var winnerRecommendation: RecommendationID
+    package var reason: String
+}
+
+/// The resolver's result.
+package struct Resolution: Sendable, Hashable {
+    /// In plan order: algorithm phase, then priority (highest first), then id.
+    package var recommendations: [ResolvedRecommendation]
+    /// In recommendation, module and action order.
+    package var superseded: [SupersededProposal]
+}
+
+/// Merges proposals into one plan under a ``ResolverPolicy``.
+///
+/// Properties (each tested): the result depends only on the set of proposals, not their
+/// order; repeating a proposal changes nothing (idempotence); every input proposal appears
+/// exactly once, either as a source of a plan recommendation or in `superseded`.
+package struct PriorityResolver: Sendable {
+    package var policy: ResolverPolicy
+
+    package init(policy: ResolverPolicy) { self.policy = policy }
+
+    /// Resolves `proposals`; `phaseRank` gives each recommendation's position in plan order.
+    package func resolve(_ proposals: [ModuleProposal], phaseRank: (RecommendationID) -> Int) -> Resolution {
+        var byRecommendation: [RecommendationID: [ModuleProposal]] = [:]
+        for p in Set(proposals) { byRecommendation[p.proposal.recommendation, default: []].append(p) }
+
+        var resolved: [RecommendationID: ResolvedRecommendation] = [:]
+        var superseded: [SupersededProposal] = []
+        for (id, group) in byRecommendation {
+            let ranked = group.sorted(by: wins)
+            let winner = ranked[0]
+            let agreeing = ranked.filter { $0.proposal.action == winner.proposal.action }
+            for loser in ranked where loser.proposal.action != winner.proposal.action {
+                superseded.append(SupersededProposal(loser: loser, winner: winner, winnerRecommendation: id, reason: reason(loser, lostTo: winner)))
+            }
+            resolved[id] = ResolvedRecommendation(
+                id: id, action: winner.proposal.action, priority: agreeing.map(\.proposal.priority).max() ?? winner.proposal.priority,
+                sources: agreeing.sorted(by: Self.canonicalOrder), decidedBy: winner)
+        }
+
+        for group in policy.conflictGroups {
+            let affirmative = group.members.compactMap { resolved[$0] }.filter { $0.action.isAffirmative }
+            guard affirmative.count > 1 else { continue }
+            let ranked = affirmative.sorted { wins($0.decidedBy, over: $1.decidedBy) }
+            let kept = ranked[0]
+            for dropped in ranked.dropFirst() {
+                resolved[dropped.id] = nil
+                for source in dropped.sources {
+                    superseded.append(
+                        SupersededProposal(
+                            loser: source, winner: kept.decidedBy, winnerRecommendation: kept.id,
+                            reason: "conflict group '\(group.id)' allows one affirmative recommendation; '\(kept.id)' was kept: "
+                                + reason(dropped.decidedBy, lostTo: kept.decidedBy)))
+                }
+            }
+        }
+
+        let ordered = resolved.values.sorted { a, b in
+            let (ra, rb) = (phaseRank(a.id), phaseRank(b.id))
+            if ra != rb { return ra < rb }
+            if a.priority != b.priority { return a.priority > b.priority }
+            return a.id < b.id
+        }
+        superseded.sort { a, b in
+            if a.loser.proposal.recommendation != b.loser.proposal.recommendation {
+                return a.loser.proposal.recommendation < b.loser.proposal.recommendation
+            }
+            return Self.canonicalOrder(a.loser, b.loser)
+        }
+        return Resolution(recommendations: ordered, superseded: superseded)
+    }
+
+    /// Whether `a` beats `b` under the policy; a strict total order on distinct proposals.
+    package func wins(_ a: ModuleProposal, over b: ModuleProposal) -> Bool {
+        for criterion in policy.order {
+            let x = key(a, criterion), y = key(b, criterion)
+            if x != y { return x > y }
+        }
+        return Self.canonicalOrder(a, b)
+    }
+
+    private func key(_ p: ModuleProposal, _ criterion: ResolverPolicy.Criterion) -> Int {
+        switch criterion {
+        case .modulePriority: p.modulePriority
+        case .actionSafety: p.proposal.action.safetyRank ?? -1
+        default: p.proposal.priority
+        }
+    }
+
+    /// Why `loser` lost to `winner`: the first criterion of the policy that told them apart.
+    private func reason(_ loser: ModuleProposal, lostTo winner: ModuleProposal) -> String {
+        for criterion in policy.order {
+            let (l, w) = (key(loser, criterion), key(winner, criterion))
+            guard l != w else { continue }
+            switch criterion {
+            case .modulePriority:
+                return "module priority \(l) ('\(loser.module)') is below \(w) ('\(winner.module)')"
+            case .actionSafety:
+                return "'\(winner.proposal.action)' is safer than '\(loser.proposal.action)' (avoid > defer > consider > recommend)"
+            default:
+                return "proposal priority \(l) is below \(w)"
+            }
+        }
+        return "equal under every policy criterion; ties go to the module id that sorts first ('\(winner.module)')"
+    }
+
+    /// A deterministic order independent of input order: module, action, priority, rule, facts.
+    static func canonicalOrder(_ a: ModuleProposal, _ b: ModuleProposal) -> Bool {
+        if a.module != b.module { return a.module < b.module }
+        if a.proposal.recommendation != b.proposal.recommendation { return a.proposal.recommendation < b.proposal.recommendation }
+        let (sa, sb) = (a.proposal.action.safetyRank ?? -1, b.proposal.action.safetyRank ?? -1)
+        if sa != sb { return sa > sb }
+        if a.proposal.priority != b.proposal.priority { return a.proposal.priority > b.proposal.priority }
+        if a.proposal.rationale.rule != b.proposal.rationale.rule { return a.proposal.rationale.rule < b.proposal.rationale.rule }
+        if a.proposal.rationale.facts != b.proposal.rationale.facts {
+            return a.proposal.rationale.facts.lexicographicallyPrecedes(b.proposal.rationale.facts)
+        }
+        if a.proposal.additionalEvidence != b.proposal.additionalEvidence {
+            return a.proposal.additionalEvidence.lexicographicallyPrecedes(b.proposal.additionalEvidence)
+        }
+        return a.modulePriority > b.modulePriority
+    }
+}

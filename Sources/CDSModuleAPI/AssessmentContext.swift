@@ -1,0 +1,130 @@
+/// What a module may consult besides the case: the assessment date and the Catalog.
+public struct AssessmentContext: Sendable {
+    /// The date the assessment is made for: the case's `assessmentDate`, or the engine's
+    /// (pinnable) clock when the case has none.
+    public var asOf: CalendarDate
+    /// The clinical knowledge: recommendations, their parameters, terminology.
+    public var catalog: CatalogView
+
+    /// A context; the engine builds one per evaluation.
+    public init(asOf: CalendarDate, catalog: CatalogView) {
+        self.asOf = asOf
+        self.catalog = catalog
+    }
+}
+
+/// A phase of the treatment algorithm, such as `initial-management` or `strengthening-low`.
+public struct Phase: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+}
+
+/// One Catalog recommendation, as modules see it: identity, phase and the numeric
+/// parameters their decision logic may need. Text and evidence stay in the Catalog and
+/// reach the plan through the engine.
+public struct CatalogRecommendation: Sendable, Hashable {
+    /// The stable id.
+    public var id: RecommendationID
+    /// The algorithm phase.
+    public var phase: Phase
+    /// A short title.
+    public var title: String
+    /// Numeric dosage and timing parameters, such as `conservativeCareMonthsMin`.
+    public var parameters: [String: Double]
+    /// Substance codes the recommendation administers (for allergy screening).
+    public var substances: [String]
+
+    /// A recommendation view.
+    public init(
+        id: RecommendationID, phase: Phase, title: String, parameters: [String: Double] = [:],
+        substances: [String] = []
+    ) {
+        self.id = id
+        self.phase = phase
+        self.title = title
+        self.parameters = parameters
+        self.substances = substances
+    }
+}
+
+/// A recorded-contraindication code of the Catalog terminology and what it rules out.
+public struct ContraindicationCode: Sendable, Hashable {
+    /// The code used in a case's `/contraindications`.
+    public var code: String
+    /// The recommendations it rules out.
+    public var rulesOut: [RecommendationID]
+
+    /// A code.
+    public init(code: String, rulesOut: [RecommendationID]) {
+        self.code = code
+        self.rulesOut = rulesOut
+    }
+}
+
+/// The read-only face of the Catalog that modules consult.
+public struct CatalogView: Sendable {
+    /// The Catalog's version.
+    public let version: String
+    /// The algorithm phases in plan order.
+    public let phases: [Phase]
+    /// Named orderings of phases, such as `strengthening`: low, moderate, high, advanced.
+    public let progressions: [String: [Phase]]
+    /// The recorded-contraindication codes.
+    public let contraindicationCodes: [ContraindicationCode]
+    private let recommendationsByID: [RecommendationID: CatalogRecommendation]
+    private let ordered: [CatalogRecommendation]
+
+    /// A view over the given content (the engine builds it from the loaded Catalog; tests and
+    /// module authors may build small ones).
+    public init(
+        version: String,
+        phases: [Phase],
+        progressions: [String: [Phase]] = [:],
+        recommendations: [CatalogRecommendation],
+        contraindicationCodes: [ContraindicationCode] = []
+    ) {
+        self.version = version
+        self.phases = phases
+        self.progressions = progressions
+        self.ordered = recommendations
+        self.recommendationsByID = Dictionary(recommendations.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.contraindicationCodes = contraindicationCodes
+    }
+
+    /// All recommendations, in Catalog order.
+    public var recommendations: [CatalogRecommendation] { ordered }
+
+    /// The recommendation with `id`, or `nil`.
+    public func recommendation(_ id: RecommendationID) -> CatalogRecommendation? {
+        recommendationsByID[id]
+    }
+
+    /// The recommendations of one phase, in Catalog order.
+    public func recommendations(in phase: Phase) -> [CatalogRecommendation] {
+        ordered.filter { $0.phase == phase }
+    }
+
+    /// A parameter a module's logic depends on. Throws when the Catalog lacks it, so a
+    /// module never decides on a missing threshold.
+    public func parameter(_ name: String, of id: RecommendationID) throws -> Double {
+        guard let entry = recommendationsByID[id] else {
+            throw ModuleError("Catalog has no recommendation '\(id)'")
+        }
+        guard let value = entry.parameters[name] else {
+            throw ModuleError("Catalog recommendation '\(id)' has no parameter '\(name)'")
+        }
+        return value
+    }
+
+    /// The phases of a named progression. Throws when the Catalog lacks it.
+    public func progression(_ name: String) throws -> [Phase] {
+        guard let phases = progressions[name], !phases.isEmpty else {
+            throw ModuleError("Catalog has no progression '\(name)'")
+        }
+        return phases
+    }
+}

@@ -1,0 +1,80 @@
+/// The version of the assessment-module contract defined by this library.
+///
+/// Policy (see docs/module-api.md): the contract evolves additively. A minor version adds
+/// requirements with default implementations, or new optional case facts; it never removes
+/// or changes the meaning of anything. A major version may break; the host then refuses
+/// modules built against another major. A module built against minor `m` loads in a host
+/// whose minor is at least `m`.
+public struct ModuleAPIVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Incremented for breaking changes.
+    public var major: Int
+    /// Incremented for additive changes.
+    public var minor: Int
+
+    /// A version from its two components.
+    public init(major: Int, minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// The contract this copy of the library defines.
+    public static let current = ModuleAPIVersion(major: 1, minor: 0)
+
+    /// Whether a host speaking `self` can load a module built against `module`.
+    public func canLoad(moduleBuiltAgainst module: ModuleAPIVersion) -> Bool {
+        module.major == major && module.minor <= minor
+    }
+
+    /// `major.minor`.
+    public var description: String { "\(major).\(minor)" }
+
+    public static func < (lhs: ModuleAPIVersion, rhs: ModuleAPIVersion) -> Bool {
+        (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
+    }
+}
+
+/// A semantic version (`MAJOR.MINOR.PATCH`, optional `-prerelease`), for modules and the engine.
+public struct SemanticVersion: Sendable, Hashable, CustomStringConvertible {
+    /// Breaking changes.
+    public var major: Int
+    /// Additive changes.
+    public var minor: Int
+    /// Fixes.
+    public var patch: Int
+    /// Pre-release label without the leading `-`, or `nil`.
+    public var prerelease: String?
+
+    /// A version from its components.
+    public init(_ major: Int, _ minor: Int, _ patch: Int, prerelease: String? = nil) {
+        self.major = major
+        self.minor = minor
+        self.patch = patch
+        self.prerelease = prerelease
+    }
+
+    /// Parses `1.2.3` or `1.2.3-beta.1`; `nil` if malformed.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        let numbers = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        guard numbers.count == 3 else { return nil }
+        var values: [Int] = []
+        for n in numbers {
+            guard !n.isEmpty, n.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                n == "0" || n.first != "0", let v = Int(n)
+            else { return nil }
+            values.append(v)
+        }
+        if parts.count == 2 {
+            guard !parts[1].isEmpty else { return nil }
+            prerelease = String(parts[1])
+        }
+        major = values[0]
+        minor = values[1]
+        patch = values[2]
+    }
+
+    /// `MAJOR.MINOR.PATCH[-prerelease]`.
+    public var description: String {
+        "\(major).\(minor).\(patch)" + (prerelease.map { "-" + $0 } ?? "")
+    }
+}

@@ -1,0 +1,116 @@
+/// What a module proposes for one Catalog recommendation, and why.
+public struct Proposal: Sendable, Hashable {
+    /// The Catalog recommendation the proposal is about.
+    public var recommendation: RecommendationID
+    /// What to do with it.
+    public var action: ProposalAction
+    /// Urgency within the module's output, 0 (lowest) to 100 (highest). The resolver
+    /// compares it only after module priority and action safety.
+    public var priority: Int
+    /// Why: the decision rule applied and the case facts it used.
+    public var rationale: Rationale
+    /// Catalog evidence ids supporting this proposal beyond the recommendation's own.
+    public var additionalEvidence: [EvidenceID]
+
+    /// A proposal. `priority` must lie in 0...100; the engine rejects other values.
+    public init(
+        _ action: ProposalAction,
+        _ recommendation: RecommendationID,
+        priority: Int = 50,
+        because rationale: Rationale,
+        additionalEvidence: [EvidenceID] = []
+    ) {
+        self.recommendation = recommendation
+        self.action = action
+        self.priority = priority
+        self.rationale = rationale
+        self.additionalEvidence = additionalEvidence
+    }
+}
+
+/// The reason for a proposal: the decision rule that fired, and the case facts it read.
+public struct Rationale: Sendable, Hashable {
+    /// A short statement of the rule, such as "current tier tolerated: step up one tier".
+    /// It describes logic, not clinical content (that is the Catalog's).
+    public var rule: String
+    /// The case facts the rule used. The engine records their values in the plan; a fact
+    /// absent from the case is recorded as absent.
+    public var facts: [FactPath]
+
+    /// A rationale citing the facts it used.
+    public init(_ rule: String, facts: [FactPath]) {
+        self.rule = rule
+        self.facts = facts
+    }
+}
+
+/// The action a proposal asks for. Ordered by safety: `avoid` > `defer` > `consider` > `recommend`.
+///
+/// A struct rather than an enum so that the set can grow without breaking modules.
+public struct ProposalAction: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The wire name.
+    public var rawValue: String
+
+    /// Wraps a wire name; unknown names are rejected by the engine.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Do it.
+    public static let recommend = ProposalAction(rawValue: "recommend")
+    /// Weigh it; clinician judgement.
+    public static let consider = ProposalAction(rawValue: "consider")
+    /// Not now; the rationale says what must change first.
+    public static let `defer` = ProposalAction(rawValue: "defer")
+    /// Do not do it for this patient.
+    public static let avoid = ProposalAction(rawValue: "avoid")
+
+    /// The actions the engine knows, safest first.
+    public static let bySafety: [ProposalAction] = [.avoid, .defer, .consider, .recommend]
+
+    /// Higher is safer (`avoid` is 3, `recommend` 0); `nil` for an unknown action.
+    public var safetyRank: Int? {
+        Self.bySafety.firstIndex(of: self).map { Self.bySafety.count - 1 - $0 }
+    }
+
+    /// Whether the action puts the recommendation into practice (`recommend`, `consider`).
+    public var isAffirmative: Bool { self == .recommend || self == .consider }
+
+    public var description: String { rawValue }
+}
+
+/// The identifier of a Catalog recommendation, such as `initial.cryotherapy`.
+public struct RecommendationID: RawRepresentable, Sendable, Hashable, Comparable,
+    ExpressibleByStringLiteral, CustomStringConvertible
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The identifier of a Catalog evidence record, such as `seed-ref-1`.
+public struct EvidenceID: RawRepresentable, Sendable, Hashable, Comparable,
+    ExpressibleByStringLiteral, CustomStringConvertible
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A case fact: a JSON Pointer into the case document, such as `/symptoms/clickingOrSnapping`.
+public struct FactPath: RawRepresentable, Sendable, Hashable, Comparable,
+    ExpressibleByStringLiteral, CustomStringConvertible
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Whether this path equals `other` or lies below it.
+    public func isWithin(_ other: FactPath) -> Bool {
+        rawValue == other.rawValue || rawValue.hasPrefix(other.rawValue + "/")
+    }
+}

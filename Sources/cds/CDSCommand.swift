@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `cds` executable: a thin front end over the engine.
+@main
+struct CDSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cds",
+        abstract: "Clinical decision support for iliopsoas syndrome: assessment modules, a priority resolver, an explained plan.",
+        discussion: """
+            Exit status: 0 success; 64 usage error; 65 invalid case; 66 case file unreadable; \
+            70 internal error; 78 Catalog invalid or not found.
+            """,
+        version: "0.1.0",
+        subcommands: [EvaluateCommand.self, ValidateCommand.self, ModulesCommand.self, CatalogCommand.self]
+    )
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import ArgumentParser
+import CDSBuiltins
+import CDSEngine
+import Logging
+
+/// Options every subcommand shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, ./Catalog, or the Catalog next to the installed executable.", valueName: "dir"))
+    var catalog: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
+    /// Sends logs to standard error (standard output carries results only) and ignores
+    /// SIGPIPE, so a closed output is an error to handle rather than a silent death.
+    func prepare() {
+        signal(SIGPIPE, SIG_IGN)
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    /// Loads the Catalog or exits with status 78 and every problem on standard error.
+    func loadCatalog() throws -> Catalog {
+        let directory: String
+        switch CatalogLocator.locate(explicit: catalog) {
+        case .success(let found): directory = found
+        case .failure(let message):
+            StandardStreams.error("cds: error: \(message)")
+            throw ExitCode(78)
+        }
+        do {
+            return try CatalogLoader.load(directory: directory)
+        } catch {
+            for issue in error.issues { StandardStreams.error("cds: error: Catalog \(directory)/\(issue)") }
+            StandardStreams.error("cds: error: Catalog \(directory) is invalid (\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")); nothing was loaded")
+            throw ExitCode(78)
+        }
+    }
+
+    /// An engine with the built-in modules over the loaded Catalog.
+    func makeEngine(clock: any EngineClock = SystemClock()) throws -> Engine {
+        Engine(catalog: try loadCatalog(), modules: BuiltinModules.all, clock: clock)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

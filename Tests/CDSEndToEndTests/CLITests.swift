@@ -1,0 +1,156 @@
+import CDSJSON
+import Foundation
+import Testing
+
+/// End-to-end tests: they run the built `cds` executable as a user or an integration would.
+@Suite("cds executable")
+struct CLITests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        }
+        fatalError("Package.swift not found")
+    }()
+
+    /// The `cds` binary: $CDS_BINARY, or the one built next to this test bundle.
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["CDS_BINARY"] { return path }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("cds").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return root + "/.build/debug/cds"
+    }()
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: String? = nil, cwd: String = root) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        var env = ProcessInfo.processInfo.environment
+        env["CDS_CATALOG"] = nil
+        p.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static let vignette = "Tests/Vignettes/09-escalation-at-4-months"
+
+    @Test func evaluatePrintsTheGoldenPlan() throws {
+        let r = try Self.run(["evaluate", "--pretty", Self.vignette + ".case.json"])
+        #expect(r.status == 0)
+        #expect(r.stderr == "")
+        #expect(r.stdout == (try String(contentsOfFile: Self.root + "/" + Self.vignette + ".plan.json", encoding: .utf8)))
+    }
+
+    @Test func compactOutputIsOneLineOfStrictJSON() throws {
+        let r = try Self.run(["evaluate", Self.vignette + ".case.json", "--log-level", "trace"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 2 && lines[1].isEmpty, "one line and its newline")
+        let plan = try JSONParser().parse(String(lines[0]))
+        #expect(plan["planFormat"] == .integer(1))
+        #expect(!r.stdout.contains("\\/"))
+    }
+
+    @Test func evaluateReadsStandardInput() throws {
+        let text = try String(contentsOfFile: Self.root + "/" + Self.vignette + ".case.json", encoding: .utf8)
+        let r = try Self.run(["evaluate", "--pretty", "-"], stdin: text)
+        #expect(r.status == 0)
+        #expect(r.stdout == (try String(contentsOfFile: Self.root + "/" + Self.vignette + ".plan.json", encoding: .utf8)))
+    }
+
+    @Test func explainTellsWhyInPlainText() throws {
+        let r = try Self.run(["evaluate", "--explain", Self.vignette + ".case.json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("Plan for case 09-escalation-at-4-months as of 2026-03-02\n"))
+        #expect(r.stdout.contains("CONSIDER Corticosteroid injection [escalation.corticosteroid-injection]"))
+        #expect(r.stdout.contains("Why (escalation, consider): conservative treatment failed after 4 months (within the 3-6 months window)"))
+        #expect(r.stdout.contains("fact /conservativeCare/months = 4"))
+        #expect(r.stdout.contains("== Modules =="))
+    }
+
+    @Test func anInvalidCaseGivesPathsOnStandardErrorAndStatus65() throws {
+        let r = try Self.run(["evaluate", "-"], stdin: #"{"schemaVersion":1,"patient":{"age":-1,"sex":"female"}}"#)
+        #expect(r.status == 65)
+        #expect(r.stdout == "")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.hasPrefix("cds: error: -: /") })
+        #expect(lines.contains { $0.hasPrefix("cds: error: -: /patient/age: ") })
+        #expect(lines.contains { $0.hasPrefix("cds: error: -: /: missing required property") && $0.contains("symptoms") })
+    }
+
+    @Test func malformedJSONGivesTheByteOffset() throws {
+        let r = try Self.run(["evaluate", "-"], stdin: "{\"schemaVersion\": 1, 'x': 2}")
+        #expect(r.status == 65)
+        #expect(r.stderr.hasPrefix("cds: error: -: /: invalid JSON at byte 21: "))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func aMissingCaseFileIsStatus66() throws {
+        let r = try Self.run(["evaluate", "no-such-case.json"])
+        #expect(r.status == 66)
+        #expect(r.stderr == "cds: error: no-such-case.json: No such file or directory\n")
+    }
+
+    @Test func catalogCheckReportsAValidCatalog() throws {
+        let r = try Self.run(["catalog", "check"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("Catalog 1.0.0 is valid: 23 recommendations, 7 evidence records, 3 sources, 10 phases; sha256 "))
+    }
+
+    @Test func aBrokenCatalogStopsEverySubcommandWithFilePathMessage() throws {
+        let dir = NSTemporaryDirectory() + "cds-e2e-" + UUID().uuidString
+        try FileManager.default.copyItem(atPath: Self.root + "/Catalog", toPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/evidence.json"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"id\": \"seed-ref-2\"", with: "\"id\": \"seed-ref-1\"").write(toFile: file, atomically: true, encoding: .utf8)
+        for args in [["catalog", "check"], ["evaluate", Self.root + "/" + Self.vignette + ".case.json"], ["modules"]] {
+            let r = try Self.run(args + ["--catalog", dir])
+            #expect(r.status == 78, "\(args)")
+            #expect(r.stdout == "")
+            #expect(r.stderr.contains("evidence.json: /evidence/1/id: duplicate evidence id \"seed-ref-1\"\n"))
+            #expect(r.stderr.contains("nothing was loaded"))
+        }
+    }
+
+    @Test func theCatalogIsFoundFromAnyDirectory() throws {
+        let r = try Self.run(["catalog", "check"], cwd: "/")
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    @Test func modulesListsEveryBuiltInModuleWithItsPriority() throws {
+        let r = try Self.run(["modules"])
+        #expect(r.status == 0)
+        for (id, priority) in [("safety-screening", 100), ("symptoms", 90), ("escalation", 85), ("post-arthroplasty", 80), ("population", 70), ("exercise-progression", 60), ("monitoring", 50)] {
+            #expect(r.stdout.split(separator: "\n").contains { $0.hasPrefix(id + " ") && $0.contains("  \(priority)  ") }, "\(id)")
+        }
+    }
+
+    @Test func usageErrorsAreStatus64() throws {
+        let r = try Self.run(["evaluate", "--as-of", "2026-02-30", "x.json"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("--as-of 2026-02-30: expected a date YYYY-MM-DD"))
+    }
+}

@@ -1,0 +1,105 @@
+import CDSBuiltins
+@testable import CDSEngine
+import CDSModuleAPI
+import Foundation
+
+/// Paths and shared fixtures for the engine tests.
+enum Repository {
+    /// The repository root, found from this file's location.
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    static var catalogDirectory: String { root + "/Catalog" }
+
+    /// The real Catalog, loaded once.
+    static let catalog: Catalog = {
+        do { return try CatalogLoader.load(directory: catalogDirectory) } catch { fatalError("Catalog invalid:\n\(error)") }
+    }()
+}
+
+/// A scratch copy of the Catalog that a test may break.
+struct ScratchCatalog {
+    let directory: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "cds-catalog-" + UUID().uuidString
+        try FileManager.default.copyItem(atPath: Repository.catalogDirectory, toPath: directory)
+    }
+
+    func write(_ file: String, _ text: String) throws {
+        try text.write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
+    }
+
+    func read(_ file: String) throws -> String {
+        try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+    }
+
+    /// Replaces the first occurrence of `target` in `file`; fails if absent.
+    func replace(_ file: String, _ target: String, with replacement: String) throws {
+        let text = try read(file)
+        guard let range = text.range(of: target) else { throw ScratchError(message: "\(target) not in \(file)") }
+        try write(file, text.replacingCharacters(in: range, with: replacement))
+    }
+
+    func load() -> Result<Catalog, CatalogLoadError> {
+        do { return .success(try CatalogLoader.load(directory: directory)) } catch { return .failure(error) }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+struct ScratchError: Error { var message: String }
+
+/// A module whose behaviour a test sets.
+struct StubModule: AssessmentModule {
+    var descriptor: ModuleDescriptor
+    var behaviour: @Sendable (ClinicalCase, AssessmentContext) throws -> [Proposal]
+
+    init(
+        id: String, apiVersion: ModuleAPIVersion = .current, reads: [FactPath] = ["/symptoms"],
+        behaviour: @escaping @Sendable (ClinicalCase, AssessmentContext) throws -> [Proposal]
+    ) {
+        descriptor = ModuleDescriptor(id: id, version: SemanticVersion(1, 0, 0), apiVersion: apiVersion, summary: "test module", reads: reads)
+        self.behaviour = behaviour
+    }
+
+    func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] { try behaviour(c, context) }
+}
+
+enum Cases {
+    /// A minimal valid case with every common symptom present.
+    static func minimal(_ extra: (inout [String: Any]) -> Void = { _ in }) -> [UInt8] {
+        var c: [String: Any] = [
+            "schemaVersion": 1, "assessmentDate": "2026-03-02", "patient": ["age": 40, "sex": "female"],
+            "symptoms": [
+                "anteriorHipOrGroinPain": true, "weaknessResistedHipFlexionInAbduction": true, "clickingOrSnapping": true,
+                "painWithHipFlexionActivities": true,
+            ],
+        ]
+        extra(&c)
+        return Array(Self.json(c).utf8)
+    }
+
+    /// Tiny JSON writer for test fixtures (the product never uses Foundation JSON).
+    static func json(_ value: Any) -> String {
+        switch value {
+        case let b as Bool: return b ? "true" : "false"
+        case let i as Int: return String(i)
+        case let d as Double: return String(d)
+        case let s as String: return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case let a as [Any]: return "[" + a.map(json).joined(separator: ",") + "]"
+        case let o as [String: Any]: return "{" + o.keys.sorted().map { json($0) + ":" + json(o[$0]!) }.joined(separator: ",") + "}"
+        default: return "null"
+        }
+    }
+
+    static func read(_ bytes: [UInt8]) throws(CaseValidationError) -> ClinicalCase {
+        try CaseReader(schema: Repository.catalog.caseSchema).read(bytes)
+    }
+}

@@ -1,0 +1,37 @@
+import CDSJSON
+import Testing
+
+@Suite("JSON serialisation through json-c")
+struct JSONSerializationTests {
+    static let documents: [JSONValue] = [
+        nil, true, false, 0, -1, .integer(.max), .integer(.min), .integer(9_007_199_254_740_993),
+        0.1, -0.0, 1e300, 5e-324, 1.5, 100.0, "", "a/b", "line\nbreak\r\t", "quote \" and \\ backslash",
+        "control \u{01}\u{1F} and NUL \u{0}", "é€😀", "\u{2028}\u{2029}\u{7F}",
+        [], [1, "two", [3.5, nil], ["k": false]],
+        ["z": 1, "a": ["nested": ["deep": [1, 2, 3]]], "empty": [:], "list": []],
+    ]
+
+    @Test(arguments: documents)
+    func roundTripsExactly(value: JSONValue) throws {
+        let text = value.serialized()
+        #expect(try JSONParser().parse(text) == value)
+        #expect(try JSONParser().parse(value.serializedPretty()) == value)
+        #expect(!text.contains("\n"), "one value, one line")
+        #expect(!text.contains("\\/"))
+        #expect(!text.contains("NaN") && !text.contains("Infinity"))
+    }
+
+    @Test func outputIsCompactAndOrdered() {
+        let v: JSONValue = ["b": [1, 2], "a": "x/y", "n": 0.1, "big": .integer(9_007_199_254_740_993)]
+        #expect(v.serialized() == #"{"b":[1,2],"a":"x/y","n":0.1,"big":9007199254740993}"#)
+    }
+
+    @Test func prettyOutputIndentsByTwoSpaces() {
+        let v: JSONValue = ["k": [1], "s": "v"]
+        #expect(v.serializedPretty() == "{\n  \"k\": [\n    1\n  ],\n  \"s\": \"v\"\n}")
+    }
+
+    @Test func controlCharactersAreEscaped() {
+        #expect(JSONValue.string("a\u{0}b\u{1F}\n").serialized() == #""a\u0000b\u001f\n""#)
+    }
+}

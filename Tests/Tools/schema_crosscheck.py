@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Cross-checks the engine's case validation against the Python jsonschema reference.
+
+For every vignette and a set of deliberately broken variants, `cds validate` and
+jsonschema (Draft 2020-12, with format checking) must agree on valid versus invalid, and
+every path jsonschema blames must lie within a path the engine blames (or be the parent
+of one, for `required` and `additionalProperties`, which jsonschema reports on the parent).
+"""
+import copy
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CDS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/cds")
+
+schema = json.load(open(os.path.join(ROOT, "Catalog/schema/case.schema.json")))
+validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def mutations(case):
+    def setter(path, value):
+        def apply(c):
+            target = c
+            for key in path[:-1]:
+                target = target.setdefault(key, {}) if isinstance(target, dict) else target[key]
+            target[path[-1]] = value
+        return apply
+
+    def deleter(path):
+        def apply(c):
+            target = c
+            for key in path[:-1]:
+                target = target[key]
+            del target[path[-1]]
+        return apply
+
+    yield "age as string", setter(["patient", "age"], "forty")
+    yield "age negative", setter(["patient", "age"], -1)
+    yield "age fractional", setter(["patient", "age"], 40.5)
+    yield "age integral double", setter(["patient", "age"], 40.0)
+    yield "unknown sex", setter(["patient", "sex"], "f")
+    yield "missing symptom", deleter(["symptoms", "clickingOrSnapping"])
+    yield "unknown top-level", setter(["diagnosis"], "x")
+    yield "schema version 2", setter(["schemaVersion"], 2)
+    yield "bad date", setter(["assessmentDate"], "2025-02-29")
+    yield "leap date", setter(["assessmentDate"], "2024-02-29")
+    yield "tier without tolerance", setter(["exercise"], {"currentTier": "low"})
+    yield "none tier without tolerance", setter(["exercise"], {"currentTier": "none"})
+    yield "nprs out of range", setter(["measurements"], {"nprs": [{"date": "2026-01-01", "value": 11}]})
+    yield "lefs at maximum", setter(["measurements"], {"lefs": [{"date": "2026-01-01", "value": 80}]})
+    yield "unknown contraindication", setter(["contraindications"], [{"code": "aspirin"}])
+    yield "unknown allergy", setter(["allergies"], [{"substance": "penicillin"}])
+    yield "negative months", setter(["conservativeCare"], {"months": -1})
+    yield "unknown outcome", setter(["conservativeCare"], {"months": 3, "outcome": "failed"})
+    yield "extensions free-form", setter(["extensions"], {"x": {"y": [1, 2]}})
+    yield "population without group", setter(["population"], {"level": "student"})
+    yield "empty case id", setter(["caseId"], "")
+
+
+def engine_verdict(document):
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(document, f)
+        name = f.name
+    try:
+        r = subprocess.run([CDS, "validate", name], capture_output=True, text=True)
+    finally:
+        os.unlink(name)
+    if r.returncode == 0 and r.stdout == "valid\n":
+        return True, []
+    if r.returncode == 65:
+        return False, [line.split(": ", 1)[0] for line in r.stdout.splitlines()]
+    raise SystemExit(f"cds validate failed unexpectedly ({r.returncode}): {r.stderr}")
+
+
+def pointer(path):
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path) or "/"
+
+
+passed = failed = 0
+for path in sorted(glob.glob(os.path.join(ROOT, "Tests/Vignettes/*.case.json"))):
+    base = json.load(open(path))
+    variants = [("as is", base)]
+    for name, mutate in mutations(base):
+        doc = copy.deepcopy(base)
+        mutate(doc)
+        variants.append((name, doc))
+    for name, doc in variants:
+        reference_errors = list(validator.iter_errors(doc))
+        ours_valid, our_paths = engine_verdict(doc)
+        ok = ours_valid == (not reference_errors)
+        if ok and reference_errors:
+            for e in reference_errors:
+                p = pointer(e.absolute_path)
+                if not any(q == p or q.startswith(p.rstrip("/") + "/") for q in our_paths):
+                    ok = False
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print(f"MISMATCH {os.path.basename(path)} [{name}]: jsonschema={[pointer(e.absolute_path) + ' ' + e.message for e in reference_errors]} cds={our_paths}")
+        if os.path.basename(path) != "01-new-patient.case.json" and name != "as is":
+            break  # mutations are exercised in full on the first vignette only
+
+print(f"schema crosscheck: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
