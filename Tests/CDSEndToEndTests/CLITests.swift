@@ -154,3 +154,34 @@ struct CLITests {
         #expect(r.stderr.contains("--as-of 2026-02-30: expected a date YYYY-MM-DD"))
     }
 }
+
+@Suite("Documentation examples")
+struct DocumentationExampleTests {
+    /// The README's worked example: every output line it shows (except `...`) appears in
+    /// the real output of the command it shows.
+    @Test func readmeWorkedExampleMatchesRealOutput() throws {
+        let readme = try String(contentsOfFile: CLITests.root + "/README.md", encoding: .utf8)
+        let marker = "$ .build/debug/cds "
+        let start = try #require(readme.range(of: marker))
+        let block = readme[start.lowerBound...].prefix { _ in true }
+        let end = try #require(block.range(of: "\n```"))
+        let lines = block[..<end.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+        let arguments = lines[0].dropFirst(marker.count).split(separator: " ").map(String.init)
+        let run = try CLITests.run(arguments)
+        #expect(run.status == 0)
+        let shown = lines.dropFirst().filter { $0 != "..." }
+        #expect(shown.count > 5)
+        for line in shown {
+            #expect(run.stdout.contains(line + "\n"), "README shows a line the command does not print: \(line)")
+        }
+    }
+
+    /// docs/module-api.md shows the module in Tests/CDSEngineTests/DocumentedModule.swift,
+    /// which a test runs; the two must stay identical.
+    @Test func moduleAuthoringExampleIsTheTestedModule() throws {
+        let doc = try String(contentsOfFile: CLITests.root + "/docs/module-api.md", encoding: .utf8)
+        let source = try String(contentsOfFile: CLITests.root + "/Tests/CDSEngineTests/DocumentedModule.swift", encoding: .utf8)
+        let example = source.components(separatedBy: "// BEGIN EXAMPLE\n")[1].components(separatedBy: "// END EXAMPLE")[0]
+        #expect(doc.contains("```swift\n" + example + "```"))
+    }
+}
