@@ -159,12 +159,34 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         zip(keys, values).lazy.map { (key: $0, value: $1) }.makeIterator()
     }
 
+    /// JSON equality: the same members with equal values, in any order (RFC 8259 objects
+    /// are unordered; order is kept only for output).
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.keys == rhs.keys && lhs.values == rhs.values
+        guard lhs.keys.count == rhs.keys.count else { return false }
+        for (i, key) in lhs.keys.enumerated() {
+            guard let j = rhs.index[key], rhs.values[j] == lhs.values[i] else { return false }
+        }
+        return true
     }
 
+    /// Order-independent, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(keys)
-        hasher.combine(values)
+        var combined = 0
+        for (key, value) in zip(keys, values) {
+            var member = Hasher()
+            member.combine(key)
+            member.combine(value)
+            combined ^= member.finalize()
+        }
+        hasher.combine(keys.count)
+        hasher.combine(combined)
+    }
+}
+
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    /// Builds an object; a repeated key keeps its first position and its last value.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init()
+        for (key, value) in elements { self[key] = value }
     }
 }

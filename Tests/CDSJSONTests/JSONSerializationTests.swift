@@ -35,3 +35,25 @@ struct JSONSerializationTests {
         #expect(JSONValue.string("a\u{0}b\u{1F}\n").serialized() == #""a\u0000b\u001f\n""#)
     }
 }
+
+@Suite("JSON values")
+struct JSONValueTests {
+    @Test func objectEqualityIgnoresMemberOrderButOutputKeepsIt() {
+        let a: JSONValue = ["x": 1, "y": [true]]
+        let b: JSONValue = ["y": [true], "x": 1]
+        #expect(a == b)
+        #expect(a.hashValue == b.hashValue)
+        #expect(a.serialized() != b.serialized())
+        #expect(a != ["x": 1, "y": [false]])
+        #expect(a != ["x": 1])
+    }
+
+    @Test func pointersFollowRFC6901() {
+        let doc: JSONValue = ["a/b": ["~k": [10, 20]]]
+        #expect(doc.value(at: JSONPointer("/a~1b/~0k/1")!) == 20)
+        #expect(JSONPointer("/a~1b/~0k/1")?.description == "/a~1b/~0k/1")
+        #expect(doc.value(at: JSONPointer("/a~1b/~0k/01")!) == nil, "leading zero is not an index")
+        #expect(JSONPointer("a") == nil)
+        #expect(JSONPointer("/~2") == nil)
+    }
+}

@@ -32,8 +32,9 @@ package struct Engine: Sendable {
     }
 
     /// Runs every module on the case and resolves their proposals into a plan.
-    package func evaluate(_ clinicalCase: ClinicalCase) -> Plan {
-        let asOf = clinicalCase.assessmentDate ?? clock.today()
+    /// The assessment date is the case's, else `asOf`, else the engine's clock.
+    package func evaluate(_ clinicalCase: ClinicalCase, asOf fallback: CalendarDate? = nil) -> Plan {
+        let asOf = clinicalCase.assessmentDate ?? fallback ?? clock.today()
         let context = AssessmentContext(asOf: asOf, catalog: catalog.view)
         var reports: [ModuleReport] = []
         var proposals: [ModuleProposal] = []

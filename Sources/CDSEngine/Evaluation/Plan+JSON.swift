@@ -15,7 +15,7 @@ extension Plan {
         root["recommendations"] = .array(resolution.recommendations.map { item(for: $0, catalog: catalog) })
         root["superseded"] = .array(resolution.superseded.map(Self.superseded))
         root["modules"] = .array(modules.map(Self.module))
-        root["evidence"] = .array(citedEvidence(catalog: catalog).map { Self.evidence($0) })
+        root["evidence"] = .array(citedEvidence(catalog: catalog).map(catalog.json(of:)))
         root["provenance"] = [
             "engine": ["name": .string(Engine.name), "version": .string(Engine.version.description)],
             "moduleApi": .string(ModuleAPIVersion.current.description),
@@ -52,17 +52,9 @@ extension Plan {
         o["action"] = .string(r.action.rawValue)
         o["priority"] = .integer(Int64(r.priority))
         if let entry = catalog.recommendation(r.id) {
-            o["phase"] = .string(entry.phase.rawValue)
-            o["title"] = .string(entry.title)
-            o["text"] = .string(entry.text)
-            if let dosage = entry.dosage {
-                var parameters = JSONObject()
-                for p in dosage.parameters { parameters[p.name] = Self.number(p.value) }
-                o["dosage"] = ["summary": .string(dosage.summary), "parameters": .object(parameters)]
+            for (key, value) in catalog.json(of: entry) where key != "id" && key != "evidence" && key != "substances" {
+                o[key] = value
             }
-            if !entry.components.isEmpty { o["components"] = .array(entry.components.map(JSONValue.string)) }
-            o["strength"] = .string(entry.strength)
-            o["sources"] = .array(entry.sources.map(Self.citation))
         }
         o["modules"] = .array(uniqueModules(r.sources).map(JSONValue.string))
         o["because"] = .array(r.sources.map { because($0) })
@@ -121,29 +113,5 @@ extension Plan {
         o["proposals"] = .integer(Int64(m.proposalCount))
         if let error = m.error { o["error"] = .string(error) }
         return .object(o)
-    }
-
-    private static func evidence(_ e: Catalog.Evidence) -> JSONValue {
-        var o = JSONObject()
-        o["id"] = .string(e.id.rawValue)
-        o["source"] = .string(e.source)
-        if let reference = e.reference { o["reference"] = .integer(Int64(reference)) }
-        o["description"] = .string(e.description)
-        o["design"] = .string(e.design)
-        o["findings"] = .array(e.findings.map { ["id": .string($0.id), "statement": .string($0.statement)] })
-        return .object(o)
-    }
-
-    private static func citation(_ c: Catalog.Citation) -> JSONValue {
-        var o = JSONObject()
-        o["source"] = .string(c.source)
-        if let quote = c.quote { o["quote"] = .string(quote) }
-        return .object(o)
-    }
-
-    /// Whole numbers print as integers (10, not 10.0).
-    static func number(_ v: Double) -> JSONValue {
-        if v == v.rounded(), abs(v) < 9.0e15 { return .integer(Int64(v)) }
-        return .double(v)
     }
 }

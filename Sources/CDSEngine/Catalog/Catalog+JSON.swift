@@ -1,0 +1,49 @@
+import CDSJSON
+import CDSModuleAPI
+
+extension Catalog {
+    /// A recommendation's Catalog content as JSON: id, phase, title, text, dosage,
+    /// components, strength, sources and evidence ids. Plans and `catalog/get` share it.
+    package func json(of r: Recommendation) -> JSONObject {
+        var o = JSONObject()
+        o["id"] = .string(r.id.rawValue)
+        o["phase"] = .string(r.phase.rawValue)
+        o["title"] = .string(r.title)
+        o["text"] = .string(r.text)
+        if let dosage = r.dosage {
+            var parameters = JSONObject()
+            for p in dosage.parameters { parameters[p.name] = Self.number(p.value) }
+            o["dosage"] = ["summary": .string(dosage.summary), "parameters": .object(parameters)]
+        }
+        if !r.components.isEmpty { o["components"] = .array(r.components.map(JSONValue.string)) }
+        o["strength"] = .string(r.strength)
+        if !r.substances.isEmpty { o["substances"] = .array(r.substances.map(JSONValue.string)) }
+        o["sources"] = .array(
+            r.sources.map { c in
+                var s = JSONObject()
+                s["source"] = .string(c.source)
+                if let quote = c.quote { s["quote"] = .string(quote) }
+                return .object(s)
+            })
+        o["evidence"] = .array(r.evidence.map { .string($0.rawValue) })
+        return o
+    }
+
+    /// An evidence record as JSON.
+    package func json(of e: Evidence) -> JSONValue {
+        var o = JSONObject()
+        o["id"] = .string(e.id.rawValue)
+        o["source"] = .string(e.source)
+        if let reference = e.reference { o["reference"] = .integer(Int64(reference)) }
+        o["description"] = .string(e.description)
+        o["design"] = .string(e.design)
+        o["findings"] = .array(e.findings.map { ["id": .string($0.id), "statement": .string($0.statement)] })
+        return .object(o)
+    }
+
+    /// Whole numbers print as integers (10, not 10.0).
+    static func number(_ v: Double) -> JSONValue {
+        if v == v.rounded(), abs(v) < 9.0e15 { return .integer(Int64(v)) }
+        return .double(v)
+    }
+}
