@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, each with one job; dependencies point one way:
-//   cds (executable) -> CDSEngine -> CDSModuleAPI -> CDSJSON -> CJSONC (json-c)
+//   cds (executable) -> CDSServer -> CDSEngine -> CDSModuleAPI -> CDSJSON -> CJSONC (json-c)
 // Assessment modules under Plugins/ depend on CDSModuleAPI only.
 
 let builtinModules = [
@@ -44,6 +44,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "CDSServer",
+            dependencies: [
+                "CDSEngine",
+                "CDSJSON",
+                "CDSModuleAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "CDSBuiltins",
             dependencies: ["CDSModuleAPI"] + builtinModules.map { .target(name: $0) }
         ),
@@ -51,6 +60,7 @@ let package = Package(
             name: "cds",
             dependencies: [
                 "CDSEngine",
+                "CDSServer",
                 "CDSBuiltins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,6 +68,7 @@ let package = Package(
         ),
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
         .testTarget(name: "CDSEngineTests", dependencies: ["CDSEngine", "CDSModuleAPI", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSServerTests", dependencies: ["CDSServer", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSVignetteTests", dependencies: ["CDSEngine", "CDSBuiltins", "CDSJSON"]),
         .testTarget(name: "CDSEndToEndTests", dependencies: ["cds", "CDSJSON"]),
     ] + builtinModules.map { name in

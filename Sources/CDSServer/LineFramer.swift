@@ -1,0 +1,71 @@
+/// Splits a byte stream into newline-delimited messages.
+///
+/// Lines end at `\n`; one trailing `\r` is dropped, so CRLF clients work. A line whose
+/// content (the bytes before `\n`) is longer than `maxLineBytes` is reported once as ``Frame/tooLong(limit:)`` and its bytes are
+/// discarded up to the next newline, so memory stays bounded and the stream
+/// resynchronises. Bytes are framed before any decoding, so input split anywhere (even
+/// inside a UTF-8 character) frames identically.
+package struct LineFramer: Sendable {
+    /// One framed message.
+    package enum Frame: Sendable, Hashable {
+        /// A complete line, without its terminator.
+        case line([UInt8])
+        /// A line exceeded the limit; its content was dropped.
+        case tooLong(limit: Int)
+    }
+
+    package let maxLineBytes: Int
+    private var buffer: [UInt8] = []
+    private var discarding = false
+
+    package init(maxLineBytes: Int) {
+        self.maxLineBytes = max(1, maxLineBytes)
+    }
+
+    /// Consumes a chunk and returns the messages it completes.
+    package mutating func feed(_ chunk: UnsafeRawBufferPointer) -> [Frame] {
+        var frames: [Frame] = []
+        var start = 0
+        let count = chunk.count
+        while start < count {
+            var end = start
+            while end < count && chunk[end] != 0x0A { end += 1 }
+            let piece = UnsafeRawBufferPointer(rebasing: chunk[start..<end])
+            let complete = end < count
+            if discarding {
+                if complete { discarding = false }
+            } else if buffer.count + piece.count > maxLineBytes {
+                frames.append(.tooLong(limit: maxLineBytes))
+                buffer.removeAll(keepingCapacity: false)
+                discarding = !complete
+            } else {
+                buffer.append(contentsOf: piece)
+                if complete {
+                    frames.append(.line(Self.dropCarriageReturn(buffer)))
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            start = end + (complete ? 1 : 0)
+        }
+        return frames
+    }
+
+    /// Convenience for tests.
+    package mutating func feed(_ bytes: [UInt8]) -> [Frame] {
+        bytes.withUnsafeBytes { feed($0) }
+    }
+
+    /// End of input: a final line without a newline is still a message.
+    package mutating func finish() -> [Frame] {
+        defer {
+            buffer.removeAll()
+            discarding = false
+        }
+        guard !discarding, !buffer.isEmpty else { return [] }
+        return [.line(Self.dropCarriageReturn(buffer))]
+    }
+
+    private static func dropCarriageReturn(_ line: [UInt8]) -> [UInt8] {
+        line.last == 0x0D ? Array(line.dropLast()) : line
+    }
+}

@@ -1,0 +1,129 @@
+import CDSEngine
+import CDSJSON
+import CDSModuleAPI
+
+/// The protocol version of this server's method set (docs/protocol.md).
+package let serverProtocolVersion = "1.0"
+
+extension RPCServerCore {
+    static let builtinMethods: [String: Method] = [
+        "initialize": Method { core, params throws(RPCError) in try core.initialize(params) },
+        "ping": Method { _, params throws(RPCError) in
+            _ = try Params(params, allowed: [])
+            return [:]
+        },
+        "shutdown": Method { core, params throws(RPCError) in
+            _ = try Params(params, allowed: [])
+            core.shutdownRequested = true
+            return .null
+        },
+        "modules/list": Method { core, params throws(RPCError) in
+            _ = try Params(params, allowed: [])
+            return ["modules": core.modulesJSON()]
+        },
+        "catalog/list": Method { core, params throws(RPCError) in
+            _ = try Params(params, allowed: [])
+            return core.catalogListJSON()
+        },
+        "catalog/get": Method { core, params throws(RPCError) in
+            let p = try Params(params, allowed: ["id"], required: ["id"])
+            return try core.catalogEntryJSON(p.string("id") ?? "")
+        },
+        "case/validate": Method { core, params throws(RPCError) in
+            let p = try Params(params, allowed: ["case"], required: ["case"])
+            let issues = core.engine.caseReader.issues(in: p["case"] ?? .null)
+            return [
+                "valid": .bool(issues.isEmpty),
+                "errors": .array(issues.map { ["path": .string($0.path.description), "message": .string($0.message)] }),
+            ]
+        },
+        "case/evaluate": Method { core, params throws(RPCError) in try core.evaluate(params) },
+    ]
+
+    func initialize(_ params: JSONValue?) throws(RPCError) -> JSONValue {
+        _ = try Params(params, allowed: ["clientInfo", "protocolVersion", "capabilities", "processId"])
+        if initialized { throw .alreadyInitialized }
+        initialized = true
+        let catalog = engine.catalog
+        return [
+            "serverInfo": ["name": .string(Engine.name), "version": .string(Engine.version.description)],
+            "protocolVersion": .string(serverProtocolVersion),
+            "moduleApiVersion": .string(ModuleAPIVersion.current.description),
+            "modules": modulesJSON(),
+            "catalog": ["version": .string(catalog.version), "sha256": .string(catalog.digest)],
+            "capabilities": [
+                "methods": .array(methodNames.map(JSONValue.string)),
+                "batches": true,
+                "cancellation": ["$/cancelRequest", "notifications/cancelled"],
+                "explain": true,
+                "maxLineBytes": .integer(Int64(configuration.maxLineBytes)),
+                "maxDepth": .integer(Int64(configuration.maxDepth)),
+            ],
+        ]
+    }
+
+    func modulesJSON() -> JSONValue {
+        let policy = engine.catalog.policy
+        var rows: [JSONValue] = engine.registry.modules.map { entry in
+            let d = entry.descriptor
+            return [
+                "id": .string(d.id), "version": .string(d.version.description), "apiVersion": .string(d.apiVersion.description),
+                "priority": .integer(Int64(policy.priority(ofModule: d.id))), "state": "loaded", "summary": .string(d.summary),
+                "reads": .array(d.reads.map { .string($0.rawValue) }),
+            ]
+        }
+        rows += engine.registry.refused.map { r in
+            [
+                "id": .string(r.descriptor.id), "version": .string(r.descriptor.version.description),
+                "apiVersion": .string(r.descriptor.apiVersion.description),
+                "priority": .integer(Int64(policy.priority(ofModule: r.descriptor.id))), "state": "refused", "reason": .string(r.reason),
+            ]
+        }
+        return .array(rows)
+    }
+
+    func catalogListJSON() -> JSONValue {
+        let catalog = engine.catalog
+        return [
+            "version": .string(catalog.version),
+            "sha256": .string(catalog.digest),
+            "phases": .array(catalog.phases.map { ["id": .string($0.id.rawValue), "title": .string($0.title)] }),
+            "recommendations": .array(
+                catalog.recommendations.map {
+                    ["id": .string($0.id.rawValue), "phase": .string($0.phase.rawValue), "title": .string($0.title), "strength": .string($0.strength)]
+                }),
+        ]
+    }
+
+    func catalogEntryJSON(_ id: String) throws(RPCError) -> JSONValue {
+        let catalog = engine.catalog
+        guard let entry = catalog.recommendation(RecommendationID(rawValue: id)) else { throw .unknownEntry(id) }
+        var o = catalog.json(of: entry)
+        o["evidenceRecords"] = .array(entry.evidence.compactMap(catalog.evidence).map(catalog.json(of:)))
+        return .object(o)
+    }
+
+    func evaluate(_ params: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(params, allowed: ["case", "options"], required: ["case"])
+        let options = try Params(p["options"], allowed: ["explain", "asOf"])
+        let explain = try options.bool("explain") ?? false
+        var asOf: CalendarDate?
+        if let text = try options.string("asOf") {
+            guard let date = CalendarDate(text) else { throw .invalidParams("\"options.asOf\" must be a date YYYY-MM-DD, found \"\(text)\"") }
+            asOf = date
+        }
+        let clinicalCase: ClinicalCase
+        do {
+            clinicalCase = try engine.caseReader.read(p["case"] ?? .null)
+        } catch {
+            throw .invalidParams("the case is invalid", errors: error.issues.map { (path: $0.path.tokens.isEmpty ? "" : $0.path.description, message: $0.message) })
+        }
+        let plan = engine.evaluate(clinicalCase, asOf: asOf)
+        var result = plan.json(catalog: engine.catalog)
+        if explain, case .object(var o) = result {
+            o["explanation"] = .string(plan.explanation(catalog: engine.catalog))
+            result = .object(o)
+        }
+        return result
+    }
+}

@@ -1,0 +1,20 @@
+import CDSJSON
+
+/// Limits and options of a JSON-RPC server session.
+package struct ServerConfiguration: Sendable {
+    /// Longest accepted line in bytes (without its newline). Longer lines get one
+    /// -32002 error and are skipped up to the next newline.
+    package var maxLineBytes: Int = 4 << 20
+    /// Deepest accepted nesting of arrays and objects in a message.
+    package var maxDepth: Int = 64
+    /// Most messages read ahead of the one being evaluated.
+    package var maxInFlight: Int = 1024
+    /// Register the example methods of the JSON-RPC 2.0 specification (`subtract`, `sum`,
+    /// ...) so that its examples can be replayed as written. Off in production.
+    package var specificationExamples = false
+
+    package init() {}
+
+    /// The parser for incoming messages under these limits.
+    var parser: JSONParser { JSONParser(limits: .init(maxDepth: maxDepth, maxBytes: maxLineBytes)) }
+}

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Dispatch
+import Logging
+
+/// Newline-delimited JSON-RPC over a pair of file descriptors (standard input and output).
+///
+/// Three roles: the calling thread reads and frames input and prepares each message; a
+/// serial worker executes them in order; a serial writer owns the output. The reader never
+/// waits for the writer, so a client that sends many requests before reading any reply
+/// cannot deadlock the server; at most `maxInFlight` messages are read ahead of the worker.
+/// End of input means: answer everything read so far, flush, return status 0.
+package final class StdioServer: Sendable {
+    package let core: RPCServerCore
+    private let logger: Logger
+
+    package init(core: RPCServerCore, logger: Logger = Logger(label: "cds.server")) {
+        self.core = core
+        self.logger = logger
+    }
+
+    /// Serves until end of input or `exit`; returns the process exit status.
+    package func run(input: Int32, output: Int32) -> Int32 {
+        let writer = OutputChannel(fd: output, logger: logger)
+        let worker = DispatchQueue(label: "cds.server.worker")
+        let slots = DispatchSemaphore(value: max(1, core.configuration.maxInFlight))
+        let core = self.core
+        var framer = LineFramer(maxLineBytes: core.configuration.maxLineBytes)
+
+        func submit(_ frames: [LineFramer.Frame]) {
+            for frame in frames {
+                guard let job = core.prepare(frame) else { continue }
+                slots.wait()
+                worker.async {
+                    defer { slots.signal() }
+                    if let line = core.execute(job) { writer.send(line) }
+                    if case .exit(let status) = core.lifecycle {
+                        writer.flush()
+                        exit(status)
+                    }
+                }
+            }
+        }
+
+        logger.info("serving JSON-RPC on standard input and output")
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        reading: while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
+            switch n {
+            case 0:
+                submit(framer.finish())
+                break reading
+            case ..<0:
+                if errno == EINTR { continue }
+                logger.error("reading standard input failed", metadata: ["errno": "\(errno)"])
+                submit(framer.finish())
+                break reading
+            default:
+                submit(chunk.withUnsafeBytes { framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
+            }
+        }
+        worker.sync {}
+        writer.flush()
+        logger.info("end of input; all replies written")
+        return 0
+    }
+}
+
+/// The only writer of protocol output: one line per reply, written whole, in order.
+final class OutputChannel: Sendable {
+    private let fd: Int32
+    private let queue = DispatchQueue(label: "cds.server.writer")
+    private let logger: Logger
+
+    init(fd: Int32, logger: Logger) {
+        self.fd = fd
+        self.logger = logger
+    }
+
+    /// Queues `line` and its newline.
+    func send(_ line: String) {
+        queue.async { [fd, logger] in
+            var bytes = Array(line.utf8)
+            bytes.append(0x0A)
+            if !Self.writeAll(fd, bytes) {
+                let code = errno
+                // The client stopped reading (EPIPE) or output failed: nobody can receive
+                // replies any more, so end now rather than compute unanswerable work.
+                logger.error("writing a reply failed; exiting", metadata: ["errno": "\(code)"])
+                exit(code == EPIPE ? 0 : 74)
+            }
+        }
+    }
+
+    /// Waits until every queued line is written.
+    func flush() {
+        queue.sync {}
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, base + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
+        }
+    }
+}
+
+/// Keeps protocol output apart from everything else in the process.
+package enum ProtocolOutput {
+    /// Duplicates standard output to a private descriptor for protocol lines, then points
+    /// descriptor 1 at standard error, so a stray `print` anywhere (ours or a library's)
+    /// lands in the log instead of corrupting the protocol stream.
+    package static func claimStandardOutput() -> Int32 {
+        let fd = fcntl(1, F_DUPFD_CLOEXEC, 3)
+        guard fd >= 0 else { return 1 }
+        dup2(2, 1)
+        return fd
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import CDSEngine
+import CDSServer
+import Logging
+
+/// `cds serve`: JSON-RPC 2.0 for EHR integrations, one message per line on stdin/stdout.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve JSON-RPC 2.0 on standard input and output, one message per line (docs/protocol.md).",
+        discussion: "Logs go to standard error. End of input ends the session after every reply is written (status 0)."
+    )
+
+    @Option(help: ArgumentHelp("Longest accepted message line in bytes.", valueName: "bytes"))
+    var maxLineBytes = ServerConfiguration().maxLineBytes
+
+    @Option(help: ArgumentHelp("Deepest accepted nesting of arrays and objects in a message.", valueName: "levels"))
+    var maxDepth = ServerConfiguration().maxDepth
+
+    @Flag(help: "Also answer the example methods of the JSON-RPC 2.0 specification (subtract, sum, ...), for conformance testing.")
+    var jsonrpcSpecExamples = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+        guard (1...1000).contains(maxDepth) else { throw ValidationError("--max-depth must be within 1...1000") }
+    }
+
+    func run() throws {
+        global.prepare()
+        let protocolOutput = ProtocolOutput.claimStandardOutput()
+        let engine = try global.makeEngine()
+        var configuration = ServerConfiguration()
+        configuration.maxLineBytes = maxLineBytes
+        configuration.maxDepth = maxDepth
+        configuration.specificationExamples = jsonrpcSpecExamples
+        let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration))
+        let status = server.run(input: 0, output: protocolOutput)
+        if status != 0 { throw ExitCode(status) }
+    }
+}

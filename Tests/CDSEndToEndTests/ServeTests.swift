@@ -1,0 +1,139 @@
+import CDSJSON
+import Foundation
+import Testing
+
+/// A running `cds serve` with pipes to its standard streams.
+final class ServerProcess {
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
+
+    init(_ extra: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = ["serve"] + extra
+        process.currentDirectoryURL = URL(fileURLWithPath: CLITests.root)
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+    }
+
+    func send(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
+
+    func closeInput() throws { try input.fileHandleForWriting.close() }
+
+    /// Everything the server writes until it closes standard output.
+    func readToEnd() -> String { String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+
+    func lines() -> [String] { readToEnd().split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+
+    func wait() -> (status: Int32, reason: Process.TerminationReason) {
+        process.waitUntilExit()
+        return (process.terminationStatus, process.terminationReason)
+    }
+
+    /// One whole session: send, close, collect.
+    static func session(_ text: String, _ extra: [String] = []) throws -> (lines: [String], status: Int32) {
+        let server = try ServerProcess(extra)
+        server.send(text)
+        try server.closeInput()
+        let lines = server.lines()
+        return (lines, server.wait().status)
+    }
+}
+
+func ping(_ id: Int) -> String { #"{"jsonrpc":"2.0","method":"ping","id":\#(id)}"# + "\n" }
+
+@Suite("cds serve over pipes")
+struct ServeTests {
+    @Test func tenThousandPipelinedRequestsAreEachAnsweredOnceInOrder() throws {
+        let server = try ServerProcess()
+        let text = (0..<10_000).map(ping).joined()
+        // Everything is written before anything is read: the server must keep reading
+        // while its output pipe is full.
+        server.send(text)
+        try server.closeInput()
+        let lines = server.lines()
+        #expect(server.wait().status == 0)
+        #expect(lines.count == 10_000)
+        let ids = lines.compactMap { try? JSONParser().parse($0)["id"]?.integerValue }
+        #expect(ids == (0..<10_000).map(Int64.init))
+    }
+
+    @Test func byteByByteInputGivesIdenticalReplies() throws {
+        let session = #"{"jsonrpc":"2.0","method":"catalog/get","id":"é😀","params":{"id":"initial.cryotherapy"}}"# + "\r\n\n"
+            + #"[{"jsonrpc":"2.0","method":"ping","id":1},{"jsonrpc":"2.0","method":"nope","id":2}]"# + "\n" + ping(3)
+        let whole = try ServerProcess.session(session)
+        let server = try ServerProcess()
+        for byte in Array(session.utf8) {
+            server.input.fileHandleForWriting.write(Data([byte]))
+        }
+        try server.closeInput()
+        #expect(server.lines() == whole.lines)
+        #expect(whole.lines.count == 3)
+        #expect(whole.lines[0].contains(#""id":"é😀""#))
+    }
+
+    @Test func theLastLineWithoutNewlineIsAnswered() throws {
+        let r = try ServerProcess.session(ping(1) + #"{"jsonrpc":"2.0","method":"ping","id":2}"#)
+        #expect(r.lines.count == 2)
+        #expect(r.lines[1] == #"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+        #expect(r.status == 0)
+    }
+
+    @Test func endOfInputAnswersEverythingInFlightThenExits0() throws {
+        let c = try String(contentsOfFile: CLITests.root + "/Tests/Vignettes/19-dancer-with-nsaid-allergy-failed-care.case.json", encoding: .utf8)
+            .replacingOccurrences(of: "\n", with: "")
+        let requests = (0..<200).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#($0),"params":{"case":\#(c)}}"# + "\n" }.joined()
+        let r = try ServerProcess.session(requests)
+        #expect(r.status == 0)
+        #expect(r.lines.count == 200)
+        #expect(Set(r.lines.dropFirst()) .count == 199, "distinct ids, otherwise identical plans")
+        #expect(r.lines.allSatisfy { $0.contains(#""planFormat":1"#) })
+    }
+
+    @Test func anOverlongLineGetsOneErrorAndTheStreamGoesOn() throws {
+        let long = #"{"jsonrpc":"2.0","method":"ping","id":1,"params":{"pad":""# + String(repeating: "x", count: 5000) + "\"}}\n"
+        let r = try ServerProcess.session(long + ping(2), ["--max-line-bytes", "1024"])
+        #expect(r.lines.count == 2)
+        #expect(r.lines[0] == #"{"jsonrpc":"2.0","id":null,"error":{"code":-32002,"message":"Message too large","data":{"limitBytes":1024}}}"#)
+        #expect(r.lines[1] == #"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+    }
+
+    @Test func deepNestingIsRefusedWithoutACrash() throws {
+        let r = try ServerProcess.session(String(repeating: "[", count: 200_000) + "\n" + ping(1))
+        #expect(r.status == 0)
+        #expect(r.lines.count == 2)
+        #expect(r.lines[0].contains(#""code":-32700"#))
+    }
+
+    @Test func standardOutputCarriesProtocolLinesOnlyEvenWhenLoggingEverything() throws {
+        let server = try ServerProcess(["--log-level", "trace"])
+        server.send(ping(1) + "not json\n" + #"{"jsonrpc":"2.0","method":"exit"}"# + "\n")
+        let lines = server.lines()
+        let log = String(decoding: server.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(server.wait().status == 1, "exit without shutdown")
+        #expect(lines.count == 2)
+        for line in lines { #expect((try? JSONParser().parse(line))?["jsonrpc"] == "2.0") }
+        #expect(log.contains("serving JSON-RPC"))
+    }
+
+    @Test func shutdownThenExitEndsWithStatus0() throws {
+        let r = try ServerProcess.session(#"{"jsonrpc":"2.0","method":"shutdown","id":1}"# + "\n" + ping(2) + #"{"jsonrpc":"2.0","method":"exit"}"# + "\n" + ping(3))
+        #expect(r.status == 0)
+        #expect(r.lines.count == 2, "nothing after exit is read")
+        #expect(r.lines[1].contains(#""code":-32000"#))
+    }
+
+    @Test func aClientThatStopsReadingEndsTheServerPromptlyWithoutSIGPIPE() throws {
+        let server = try ServerProcess()
+        try server.output.fileHandleForReading.close()
+        server.send((0..<100).map(ping).joined())
+        let started = Date()
+        let (status, reason) = server.wait()
+        #expect(reason == .exit, "not killed by SIGPIPE")
+        #expect(status == 0)
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+}
