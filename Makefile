@@ -1,11 +1,11 @@
 # Two commands do all the set-up on a fresh Debian machine with Swift:
-#   make run    builds what is needed and evaluates a case (CASE=path, default a vignette)
+#   make run    builds what is needed and starts the JSON-RPC server on stdin/stdout
 #   make test   installs what the tests need and runs every test
 SWIFT ?= swift
 CASE ?= Tests/Vignettes/01-new-patient.case.json
 CDS := .build/debug/cds
 
-.PHONY: all setup build run test check-catalog memcheck schema-crosscheck docs clean
+.PHONY: all setup setup-test build run demo test check-catalog memcheck schema-crosscheck third-party-client docs clean
 
 all: build
 
@@ -19,12 +19,17 @@ setup:
 
 setup-test: setup
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
-	@python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install -q jsonschema
+	@python3 -c "import jsonschema, jsonrpcclient" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient
 
 build: setup
 	$(SWIFT) build --product cds
 
+# The main job: the JSON-RPC server EHR integrations talk to (docs/protocol.md).
 run: build
+	$(CDS) serve
+
+# One case, explained (CASE=path).
+demo: build
 	$(CDS) evaluate --explain $(CASE)
 
 check-catalog: build
@@ -38,7 +43,11 @@ schema-crosscheck: build
 memcheck: build
 	Tests/Tools/memcheck.sh $(CDS)
 
-test: setup-test build schema-crosscheck memcheck
+# A JSON-RPC client from PyPI (jsonrpcclient) judges the server.
+third-party-client: build
+	python3 Tests/Tools/third_party_client.py $(CDS)
+
+test: setup-test build schema-crosscheck memcheck third-party-client
 	$(SWIFT) test
 
 docs: build

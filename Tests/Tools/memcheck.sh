@@ -40,5 +40,9 @@ check "invalid JSON" '{"schemaVersion": 1, "a": [1, 2, {"b": NaN}]}' evaluate -
 check "duplicate key" '{"schemaVersion": 1, "patient": {"age": 3, "age": 4}}' evaluate -
 check "invalid case" '{"schemaVersion":1,"patient":{"age":-1,"sex":"x"}}' evaluate -
 check "catalog check" "" catalog check
+session=$(printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize"}' '[{"jsonrpc":"2.0","id":2,"method":"catalog/get","params":{"id":"initial.nsaids"}},{"jsonrpc":"2.0","method":"ping"}]' \
+  "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"case/evaluate\",\"params\":{\"case\":$(tr -d '\n' < Tests/Vignettes/15-post-arthroplasty-tenotomy.case.json)}}" \
+  '{"jsonrpc":"2.0","id":4,"method":"case/evaluate","params":{"case":{"schemaVersion":1}}}' '{bad json' '[]' '{"jsonrpc":"2.0","id":5,"method":"shutdown"}')
+check "serve session" "$session" serve
 echo "memcheck: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
