@@ -5,21 +5,25 @@ SWIFT ?= swift
 CASE ?= Tests/Vignettes/01-new-patient.case.json
 CDS := .build/debug/cds
 
-.PHONY: all setup setup-test build run demo test check-catalog memcheck schema-crosscheck third-party-client docs clean
+.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty docs clean
 
 all: build
 
-# System packages: json-c (the JSON layer's C library) and pkg-config; the Python
-# jsonschema package is the independent judge of Catalog/schema/case.schema.json.
+# System packages: json-c (the JSON layer's C library), libedit (the REPL's line editor)
+# and pkg-config.
 setup:
-	@if ! pkg-config --exists json-c 2>/dev/null; then \
-		echo "installing libjson-c-dev and pkg-config"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjson-c-dev pkg-config >/dev/null; \
+	@if ! pkg-config --exists json-c libedit 2>/dev/null; then \
+		echo "installing libjson-c-dev, libedit-dev and pkg-config"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjson-c-dev libedit-dev pkg-config >/dev/null; \
 	fi
+
+# What the tests use besides: valgrind, and from PyPI jsonschema (the independent judge of
+# the case schema), jsonrpcclient (a third-party JSON-RPC client) and pexpect (drives the
+# REPL through a pseudo-terminal).
 
 setup-test: setup
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
-	@python3 -c "import jsonschema, jsonrpcclient" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient
+	@python3 -c "import jsonschema, jsonrpcclient, pexpect" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient pexpect
 
 build: setup
 	$(SWIFT) build --product cds
@@ -27,6 +31,10 @@ build: setup
 # The main job: the JSON-RPC server EHR integrations talk to (docs/protocol.md).
 run: build
 	$(CDS) serve
+
+# The interactive REPL.
+repl: build
+	$(CDS) repl
 
 # One case, explained (CASE=path).
 demo: build
@@ -47,7 +55,11 @@ memcheck: build
 third-party-client: build
 	python3 Tests/Tools/third_party_client.py $(CDS)
 
-test: setup-test build schema-crosscheck memcheck third-party-client
+# The REPL as a person uses it: typing, completion, history, through a pseudo-terminal.
+repl-pty: build
+	python3 Tests/Tools/repl_pty_test.py $(CDS)
+
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty
 	$(SWIFT) test
 
 docs: build

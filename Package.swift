@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Layers, each with one job; dependencies point one way:
-//   cds (executable) -> CDSServer -> CDSEngine -> CDSModuleAPI -> CDSJSON -> CJSONC (json-c)
-// Assessment modules under Plugins/ depend on CDSModuleAPI only.
+//   cds (executable) -> CDSServer | CDSRepl -> CDSEngine -> CDSModuleAPI -> CDSJSON -> CJSONC (json-c)
+// Assessment modules under Plugins/ depend on CDSModuleAPI only. Only CDSJSON imports
+// CJSONC, and only CDSRepl imports CLibedit (line editing).
 
 let builtinModules = [
     "SymptomsModule",
@@ -34,6 +35,13 @@ let package = Package(
             providers: [.apt(["libjson-c-dev"])]
         ),
         .target(name: "CDSJSON", dependencies: ["CJSONC"]),
+        .systemLibrary(
+            name: "CLibedit",
+            path: "Sources/CLibedit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .target(name: "CDSRepl", dependencies: ["CDSEngine", "CDSJSON", "CDSModuleAPI", "CLibedit"]),
         .target(name: "CDSModuleAPI", dependencies: ["CDSJSON"]),
         .target(
             name: "CDSEngine",
@@ -61,6 +69,7 @@ let package = Package(
             dependencies: [
                 "CDSEngine",
                 "CDSServer",
+                "CDSRepl",
                 "CDSBuiltins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -69,6 +78,7 @@ let package = Package(
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
         .testTarget(name: "CDSEngineTests", dependencies: ["CDSEngine", "CDSModuleAPI", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSServerTests", dependencies: ["CDSServer", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSReplTests", dependencies: ["CDSRepl", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSVignetteTests", dependencies: ["CDSEngine", "CDSBuiltins", "CDSJSON"]),
         .testTarget(name: "CDSEndToEndTests", dependencies: ["cds", "CDSJSON"]),
     ] + builtinModules.map { name in

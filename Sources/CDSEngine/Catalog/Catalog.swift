@@ -123,6 +123,8 @@ package struct Catalog: Sendable {
     package var strengths: [Code]
     package var instruments: [Instrument]
     package var caseSchema: JSONSchema
+    /// The case schema as written (for tools that describe the case fields, such as the REPL).
+    package var caseSchemaDocument: JSONValue
     /// How every line of the clinical source maps to Catalog entries.
     package var traceability: Traceability?
 
@@ -135,7 +137,7 @@ package struct Catalog: Sendable {
         recommendations: [Recommendation], phases: [PhaseInfo], progressions: [String: [Phase]],
         policy: ResolverPolicy, symptoms: [Code], contraindications: [ContraindicationCode],
         substances: [Code], strengths: [Code], instruments: [Instrument], caseSchema: JSONSchema,
-        traceability: Traceability?
+        caseSchemaDocument: JSONValue, traceability: Traceability?
     ) {
         self.version = version
         self.title = title
@@ -152,6 +154,7 @@ package struct Catalog: Sendable {
         self.strengths = strengths
         self.instruments = instruments
         self.caseSchema = caseSchema
+        self.caseSchemaDocument = caseSchemaDocument
         self.traceability = traceability
         self.recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -100,7 +100,8 @@ private struct CatalogDecoder {
             progressions: policyFile.progressions, policy: policyFile.policy,
             symptoms: terminology.symptoms, contraindications: terminology.contraindications,
             substances: terminology.substances, strengths: terminology.strengths,
-            instruments: terminology.instruments, caseSchema: schema, traceability: traceability)
+            instruments: terminology.instruments, caseSchema: schema,
+            caseSchemaDocument: documents["schema/case.schema.json"] ?? .null, traceability: traceability)
     }
 
     // MARK: sources.json

@@ -1,0 +1,214 @@
+import CDSEngine
+import CDSJSON
+import CDSModuleAPI
+
+extension ReplSession {
+    /// Evaluates `document` (which must be a valid case).
+    func plan(of document: JSONObject) throws(Failure) -> Plan {
+        let clinicalCase: ClinicalCase
+        do {
+            clinicalCase = try engine.caseReader.read(.object(document))
+        } catch {
+            let first = error.issues.first.map(\.description) ?? "invalid case"
+            throw Failure("the case is not valid yet: \(first)" + (error.issues.count > 1 ? " (and \(error.issues.count - 1) more; type 'validate')" : ""))
+        }
+        return engine.evaluate(clinicalCase)
+    }
+
+    func currentPlan() throws(Failure) -> Plan {
+        if let lastPlan { return lastPlan }
+        let p = try plan(of: document)
+        lastPlan = p
+        return p
+    }
+
+    func evaluate() throws(Failure) -> String {
+        lastPlan = nil
+        let plan = try currentPlan()
+        let catalog = engine.catalog
+        var rows: [[String]] = [["PHASE", "RECOMMENDATION", "ACTION", "PRIORITY", "MODULES"].map(style.bold)]
+        for r in plan.resolution.recommendations {
+            let phase = catalog.recommendation(r.id)?.phase.rawValue ?? ""
+            var seen: Set<String> = []
+            let modules = r.sources.map(\.module).filter { seen.insert($0).inserted }
+            rows.append([phase, r.id.rawValue, style.action(r.action.rawValue), String(r.priority), modules.joined(separator: ",")])
+        }
+        var text = Style.table(rows)
+        let failed = plan.modules.filter { $0.status == .failed || $0.status == .refused }
+        for m in failed { text += "\n" + style.error("module \(m.descriptor.id) \(m.status.rawValue): \(m.error ?? "")") }
+        if !plan.resolution.superseded.isEmpty {
+            text += "\n\(plan.resolution.superseded.count) superseded proposal\(plan.resolution.superseded.count == 1 ? "" : "s"); 'explain RECOMMENDATION' shows why"
+        }
+        return text + "\nas of \(plan.asOf)"
+    }
+
+    func explain(_ args: [String]) throws(Failure) -> String {
+        guard args.count == 1 else { throw Failure(Self.usage("explain")) }
+        let catalog = engine.catalog
+        guard let entry = catalog.recommendation(RecommendationID(rawValue: args[0])) else {
+            throw Failure("no Catalog recommendation '\(args[0])' (tab completes ids; 'catalog' lists them)")
+        }
+        let plan = try currentPlan()
+        var out = [style.bold("\(entry.id) — \(entry.title)"), "  phase: \(catalog.phaseTitle(entry.phase))", "  \(entry.text)"]
+        if let dosage = entry.dosage { out.append("  dosage: \(dosage.summary)") }
+        if let item = plan.resolution.recommendations.first(where: { $0.id == entry.id }) {
+            out.append("  plan: \(style.action(item.action.rawValue)) (priority \(item.priority)), decided by \(item.decidedBy.module)")
+            for s in item.sources {
+                out.append("  why (\(s.module), module priority \(s.modulePriority)): \(s.proposal.rationale.rule)")
+                for fact in plan.facts(s.proposal.rationale.facts) {
+                    out.append("    fact \(fact.path) = \(fact.value?.serialized() ?? "(not recorded)")")
+                }
+            }
+            for id in plan.evidenceIDs(of: item, catalog: catalog) {
+                if let e = catalog.evidence(id) { out.append("  evidence \(id): \(e.description)") }
+            }
+        } else {
+            out.append("  plan: not in the current plan")
+        }
+        let superseded = plan.resolution.superseded.filter { $0.loser.proposal.recommendation == entry.id || $0.winnerRecommendation == entry.id }
+        for s in superseded {
+            out.append("  resolver: \(s.loser.module)'s \(s.loser.proposal.action) \(s.loser.proposal.recommendation) lost to \(s.winner.module)'s \(s.winner.proposal.action) \(s.winnerRecommendation): \(s.reason)")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    func whatIf(_ args: [String], _ raw: String) throws(Failure) -> String {
+        guard args.count >= 2 else { throw Failure(Self.usage("whatif")) }
+        let p = try pointer(args[0])
+        let value = Self.value(Self.rest(of: raw, after: 1))
+        let before = try currentPlan()
+        let changed = try applyValidated(try Self.setting(value, at: p, in: document), changed: p)
+        let after = try plan(of: changed)
+        let old = Dictionary(uniqueKeysWithValues: before.resolution.recommendations.map { ($0.id, $0.action) })
+        let new = Dictionary(uniqueKeysWithValues: after.resolution.recommendations.map { ($0.id, $0.action) })
+        var lines: [String] = []
+        for r in after.resolution.recommendations {
+            switch old[r.id] {
+            case nil: lines.append("+ \(r.id) \(style.action(r.action.rawValue))")
+            case let a? where a != r.action: lines.append("~ \(r.id) \(style.action(a.rawValue)) -> \(style.action(r.action.rawValue))")
+            default: break
+            }
+        }
+        for r in before.resolution.recommendations where new[r.id] == nil {
+            lines.append("- \(r.id) \(style.action(r.action.rawValue))")
+        }
+        let header = "what if \(args[0]) = \(value.serialized()) (the case is unchanged):"
+        return lines.isEmpty ? header + "\n  no change in the plan" : header + "\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    func progress() throws(Failure) -> String {
+        let plan = try currentPlan()
+        let c = try clinicalCase()
+        var out: [String] = []
+        for (name, readings) in [("NPRS", c.nprs), ("LEFS", c.lefs)] {
+            guard let first = readings.first, let last = readings.last else {
+                out.append("\(name): no readings")
+                continue
+            }
+            let series = readings.map { "\($0.value) (\($0.date))" }.joined(separator: ", ")
+            out.append("\(name): \(series)")
+            if readings.count > 1 {
+                out.append("  change \(RationaleFormat.change(last.value - first.value)) over \(first.date.days(to: last.date)) days")
+            }
+        }
+        out.append(contentsOf: exerciseDecision(plan, c))
+        out.append(contentsOf: escalationDecision(plan, c))
+        return out.joined(separator: "\n")
+    }
+
+    func clinicalCase() throws(Failure) -> ClinicalCase {
+        do {
+            return try engine.caseReader.read(.object(document))
+        } catch {
+            throw Failure("the case is not valid yet (type 'validate')")
+        }
+    }
+
+    /// The tier the plan puts into practice, compared with the current one.
+    private func exerciseDecision(_ plan: Plan, _ c: ClinicalCase) -> [String] {
+        let catalog = engine.catalog
+        let steps = catalog.progressions["strengthening"] ?? []
+        let tiers = ["low", "moderate", "high", "advanced"]
+        let current = c.exercise?.currentTier ?? "none"
+        let chosen = plan.resolution.recommendations.filter { r in
+            r.action.isAffirmative && catalog.recommendation(r.id).map { steps.contains($0.phase) } == true
+        }
+        guard let step = chosen.compactMap({ catalog.recommendation($0.id).flatMap { steps.firstIndex(of: $0.phase) } }).min() else {
+            return ["exercise: the plan names no activation tier"]
+        }
+        let tolerated = c.exercise?.tolerated.map { $0 ? "tolerated" : "not tolerated" } ?? "tolerance not recorded"
+        let target = step < tiers.count ? tiers[step] : catalog.phaseTitle(steps[step])
+        let decision: String
+        if let now = tiers.firstIndex(of: current) {
+            decision = step > now ? "step up" : step < now ? "step back" : "stay"
+        } else {
+            decision = "start"
+        }
+        return ["exercise: current tier \(current) (\(tolerated)); plan: \(decision) -> \(target) (\(catalog.phaseTitle(steps[step])))"]
+    }
+
+    /// Where conservative care stands against the Catalog's escalation window.
+    private func escalationDecision(_ plan: Plan, _ c: ClinicalCase) -> [String] {
+        let catalog = engine.catalog
+        var lines: [String] = []
+        for entry in catalog.view.recommendations(in: "escalation") {
+            guard let item = plan.resolution.recommendations.first(where: { $0.id == entry.id }) else { continue }
+            lines.append("escalation \(entry.id): \(style.action(item.action.rawValue)) — \(item.decidedBy.proposal.rationale.rule)")
+        }
+        if let minimum = try? catalog.view.parameter("conservativeCareMonthsMin", of: "escalation.corticosteroid-injection"),
+            let maximum = try? catalog.view.parameter("conservativeCareMonthsMax", of: "escalation.corticosteroid-injection")
+        {
+            let window = "\(RationaleFormat.number(minimum))-\(RationaleFormat.number(maximum)) months"
+            if let months = c.conservativeCare?.months {
+                let position = months < minimum ? "before" : months <= maximum ? "within" : "beyond"
+                lines.insert("escalation window \(window): conservative care \(RationaleFormat.number(months)) months, \(position) the window", at: 0)
+            } else {
+                lines.insert("escalation window \(window): conservative care not started", at: 0)
+            }
+        }
+        return lines
+    }
+
+    func modules() -> String {
+        let policy = engine.catalog.policy
+        var rows = [["MODULE", "VERSION", "PRIORITY", "SUMMARY"].map(style.bold)]
+        for m in engine.registry.modules {
+            rows.append([m.descriptor.id, m.descriptor.version.description, String(policy.priority(ofModule: m.descriptor.id)), m.descriptor.summary])
+        }
+        for r in engine.registry.refused {
+            rows.append([r.descriptor.id, r.descriptor.version.description, "-", "refused: \(r.reason)"])
+        }
+        return Style.table(rows)
+    }
+
+    func catalogList(_ args: [String]) throws(Failure) -> String {
+        let catalog = engine.catalog
+        var entries = catalog.recommendations
+        if let phase = args.first {
+            guard catalog.phases.contains(where: { $0.id.rawValue == phase }) else {
+                throw Failure("no phase '\(phase)' (phases: \(catalog.phases.map(\.id.rawValue).joined(separator: ", ")))")
+            }
+            entries = entries.filter { $0.phase.rawValue == phase }
+        }
+        return Style.table([["RECOMMENDATION", "PHASE", "TITLE"].map(style.bold)] + entries.map { [$0.id.rawValue, $0.phase.rawValue, $0.title] })
+    }
+
+    func evidence(_ args: [String]) throws(Failure) -> String {
+        guard args.count == 1 else { throw Failure(Self.usage("evidence")) }
+        let catalog = engine.catalog
+        guard let entry = catalog.recommendation(RecommendationID(rawValue: args[0])) else {
+            throw Failure("no Catalog recommendation '\(args[0])'")
+        }
+        var out = [style.bold("\(entry.id) — \(entry.title)"), "  strength: \(catalog.strengths.first { $0.code == entry.strength }?.display ?? entry.strength)"]
+        for s in entry.sources {
+            out.append("  source \(s.source)" + (s.quote.map { ": \"\($0)\"" } ?? ""))
+        }
+        if entry.evidence.isEmpty { out.append("  evidence: the source cites no reference for this statement") }
+        for id in entry.evidence {
+            guard let e = catalog.evidence(id) else { continue }
+            out.append("  evidence \(id) (\(e.design)): \(e.description)")
+            for f in e.findings { out.append("    - \(f.statement)") }
+        }
+        return out.joined(separator: "\n")
+    }
+}

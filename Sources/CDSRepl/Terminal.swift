@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import CLibedit
+
+/// Where REPL input comes from.
+package protocol LineSource {
+    /// The next line, or `nil` at end of input.
+    mutating func next() -> String?
+    /// Called once when the session ends.
+    mutating func finish()
+}
+
+/// Piped input: lines as they come, no prompt, no echo (for scripts and tests).
+package struct PlainLineSource: LineSource {
+    package init() {}
+    package mutating func next() -> String? { readLine(strippingNewline: true) }
+    package mutating func finish() {}
+}
+
+/// A terminal: libedit line editing, history kept across sessions, tab completion.
+package struct EditorLineSource: LineSource {
+    let prompt: String
+    let historyPath: String?
+
+    package init(prompt: String, historyPath: String?, completer: Completer) {
+        self.prompt = prompt
+        self.historyPath = historyPath
+        CompletionBridge.completer = completer
+        cds_rl_set_readline_name("cds")
+        cds_rl_set_completion(CompletionBridge.callback)
+        cds_rl_set_append_character(0x20)
+        stifle_history(1000)
+        if let historyPath { _ = read_history(historyPath) }
+    }
+
+    package mutating func next() -> String? {
+        guard let raw = readline(prompt) else { return nil }
+        defer { free(raw) }
+        let line = String(cString: raw)
+        if !line.allSatisfy({ $0 == " " || $0 == "\t" }) { _ = add_history(line) }
+        return line
+    }
+
+    package mutating func finish() {
+        if let historyPath { _ = write_history(historyPath) }
+    }
+
+    /// `$XDG_STATE_HOME/cds/history`, else `~/.local/state/cds/history` (created if needed).
+    package static func defaultHistoryPath() -> String? {
+        let state: String
+        if let xdg = getenv("XDG_STATE_HOME").map({ String(cString: $0) }), xdg.hasPrefix("/") {
+            state = xdg
+        } else if let home = getenv("HOME").map({ String(cString: $0) }), !home.isEmpty {
+            state = home + "/.local/state"
+        } else {
+            return nil
+        }
+        var path = ""
+        for component in (state + "/cds").split(separator: "/") {
+            path += "/" + component
+            mkdir(path, 0o700)
+        }
+        return path + "/history"
+    }
+}
+
+/// libedit calls a C function for completion; it reaches the Swift completer through here.
+enum CompletionBridge {
+    /// Set once before the first `readline`; read only on the REPL's thread.
+    nonisolated(unsafe) static var completer: Completer?
+
+    static let callback: cds_completion_function = { _, _, _ in
+        guard let completer = CompletionBridge.completer, let buffer = cds_rl_line_buffer() else { return nil }
+        let point = Int(cds_rl_point())
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: strlen(buffer))
+        let before = String(decoding: bytes.prefix(point), as: UTF8.self)
+        guard let matches = completer.complete(before) else {
+            cds_rl_set_attempted_over(0)  // let libedit complete file names
+            return nil
+        }
+        cds_rl_set_attempted_over(1)
+        guard !matches.isEmpty else { return nil }
+        // readline convention: [0] is the text to insert (the common prefix), then the
+        // matches, then NULL; every string malloc'ed, libedit frees them. libedit reads
+        // [1] and [2] to recognise a single match, so a single match is listed twice.
+        let list = [commonPrefix(matches)] + matches
+        guard let array = malloc((list.count + 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)?
+            .assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
+        else { return nil }
+        for (i, s) in list.enumerated() { array[i] = strdup(s) }
+        array[list.count] = nil
+        return array
+    }
+
+    static func commonPrefix(_ words: [String]) -> String {
+        guard var prefix = words.first.map({ Array($0.utf8) }) else { return "" }
+        for w in words.dropFirst() {
+            let u = Array(w.utf8)
+            var n = 0
+            while n < prefix.count && n < u.count && prefix[n] == u[n] { n += 1 }
+            prefix = Array(prefix[..<n])
+        }
+        return String(decoding: prefix, as: UTF8.self)
+    }
+}
+
+/// Runs a session over a line source until `quit` or end of input. Returns whether every
+/// command succeeded.
+package func runREPL(_ session: ReplSession, source: inout some LineSource, write: (String) -> Void) -> Bool {
+    var allSucceeded = true
+    while let line = source.next() {
+        let result = session.execute(line)
+        if result.failed { allSucceeded = false }
+        if !result.output.isEmpty { write(result.output + "\n") }
+        if result.quit { break }
+    }
+    source.finish()
+    return allSucceeded
+}

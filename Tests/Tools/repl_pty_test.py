@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Drives `cds repl` through a pseudo-terminal (pexpect), as a person would: typing,
+tab completion, an error, a what-if, quitting, then history recalled in a new session."""
+import os
+import re
+import sys
+import tempfile
+
+import pexpect
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CDS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/cds")
+PROMPT = "cds> "
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+passed = failed = 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {name}: {detail!r}")
+
+
+state = tempfile.mkdtemp()
+env = dict(os.environ, XDG_STATE_HOME=state, TERM="xterm")
+env.pop("NO_COLOR", None)
+
+
+def start(extra_env=None):
+    child = pexpect.spawn(CDS, ["repl", "--as-of", "2026-03-02"], env=dict(env, **(extra_env or {})), encoding="utf-8", timeout=20, dimensions=(50, 200))
+    child.expect_exact(PROMPT)
+    return child
+
+
+def run(child, line):
+    child.sendline(line)
+    child.expect_exact(PROMPT)
+    return child.before
+
+
+child = start()
+check("banner", "Type 'help'" in child.before, child.before)
+
+# Tab completes a command, then a field, then an enum value: only the completions make
+# "se<Tab>patient.s<Tab>fe<Tab>" the command `set patient.sex female`.
+child.send("se\t")
+child.send("patient.s\t")
+child.send("fe\t")
+out = run(child, "")
+check("completed command runs", 'patient.sex = "female"' in out, ANSI.sub("", out))
+
+for line in ["set patient.age 34", "set assessmentDate 2026-03-02", "set symptoms.anteriorHipOrGroinPain true",
+             "set symptoms.weaknessResistedHipFlexionInAbduction false", "set symptoms.clickingOrSnapping false",
+             "set symptoms.painWithHipFlexionActivities true"]:
+    run(child, line)
+
+# Completion of Catalog ids.
+child.send("explain initial.cr\t")
+out = run(child, "")
+check("explain after completion", "Cryotherapy" in out and "why (symptoms" in out, out)
+
+# An error is one line and the session goes on.
+out = run(child, "set patient.age -4")
+lines = [l for l in ANSI.sub("", out).splitlines() if l.strip() and not l.startswith("set patient")]
+check("error is one line", len(lines) == 1 and lines[0].startswith("error: /patient/age: must be"), lines)
+
+out = run(child, "evaluate")
+check("evaluate table", "strengthening.tier-low" in out and "RECOMMENDATION" in out, out)
+check("colour on a terminal", "\x1b[32mrecommend" in out, out[:200])
+
+out = run(child, 'whatif conservativeCare {"months": 5, "outcome": "not-improving"}')
+check("what-if diff", "escalation.corticosteroid-injection defer -> consider" in ANSI.sub("", out), out)
+
+child.sendline("quit")
+child.expect(pexpect.EOF)
+child.close()
+check("quit exits 0", child.exitstatus == 0, child.exitstatus)
+history = open(os.path.join(state, "cds", "history")).read().replace("\\040", " ")  # libedit escapes spaces
+check("history saved", "whatif conservativeCare" in history, history[-300:])
+
+# A new session recalls the previous commands with the up arrow.
+child = start({"NO_COLOR": "1"})
+child.send("\x1b[A\x1b[A")  # up arrow twice: past "quit" to the what-if of the previous session
+out = run(child, "")
+check("history recalled", "whatif conservativeCare {\"months\": 5" in out and "not valid yet" in out, ANSI.sub("", out))
+out = run(child, "help evaluate")
+check("help for one command", "usage: evaluate" in out, out)
+out = run(child, "catalog escalation")
+check("no colour with NO_COLOR", "\x1b[" not in out and "escalation.endoscopic-surgery" in out, out)
+child.sendeof()
+child.expect(pexpect.EOF)
+child.close()
+check("end of input leaves cleanly", child.exitstatus == 0, child.exitstatus)
+
+print(f"repl pty: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
