@@ -185,3 +185,29 @@ struct DocumentationExampleTests {
         #expect(doc.contains("```swift\n" + example + "```"))
     }
 }
+
+@Suite("cds repl with piped input")
+struct ReplPipedTests {
+    @Test func scriptedSessionPrintsResultsOnlyAndFailsOnError() throws {
+        let script = """
+            load Tests/Vignettes/09-escalation-at-4-months.case.json
+            whatif conservativeCare.months 2
+            set patient.age x
+            quit
+
+            """
+        let r = try CLITests.run(["repl"], stdin: script)
+        #expect(r.stdout == """
+            loaded Tests/Vignettes/09-escalation-at-4-months.case.json
+            what if conservativeCare.months = 2 (the case is unchanged):
+              ~ escalation.corticosteroid-injection consider -> defer
+              ~ escalation.endoscopic-surgery consider -> defer
+            error: /patient/age: expected integer, found string "x"; the case is unchanged
+
+            """)
+        #expect(r.status == 1, "a failed command makes a script fail")
+        let clean = try CLITests.run(["repl", "Tests/Vignettes/01-new-patient.case.json"], stdin: "show\n")
+        #expect(clean.status == 0)
+        #expect(clean.stdout.hasPrefix("loaded Tests/Vignettes/01-new-patient.case.json\n{\n  \"schemaVersion\": 1,"))
+    }
+}
