@@ -22,6 +22,7 @@ let package = Package(
     products: [
         .executable(name: "cds", targets: ["cds"]),
         .library(name: "CDSModuleAPI", targets: ["CDSModuleAPI"]),
+        .library(name: "CDSModuleSDK", targets: ["CDSModuleSDK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,18 @@ let package = Package(
         ),
         .target(name: "CDSRepl", dependencies: ["CDSEngine", "CDSJSON", "CDSModuleAPI", "CLibedit"]),
         .target(name: "CDSModuleAPI", dependencies: ["CDSJSON"]),
+        .target(name: "CDSModuleProtocol", dependencies: ["CDSModuleAPI", "CDSJSON"]),
+        .target(name: "CDSModuleSDK", dependencies: ["CDSModuleAPI", "CDSModuleProtocol", "CDSJSON"]),
+        .target(
+            name: "CDSModuleHost",
+            dependencies: [
+                "CDSEngine",
+                "CDSModuleProtocol",
+                "CDSModuleAPI",
+                "CDSJSON",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "CDSEngine",
             dependencies: [
@@ -70,6 +83,8 @@ let package = Package(
                 "CDSEngine",
                 "CDSServer",
                 "CDSRepl",
+                "CDSModuleHost",
+                "CDSModuleSDK",
                 "CDSBuiltins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -170,7 +170,7 @@ extension ReplSession {
     }
 
     func modules() -> String {
-        let policy = engine.catalog.policy
+        let policy = engine.policy
         var rows = [["MODULE", "VERSION", "PRIORITY", "SUMMARY"].map(style.bold)]
         for m in engine.registry.modules {
             rows.append([m.descriptor.id, m.descriptor.version.description, String(policy.priority(ofModule: m.descriptor.id)), m.descriptor.summary])

@@ -63,7 +63,7 @@ extension RPCServerCore {
     }
 
     func modulesJSON() -> JSONValue {
-        let policy = engine.catalog.policy
+        let policy = engine.policy
         var rows: [JSONValue] = engine.registry.modules.map { entry in
             let d = entry.descriptor
             return [

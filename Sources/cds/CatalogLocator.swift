@@ -30,6 +30,18 @@ enum CatalogLocator {
         return .failure("no Catalog found: pass --catalog DIR or set CDS_CATALOG")
     }
 
+    /// The package the executable was built from (the directory holding `Package.swift`
+    /// and `Catalog/`), found from the executable's location.
+    static func packageRoot() -> String? {
+        var dir = executableDirectory()
+        while let current = dir {
+            var st = stat()
+            if isCatalog(current + "/Catalog"), stat(current + "/Package.swift", &st) == 0 { return current }
+            dir = parent(of: current)
+        }
+        return nil
+    }
+
     private static func isCatalog(_ dir: String) -> Bool {
         var st = stat()
         return stat(dir + "/catalog.json", &st) == 0

@@ -4,12 +4,22 @@
 import ArgumentParser
 import CDSBuiltins
 import CDSEngine
+import CDSModuleHost
 import Logging
 
 /// Options every subcommand shares.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, ./Catalog, or the Catalog next to the installed executable.", valueName: "dir"))
     var catalog: String?
+
+    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"))
+    var modulesDirectories: [String] = []
+
+    @Option(name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"))
+    var moduleManifests: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"))
+    var config: String?
 
     @Option(name: .long, help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: Logger.Level = .warning
@@ -44,9 +54,23 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// An engine with the built-in modules over the loaded Catalog.
+    /// An engine with the built-in modules and the configured external modules over the
+    /// loaded Catalog. External module processes end when the host does (their input closes).
     func makeEngine(clock: any EngineClock = SystemClock()) throws -> Engine {
-        Engine(catalog: try loadCatalog(), modules: BuiltinModules.all, clock: clock)
+        let catalog = try loadCatalog()
+        var configuration = ModuleConfiguration(directories: modulesDirectories, manifests: moduleManifests)
+        let manifests: [ModuleManifest]
+        do {
+            if let config { try configuration.add(configurationFile: config) }
+            manifests = try configuration.loadManifests()
+        } catch {
+            StandardStreams.error("cds: error: \(error)")
+            throw ExitCode(78)
+        }
+        let external = ExternalModules.start(manifests, catalog: catalog.view, logger: Logger(label: "cds.modules"))
+        return Engine(
+            catalog: catalog, modules: BuiltinModules.all + external.modules, refusals: external.refusals,
+            fallbackPriorities: external.priorities, clock: clock)
     }
 }
 

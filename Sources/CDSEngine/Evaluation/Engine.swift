@@ -19,10 +19,20 @@ package struct Engine: Sendable {
     package let clock: any EngineClock
     private let logger: Logger
 
-    package init(catalog: Catalog, modules: [any AssessmentModule], clock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "cds.engine")) {
+    /// An engine over `catalog` running `modules`. `refusals` are modules refused before
+    /// registration; `fallbackPriorities` give priorities to modules the Catalog policy does
+    /// not name (the policy always wins).
+    package init(
+        catalog: Catalog, modules: [any AssessmentModule], refusals: [ModuleRegistry.Refusal] = [],
+        fallbackPriorities: [String: Int] = [:], clock: any EngineClock = SystemClock(), logger: Logger = Logger(label: "cds.engine")
+    ) {
         self.catalog = catalog
-        self.registry = ModuleRegistry(modules)
-        self.resolver = PriorityResolver(policy: catalog.policy)
+        self.registry = ModuleRegistry(modules, refusals: refusals)
+        var policy = catalog.policy
+        for (id, priority) in fallbackPriorities where policy.modulePriorities[id] == nil {
+            policy.modulePriorities[id] = priority
+        }
+        self.resolver = PriorityResolver(policy: policy)
         self.caseReader = CaseReader(schema: catalog.caseSchema)
         self.clock = clock
         self.logger = logger
@@ -30,6 +40,9 @@ package struct Engine: Sendable {
             logger.error("module refused", metadata: ["module": "\(refusal.descriptor.id)", "reason": "\(refusal.reason)"])
         }
     }
+
+    /// The resolver policy in force: the Catalog's, plus fallback module priorities.
+    package var policy: ResolverPolicy { resolver.policy }
 
     /// Runs every module on the case and resolves their proposals into a plan.
     /// The assessment date is the case's, else `asOf`, else the engine's clock.
@@ -40,7 +53,7 @@ package struct Engine: Sendable {
         var proposals: [ModuleProposal] = []
         for entry in registry.modules {
             let d = entry.descriptor
-            let priority = catalog.policy.priority(ofModule: d.id)
+            let priority = policy.priority(ofModule: d.id)
             var report = ModuleReport(descriptor: d, priority: priority, status: .contributed, proposalCount: 0, error: nil)
             do {
                 let made = try entry.module.assess(clinicalCase, context: context)
@@ -64,7 +77,7 @@ package struct Engine: Sendable {
         for refusal in registry.refused {
             reports.append(
                 ModuleReport(
-                    descriptor: refusal.descriptor, priority: catalog.policy.priority(ofModule: refusal.descriptor.id),
+                    descriptor: refusal.descriptor, priority: policy.priority(ofModule: refusal.descriptor.id),
                     status: .refused, proposalCount: 0, error: refusal.reason))
         }
         let resolution = resolver.resolve(proposals) { catalog.rank(of: catalog.recommendation($0)?.phase ?? "") }

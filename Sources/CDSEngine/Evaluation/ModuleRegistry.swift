@@ -17,6 +17,11 @@ package struct ModuleRegistry: Sendable {
     package struct Refusal: Sendable, Hashable {
         package var descriptor: ModuleDescriptor
         package var reason: String
+
+        package init(descriptor: ModuleDescriptor, reason: String) {
+            self.descriptor = descriptor
+            self.reason = reason
+        }
     }
 
     /// Modules that run, sorted by id (evaluation order never depends on registration order).
@@ -26,9 +31,12 @@ package struct ModuleRegistry: Sendable {
     /// The module API version of this host.
     package let hostAPIVersion: ModuleAPIVersion
 
-    package init(_ candidates: [any AssessmentModule], hostAPIVersion: ModuleAPIVersion = .current) {
+    /// Registers `candidates`; `refusals` are modules refused before registration (such as
+    /// external modules speaking an unsupported protocol), kept so every plan lists them.
+    package init(_ candidates: [any AssessmentModule], refusals: [Refusal] = [], hostAPIVersion: ModuleAPIVersion = .current) {
         self.hostAPIVersion = hostAPIVersion
-        var seen: Set<String> = []
+        self.refused = refusals
+        var seen: Set<String> = Set(refusals.map(\.descriptor.id))
         for module in candidates {
             let d = module.descriptor
             if let reason = Self.problem(with: d, host: hostAPIVersion, seen: seen) {

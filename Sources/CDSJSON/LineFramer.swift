@@ -1,29 +1,29 @@
-/// Splits a byte stream into newline-delimited messages.
+/// Splits a byte stream into newline-delimited messages (JSON Lines framing).
 ///
 /// Lines end at `\n`; one trailing `\r` is dropped, so CRLF clients work. A line whose
 /// content (the bytes before `\n`) is longer than `maxLineBytes` is reported once as ``Frame/tooLong(limit:)`` and its bytes are
 /// discarded up to the next newline, so memory stays bounded and the stream
 /// resynchronises. Bytes are framed before any decoding, so input split anywhere (even
 /// inside a UTF-8 character) frames identically.
-package struct LineFramer: Sendable {
+public struct LineFramer: Sendable {
     /// One framed message.
-    package enum Frame: Sendable, Hashable {
+    public enum Frame: Sendable, Hashable {
         /// A complete line, without its terminator.
         case line([UInt8])
         /// A line exceeded the limit; its content was dropped.
         case tooLong(limit: Int)
     }
 
-    package let maxLineBytes: Int
+    public let maxLineBytes: Int
     private var buffer: [UInt8] = []
     private var discarding = false
 
-    package init(maxLineBytes: Int) {
+    public init(maxLineBytes: Int) {
         self.maxLineBytes = max(1, maxLineBytes)
     }
 
     /// Consumes a chunk and returns the messages it completes.
-    package mutating func feed(_ chunk: UnsafeRawBufferPointer) -> [Frame] {
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer) -> [Frame] {
         var frames: [Frame] = []
         var start = 0
         let count = chunk.count
@@ -51,12 +51,12 @@ package struct LineFramer: Sendable {
     }
 
     /// Convenience for tests.
-    package mutating func feed(_ bytes: [UInt8]) -> [Frame] {
+    public mutating func feed(_ bytes: [UInt8]) -> [Frame] {
         bytes.withUnsafeBytes { feed($0) }
     }
 
     /// End of input: a final line without a newline is still a message.
-    package mutating func finish() -> [Frame] {
+    public mutating func finish() -> [Frame] {
         defer {
             buffer.removeAll()
             discarding = false

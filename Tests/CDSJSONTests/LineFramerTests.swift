@@ -1,4 +1,4 @@
-import CDSServer
+import CDSJSON
 import Testing
 
 @Suite("Line framing")

@@ -1,0 +1,45 @@
+import CDSEngine
+import CDSModuleAPI
+import Logging
+
+/// The external modules of a host: started and handshaken once, at start.
+package struct ExternalModules: Sendable {
+    /// Modules that run (including ones that failed to start: they report why in every plan).
+    package var modules: [OutOfProcessModule] = []
+    /// Modules refused at start (an unsupported protocol major).
+    package var refusals: [ModuleRegistry.Refusal] = []
+    /// Priorities from manifests, for modules the Catalog policy does not name.
+    package var priorities: [String: Int] = [:]
+
+    package init() {}
+
+    /// Starts every module of `manifests`.
+    package static func start(_ manifests: [ModuleManifest], catalog: CatalogView, policy: SupervisionPolicy = .init(), logger: Logger) -> ExternalModules {
+        var result = ExternalModules()
+        for manifest in manifests {
+            if let p = manifest.priority { result.priorities[manifest.id] = p }
+            let placeholder = ModuleDescriptor(
+                id: manifest.id, version: SemanticVersion(0, 0, 0), summary: "external module \(manifest.executable)", reads: [])
+            do {
+                let (process, descriptor) = try Handshake.start(manifest, catalog: catalog, logger: logger)
+                result.modules.append(
+                    OutOfProcessModule(descriptor: descriptor, manifest: manifest, catalog: catalog, policy: policy, logger: logger, process: process, unavailable: nil))
+                logger.info("external module started", metadata: ["module": "\(manifest.id)", "pid": "\(process.pid)"])
+            } catch {
+                if error.incompatible {
+                    result.refusals.append(ModuleRegistry.Refusal(descriptor: placeholder, reason: "module \"\(manifest.id)\" \(error.description)"))
+                } else {
+                    result.modules.append(
+                        OutOfProcessModule(descriptor: placeholder, manifest: manifest, catalog: catalog, policy: policy, logger: logger, process: nil, unavailable: error.description))
+                }
+                logger.error("external module did not start", metadata: ["module": "\(manifest.id)", "reason": "\(error.description)"])
+            }
+        }
+        return result
+    }
+
+    /// Stops every module process.
+    package func stop() {
+        for module in modules { module.stop() }
+    }
+}

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import ArgumentParser
+import CDSBuiltins
+import CDSEngine
+import CDSModuleAPI
+import CDSModuleHost
+import CDSModuleSDK
+import Logging
+
+/// `cds module`: tools for module authors.
+struct ModuleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "module",
+        abstract: "Build, check and run out-of-process assessment modules (docs/modules.md).",
+        subcommands: [Check.self, New.self, ServeBuiltin.self]
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a module executable through the module protocol's conformance suite; exit 1 if any check fails."
+        )
+
+        @Option(help: ArgumentHelp("Deadline for each answer.", valueName: "ms"))
+        var timeoutMs = 2000
+
+        @Argument(help: ArgumentHelp("The module executable.", valueName: "executable"))
+        var executable: String
+
+        @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Arguments for the executable.", valueName: "arguments"))
+        var arguments: [String] = []
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            global.prepare()
+            let catalog = try global.loadCatalog()
+            let path = executable.contains("/") ? executable : (CommandPath.find(executable) ?? executable)
+            let results = ConformanceCheck(
+                executable: path, arguments: arguments, catalog: catalog.view, timeoutMilliseconds: timeoutMs,
+                logger: Logger(label: "cds.module-check")
+            ).run()
+            var rows = [["CHECK", "RESULT", "DETAIL"]]
+            for r in results { rows.append([r.name, r.passed ? "pass" : "FAIL", r.detail]) }
+            let failed = results.filter { !$0.passed }.count
+            StandardStreams.output(Table.render(rows) + "\(results.count - failed) passed, \(failed) failed\n")
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct ServeBuiltin: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve-builtin",
+            abstract: "Run one built-in module out of process, over the module protocol (proves protocol parity)."
+        )
+
+        @Argument(help: ArgumentHelp("The module id, such as symptoms.", valueName: "id"))
+        var id: String
+
+        func run() throws {
+            guard let module = BuiltinModules.all.first(where: { $0.descriptor.id == id }) else {
+                StandardStreams.error("cds: error: no built-in module \"\(id)\" (built-in: \(BuiltinModules.all.map(\.descriptor.id).sorted().joined(separator: ", ")))")
+                throw ExitCode(64)
+            }
+            ModuleServer.run(module)
+        }
+    }
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a Swift package for a new external module, with its manifest."
+        )
+
+        @Argument(help: ArgumentHelp("The module's type name, such as HipSnapping.", valueName: "name"))
+        var name: String
+
+        @Option(help: ArgumentHelp("Where to create it (default: ./NAME).", valueName: "dir"))
+        var directory: String?
+
+        @Option(help: ArgumentHelp("The cds package providing CDSModuleSDK (default: the one this cds was built from).", valueName: "dir"))
+        var sdk: String?
+
+        func validate() throws {
+            guard let first = name.unicodeScalars.first, ("A"..."Z").contains(first),
+                name.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) })
+            else { throw ValidationError("NAME must be UpperCamelCase letters and digits, such as HipSnapping") }
+        }
+
+        func run() throws {
+            let target = directory ?? name
+            guard let sdkRoot = sdk ?? CatalogLocator.packageRoot() else {
+                StandardStreams.error("cds: error: cannot find the cds package; pass --sdk DIR")
+                throw ExitCode(78)
+            }
+            do {
+                try ModuleTemplate(name: name, sdkRoot: sdkRoot).write(to: target)
+            } catch {
+                StandardStreams.error("cds: error: \(error)")
+                throw ExitCode(73)
+            }
+            StandardStreams.output(
+                """
+                created \(target): Package.swift, Sources/\(name)/\(name).swift, module.json
+                next: cd \(target) && swift build && cds module check .build/debug/\(name)
+                then: cds serve --module-manifest \(target)/module.json
+
+                """)
+        }
+    }
+}
+
+enum CommandPath {
+    /// The first executable named `name` on $PATH.
+    static func find(_ name: String) -> String? {
+        guard let path = getenv("PATH").map({ String(cString: $0) }) else { return nil }
+        for dir in path.split(separator: ":") where access("\(dir)/\(name)", X_OK) == 0 {
+            return "\(dir)/\(name)"
+        }
+        return nil
+    }
+}
