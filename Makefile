@@ -5,7 +5,7 @@ SWIFT ?= swift
 CASE ?= Tests/Vignettes/01-new-patient.case.json
 CDS := .build/debug/cds
 
-.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty docs clean
+.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template docs clean
 
 all: build
 
@@ -59,7 +59,11 @@ third-party-client: build
 repl-pty: build
 	python3 Tests/Tools/repl_pty_test.py $(CDS)
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty
+# A module author's path: cds module new, build against the SDK, check, load.
+module-template: build
+	Tests/Tools/module_template_test.sh $(CDS)
+
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template
 	$(SWIFT) test
 
 docs: build

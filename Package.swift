@@ -96,6 +96,9 @@ let package = Package(
         .testTarget(name: "CDSReplTests", dependencies: ["CDSRepl", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSVignetteTests", dependencies: ["CDSEngine", "CDSBuiltins", "CDSJSON"]),
         .testTarget(name: "CDSEndToEndTests", dependencies: ["cds", "CDSJSON"]),
+        // An example external module built on the SDK (docs/modules.md).
+        .executableTarget(name: "SnappingHipExample", dependencies: ["CDSModuleSDK"], path: "Plugins/Examples/SnappingHipExample"),
+        .testTarget(name: "CDSModuleHostTests", dependencies: ["CDSModuleHost", "CDSEngine", "CDSJSON", "CDSBuiltins", "CDSModuleProtocol"]),
     ] + builtinModules.map { name in
         .target(name: name, dependencies: ["CDSModuleAPI"], path: "Plugins/\(name)")
     }

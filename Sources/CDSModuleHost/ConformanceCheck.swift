@@ -85,7 +85,7 @@ package struct ConformanceCheck {
 
         // 5. Clean shutdown.
         let shutdown = request(process, ["jsonrpc": "2.0", "id": 6, "method": "shutdown"])
-        _ = process.send(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        _ = process.send(#"{"jsonrpc":"2.0","method":"exit"}"#, until: Monotonic.milliseconds() + Int64(timeoutMilliseconds))
         let status = process.waitForExit(milliseconds: 2000)
         let clean = shutdown.reply?["result"] == .null && shutdown.reply?["error"] == nil && status == 0
         results.append(Result(name: "clean shutdown", passed: clean, detail: clean ? "shutdown answered, exit status 0" : "shutdown: \(shutdown.reply?.serialized() ?? shutdown.failure); \(describeExit(status))"))
@@ -153,7 +153,9 @@ package struct ConformanceCheck {
 
     private func request(_ process: ModuleProcess, _ message: JSONValue) -> Answer {
         let start = Monotonic.milliseconds()
-        guard process.send(message.serialized()) else { return Answer(reply: nil, failure: "the module closed its input", milliseconds: 0) }
+        guard process.send(message.serialized(), until: start + Int64(timeoutMilliseconds)) else {
+            return Answer(reply: nil, failure: "the module did not read the request within \(timeoutMilliseconds) ms", milliseconds: Int64(timeoutMilliseconds))
+        }
         switch process.receive(until: start + Int64(timeoutMilliseconds)) {
         case .line(let bytes):
             let elapsed = Monotonic.milliseconds() - start

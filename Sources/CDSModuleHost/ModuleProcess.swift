@@ -89,11 +89,16 @@ final class ModuleProcess: @unchecked Sendable {
             }
             close(errorFD)
         }
+        // Writes to the module never block: see `send(_:until:)`.
+        _ = fcntl(toChild[1], F_SETFL, fcntl(toChild[1], F_GETFL) | O_NONBLOCK)
         return ModuleProcess(pid: pid, input: toChild[1], output: fromChild[0])
     }
 
-    /// Writes one line; false if the module no longer reads.
-    func send(_ line: String) -> Bool {
+    /// Writes one line by `deadline` (monotonic ms; default: 10 s from now). False if the
+    /// module no longer reads, or does not take the line in time (its input pipe is full
+    /// because it stopped reading): a hung module can never block the host.
+    func send(_ line: String, until deadline: Int64? = nil) -> Bool {
+        let deadline = deadline ?? Monotonic.milliseconds() + 10_000
         var bytes = Array(line.utf8)
         bytes.append(0x0A)
         return bytes.withUnsafeBytes { buffer in
@@ -101,11 +106,21 @@ final class ModuleProcess: @unchecked Sendable {
             var offset = 0
             while offset < buffer.count {
                 let n = write(input, base + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
+                if n >= 0 {
+                    offset += n
+                    continue
+                }
+                switch errno {
+                case EINTR:
+                    continue
+                case EAGAIN:
+                    let remaining = deadline - Monotonic.milliseconds()
+                    if remaining <= 0 { return false }
+                    var fds = pollfd(fd: input, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&fds, 1, Int32(min(remaining, Int64(Int32.max))))
+                default:
                     return false
                 }
-                offset += n
             }
             return true
         }

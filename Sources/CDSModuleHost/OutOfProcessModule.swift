@@ -1,3 +1,4 @@
+import CDSEngine
 import CDSJSON
 import CDSModuleAPI
 import CDSModuleProtocol
@@ -13,7 +14,7 @@ import Synchronization
 /// backoff delay; after `failureThreshold` consecutive failures the module is not called
 /// until the cooldown ends. Every failure surfaces as a thrown ``ModuleError``, so the plan
 /// reports the module as failed with the reason.
-package final class OutOfProcessModule: AssessmentModule, @unchecked Sendable {
+package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     package let descriptor: ModuleDescriptor
     let manifest: ModuleManifest
     let catalog: CatalogView
@@ -82,10 +83,10 @@ package final class OutOfProcessModule: AssessmentModule, @unchecked Sendable {
             "jsonrpc": "2.0", "id": .integer(id), "method": .string(ModuleProtocol.assess),
             "params": ["case": c.document, "context": ["asOf": .string(context.asOf.description)]],
         ]
-        guard process.send(request.serialized()) else {
-            throw fail(&s, "its input is closed (" + describeExit(process.waitForExit(milliseconds: 100)) + ")")
-        }
         let deadline = Monotonic.milliseconds() + Int64(manifest.timeoutMilliseconds)
+        guard process.send(request.serialized(), until: deadline) else {
+            throw fail(&s, "did not take the request within \(manifest.timeoutMilliseconds) ms (" + describeExit(process.waitForExit(milliseconds: 100)) + ")")
+        }
         switch process.receive(until: deadline) {
         case .timeout:
             throw fail(&s, "no answer within \(manifest.timeoutMilliseconds) ms; stopped it (SIGTERM, then SIGKILL)")
@@ -144,15 +145,15 @@ package final class OutOfProcessModule: AssessmentModule, @unchecked Sendable {
     package var unavailableReason: String? { state.withLock { $0.unavailable } }
 
     /// The executable the manifest names.
-    package var executable: String { manifest.executable }
+    package var location: String { manifest.executable }
 
     /// Ends the module process (shutdown, exit, then signals if needed).
     package func stop() {
         state.withLock { s in
             guard let process = s.process else { return }
-            _ = process.send(#"{"jsonrpc":"2.0","id":0,"method":"shutdown"}"#)
+            _ = process.send(#"{"jsonrpc":"2.0","id":0,"method":"shutdown"}"#, until: Monotonic.milliseconds() + 500)
             _ = process.receive(until: Monotonic.milliseconds() + 500)
-            _ = process.send(#"{"jsonrpc":"2.0","method":"exit"}"#)
+            _ = process.send(#"{"jsonrpc":"2.0","method":"exit"}"#, until: Monotonic.milliseconds() + 500)
             process.finish(grace: 1000)
             s.process = nil
         }

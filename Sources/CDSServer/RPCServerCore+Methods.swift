@@ -68,7 +68,7 @@ extension RPCServerCore {
             let d = entry.descriptor
             return [
                 "id": .string(d.id), "version": .string(d.version.description), "apiVersion": .string(d.apiVersion.description),
-                "priority": .integer(Int64(policy.priority(ofModule: d.id))), "state": "loaded", "summary": .string(d.summary),
+                "priority": .integer(Int64(policy.priority(ofModule: d.id))), "kind": .string(entry.kind), "state": .string(entry.state), "summary": .string(d.summary),
                 "reads": .array(d.reads.map { .string($0.rawValue) }),
             ]
         }
@@ -76,7 +76,7 @@ extension RPCServerCore {
             [
                 "id": .string(r.descriptor.id), "version": .string(r.descriptor.version.description),
                 "apiVersion": .string(r.descriptor.apiVersion.description),
-                "priority": .integer(Int64(policy.priority(ofModule: r.descriptor.id))), "state": "refused", "reason": .string(r.reason),
+                "priority": .integer(Int64(policy.priority(ofModule: r.descriptor.id))), "kind": "external", "state": "refused", "reason": .string(r.reason),
             ]
         }
         return .array(rows)

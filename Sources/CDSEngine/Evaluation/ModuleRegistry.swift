@@ -71,3 +71,21 @@ extension FactPath {
     /// Whether the path is a JSON Pointer into the case (starts with `/`, valid escapes).
     var isValidPointer: Bool { rawValue.hasPrefix("/") && JSONPointer(rawValue) != nil }
 }
+
+/// What a host knows about a module beyond its descriptor. Built-in modules do not
+/// conform (they are in process and always available); external modules do.
+package protocol HostedModule: AssessmentModule {
+    /// Why the module could not start, if it could not.
+    var unavailableReason: String? { get }
+    /// Where it runs, such as the executable's path.
+    var location: String { get }
+}
+
+extension ModuleRegistry.Entry {
+    /// `built-in` or `external`.
+    package var kind: String { module is any HostedModule ? "external" : "built-in" }
+    /// `loaded`, or `not started: reason` for an external module that could not start.
+    package var state: String {
+        (module as? any HostedModule)?.unavailableReason.map { "not started: \($0)" } ?? "loaded"
+    }
+}
