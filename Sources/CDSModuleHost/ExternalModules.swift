@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import CDSEngine
 import CDSModuleAPI
 import Logging
@@ -42,4 +45,23 @@ package struct ExternalModules: Sendable {
     package func stop() {
         for module in modules { module.stop() }
     }
+
+    /// Stops every module process when the host process exits, however it exits (return
+    /// from main, `exit` from any thread), so that no module outlives its host, not even
+    /// one that hangs and would never notice its input closing.
+    package func stopAtExit() {
+        ExitHook.modules.withLock { $0 += modules }
+        ExitHook.install
+    }
+}
+
+import Synchronization
+
+enum ExitHook {
+    static let modules = Mutex<[OutOfProcessModule]>([])
+    static let install: Void = {
+        atexit {
+            for module in ExitHook.modules.withLock({ $0 }) { module.stop() }
+        }
+    }()
 }

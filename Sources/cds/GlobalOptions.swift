@@ -68,6 +68,7 @@ struct GlobalOptions: ParsableArguments {
             throw ExitCode(78)
         }
         let external = ExternalModules.start(manifests, catalog: catalog.view, logger: Logger(label: "cds.modules"))
+        external.stopAtExit()
         return Engine(
             catalog: catalog, modules: BuiltinModules.all + external.modules, refusals: external.refusals,
             fallbackPriorities: external.priorities, clock: clock)
