@@ -90,15 +90,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "CDSTestSupport", dependencies: ["CDSEngine", "CDSBuiltins", "CDSModuleAPI"], path: "Tests/CDSTestSupport"),
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
-        .testTarget(name: "CDSEngineTests", dependencies: ["CDSEngine", "CDSModuleAPI", "CDSJSON", "CDSBuiltins"]),
-        .testTarget(name: "CDSServerTests", dependencies: ["CDSServer", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
-        .testTarget(name: "CDSReplTests", dependencies: ["CDSRepl", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
-        .testTarget(name: "CDSVignetteTests", dependencies: ["CDSEngine", "CDSBuiltins", "CDSJSON"]),
-        .testTarget(name: "CDSEndToEndTests", dependencies: ["cds", "CDSJSON"]),
+        .testTarget(name: "CDSEngineTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSModuleAPI", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSServerTests", dependencies: ["CDSTestSupport", "CDSServer", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSReplTests", dependencies: ["CDSTestSupport", "CDSRepl", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSVignetteTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSBuiltins", "CDSJSON"]),
+        .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSTestSupport", "cds", "CDSJSON"]),
         // An example external module built on the SDK (docs/modules.md).
         .executableTarget(name: "SnappingHipExample", dependencies: ["CDSModuleSDK"], path: "Plugins/Examples/SnappingHipExample"),
-        .testTarget(name: "CDSModuleHostTests", dependencies: ["CDSModuleHost", "CDSEngine", "CDSJSON", "CDSBuiltins", "CDSModuleProtocol"]),
+        .testTarget(name: "CDSModuleHostTests", dependencies: ["CDSTestSupport", "CDSModuleHost", "CDSEngine", "CDSJSON", "CDSBuiltins", "CDSModuleProtocol"]),
     ] + builtinModules.map { name in
         .target(name: name, dependencies: ["CDSModuleAPI"], path: "Plugins/\(name)")
     }

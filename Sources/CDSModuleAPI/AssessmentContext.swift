@@ -14,13 +14,9 @@ public struct AssessmentContext: Sendable {
 }
 
 /// A phase of the treatment algorithm, such as `initial-management` or `strengthening-low`.
-public struct Phase: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+public struct Phase: StringIdentifier {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
 }
 
 /// One Catalog recommendation, as modules see it: identity, phase and the numeric

@@ -77,37 +77,36 @@ public struct ProposalAction: RawRepresentable, Sendable, Hashable, CustomString
     public var description: String { rawValue }
 }
 
-/// The identifier of a Catalog recommendation, such as `initial.cryotherapy`.
-public struct RecommendationID: RawRepresentable, Sendable, Hashable, Comparable,
-    ExpressibleByStringLiteral, CustomStringConvertible
-{
-    public var rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
+/// A string-backed identifier: compared, hashed and printed as its text, written as a
+/// string literal.
+public protocol StringIdentifier: RawRepresentable, Sendable, Hashable, Comparable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+where RawValue == String {
+    init(rawValue: String)
+}
+
+extension StringIdentifier {
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
     public var description: String { rawValue }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The identifier of a Catalog recommendation, such as `initial.cryotherapy`.
+public struct RecommendationID: StringIdentifier {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
 }
 
 /// The identifier of a Catalog evidence record, such as `seed-ref-1`.
-public struct EvidenceID: RawRepresentable, Sendable, Hashable, Comparable,
-    ExpressibleByStringLiteral, CustomStringConvertible
-{
+public struct EvidenceID: StringIdentifier {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// A case fact: a JSON Pointer into the case document, such as `/symptoms/clickingOrSnapping`.
-public struct FactPath: RawRepresentable, Sendable, Hashable, Comparable,
-    ExpressibleByStringLiteral, CustomStringConvertible
-{
+public struct FactPath: StringIdentifier {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public var description: String { rawValue }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// Whether this path equals `other` or lies below it.
     public func isWithin(_ other: FactPath) -> Bool {

@@ -25,27 +25,10 @@ public enum ModuleServer {
             let frames = n > 0 ? chunk.withUnsafeBytes { framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } : framer.finish()
             for frame in frames {
                 let (reply, exitStatus) = session.handle(frame)
-                if let reply, !write(output, reply + "\n") { exit(0) }
+                if let reply, !FileDescriptorIO.writeAll(output, Array((reply + "\n").utf8)) { exit(0) }
                 if let exitStatus { exit(exitStatus) }
             }
             if n <= 0 { exit(0) }
-        }
-    }
-
-    private static func write(_ fd: Int32, _ text: String) -> Bool {
-        var bytes = Array(text.utf8)
-        return bytes.withUnsafeMutableBytes { buffer in
-            guard let base = buffer.baseAddress else { return true }
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, base + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
         }
     }
 }

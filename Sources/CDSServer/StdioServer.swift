@@ -84,7 +84,7 @@ final class OutputChannel: Sendable {
         queue.async { [fd, logger] in
             var bytes = Array(line.utf8)
             bytes.append(0x0A)
-            if !Self.writeAll(fd, bytes) {
+            if !FileDescriptorIO.writeAll(fd, bytes) {
                 let code = errno
                 // The client stopped reading (EPIPE) or output failed: nobody can receive
                 // replies any more, so end now rather than compute unanswerable work.
@@ -97,22 +97,6 @@ final class OutputChannel: Sendable {
     /// Waits until every queued line is written.
     func flush() {
         queue.sync {}
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return true }
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, base + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
     }
 }
 

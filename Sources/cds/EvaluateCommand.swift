@@ -35,13 +35,7 @@ struct EvaluateCommand: ParsableCommand {
         global.prepare()
         let clock: any EngineClock = asOf.flatMap(CalendarDate.init).map(FixedClock.init) ?? SystemClock()
         let engine = try global.makeEngine(clock: clock)
-        let bytes: [UInt8]
-        do {
-            bytes = try CaseInput.read(casePath)
-        } catch {
-            StandardStreams.error("cds: error: \(error)")
-            throw ExitCode(66)
-        }
+        let bytes = try CaseInput.readOrExit(casePath)
         let clinicalCase: ClinicalCase
         do {
             clinicalCase = try engine.caseReader.read(bytes)

@@ -16,13 +16,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         global.prepare()
         let catalog = try global.loadCatalog()
-        let bytes: [UInt8]
-        do {
-            bytes = try CaseInput.read(casePath)
-        } catch {
-            StandardStreams.error("cds: error: \(error)")
-            throw ExitCode(66)
-        }
+        let bytes = try CaseInput.readOrExit(casePath)
         do {
             _ = try CaseReader(schema: catalog.caseSchema).read(bytes)
             StandardStreams.output("valid\n")

@@ -1,18 +1,12 @@
 import CDSJSON
+import CDSTestSupport
 import Foundation
 import Testing
 
 /// End-to-end tests: they run the built `cds` executable as a user or an integration would.
 @Suite("cds executable")
 struct CLITests {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-        }
-        fatalError("Package.swift not found")
-    }()
+    static var root: String { TestRepository.root }
 
     /// The `cds` binary: $CDS_BINARY, or the one built next to this test bundle.
     static let binary: String = {

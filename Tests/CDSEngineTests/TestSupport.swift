@@ -1,26 +1,14 @@
 import CDSBuiltins
 @testable import CDSEngine
 import CDSModuleAPI
+import CDSTestSupport
 import Foundation
 
 /// Paths and shared fixtures for the engine tests.
 enum Repository {
-    /// The repository root, found from this file's location.
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-        }
-        fatalError("Package.swift not found above \(#filePath)")
-    }()
-
+    static var root: String { TestRepository.root }
     static var catalogDirectory: String { root + "/Catalog" }
-
-    /// The real Catalog, loaded once.
-    static let catalog: Catalog = {
-        do { return try CatalogLoader.load(directory: catalogDirectory) } catch { fatalError("Catalog invalid:\n\(error)") }
-    }()
+    static var catalog: Catalog { TestRepository.catalog }
 }
 
 /// A scratch copy of the Catalog that a test may break.

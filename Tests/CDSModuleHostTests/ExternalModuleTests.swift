@@ -2,23 +2,14 @@ import CDSBuiltins
 import CDSEngine
 @testable import CDSModuleHost
 import CDSModuleAPI
+import CDSTestSupport
 import Foundation
 import Logging
 import Testing
 
 enum HostFixture {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-        }
-        fatalError("Package.swift not found")
-    }()
-
-    static let catalog: Catalog = {
-        do { return try CatalogLoader.load(directory: root + "/Catalog") } catch { fatalError("\(error)") }
-    }()
+    static var root: String { TestRepository.root }
+    static var catalog: Catalog { TestRepository.catalog }
 
     static let faulty = root + "/Tests/Fixtures/faulty_module.py"
 

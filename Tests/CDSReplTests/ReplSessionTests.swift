@@ -3,26 +3,13 @@ import CDSEngine
 import CDSJSON
 import CDSModuleAPI
 import CDSRepl
+import CDSTestSupport
 import Foundation
 import Testing
 
 enum ReplFixture {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-        }
-        fatalError("Package.swift not found")
-    }()
-
-    static let engine: Engine = {
-        do {
-            return Engine(catalog: try CatalogLoader.load(directory: root + "/Catalog"), modules: BuiltinModules.all, clock: FixedClock(CalendarDate("2026-03-02")!))
-        } catch {
-            fatalError("\(error)")
-        }
-    }()
+    static var root: String { TestRepository.root }
+    static var engine: Engine { TestRepository.engine }
 
     static func session(_ lines: [String] = []) -> ReplSession {
         let s = ReplSession(engine: engine)

@@ -3,26 +3,13 @@ import CDSEngine
 import CDSJSON
 import CDSModuleAPI
 import CDSServer
+import CDSTestSupport
 import Foundation
 import Testing
 
 enum Fixture {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
-        }
-        fatalError("Package.swift not found")
-    }()
-
-    static let engine: Engine = {
-        do {
-            return Engine(catalog: try CatalogLoader.load(directory: root + "/Catalog"), modules: BuiltinModules.all, clock: FixedClock(CalendarDate("2026-03-02")!))
-        } catch {
-            fatalError("\(error)")
-        }
-    }()
+    static var root: String { TestRepository.root }
+    static var engine: Engine { TestRepository.engine }
 
     static func core(examples: Bool = false) -> RPCServerCore {
         var configuration = ServerConfiguration()
@@ -30,9 +17,7 @@ enum Fixture {
         return RPCServerCore(engine: engine, configuration: configuration)
     }
 
-    static func caseText(_ name: String) -> String {
-        (try? String(contentsOfFile: "\(root)/Tests/Vignettes/\(name).case.json", encoding: .utf8)) ?? ""
-    }
+    static func caseText(_ name: String) -> String { (try? TestRepository.vignette(name)) ?? "" }
 }
 
 /// Compares replies as JSON values (member order and spacing aside).

@@ -2,6 +2,7 @@ import CDSBuiltins
 import CDSEngine
 import CDSJSON
 import CDSModuleAPI
+import CDSTestSupport
 import Foundation
 import Testing
 
@@ -11,27 +12,14 @@ import Testing
 /// below, so a golden file cannot silently enshrine a wrong plan.
 @Suite("Clinical vignettes")
 struct VignetteTests {
-    static let directory: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        url.deleteLastPathComponent()
-        url.deleteLastPathComponent()
-        return url.appendingPathComponent("Vignettes").path
-    }()
+    static var directory: String { TestRepository.root + "/Tests/Vignettes" }
 
     static let names: [String] = {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return files.filter { $0.hasSuffix(".case.json") }.map { String($0.dropLast(".case.json".count)) }.sorted()
     }()
 
-    static let engine: Engine = {
-        let root = URL(fileURLWithPath: directory).deletingLastPathComponent().deletingLastPathComponent().path
-        do {
-            let catalog = try CatalogLoader.load(directory: root + "/Catalog")
-            return Engine(catalog: catalog, modules: BuiltinModules.all, clock: FixedClock(CalendarDate("2026-03-02")!))
-        } catch {
-            fatalError("\(error)")
-        }
-    }()
+    static var engine: Engine { TestRepository.engine }
 
     static func plan(_ name: String) throws -> (Plan, String) {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name).case.json")))

@@ -3,6 +3,7 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import CDSJSON
 
 /// Reading and writing whole files without Foundation (keeps start-up small).
 package enum FileSystem {
@@ -12,26 +13,17 @@ package enum FileSystem {
         package var description: String { "\(path): \(reason)" }
     }
 
-    /// The bytes of the file at `path`, refusing anything larger than `limit`.
+    /// The bytes of the file at `path` (`-` reads standard input), refusing anything
+    /// larger than `limit`.
     package static func read(_ path: String, limit: Int = 64 << 20) throws(ReadError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ReadError(path: path, reason: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            result.append(contentsOf: chunk[0..<n])
-            if result.count > limit {
-                throw ReadError(path: path, reason: "larger than \(limit) bytes")
-            }
+        defer { if fd != 0 { close(fd) } }
+        do {
+            return try FileDescriptorIO.readAll(fd, limit: limit)
+        } catch {
+            throw ReadError(path: path, reason: error.reason)
         }
-        return result
     }
 
     /// Whether `path` names an existing regular file.
@@ -52,20 +44,7 @@ package enum FileSystem {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
-        var ok = bytes.withUnsafeBytes { buffer -> Bool in
-            guard let base = buffer.baseAddress else { return true }
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, base + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
-        ok = ok && fsync(fd) == 0
+        let ok = FileDescriptorIO.writeAll(fd, bytes) && fsync(fd) == 0
         let reason = String(cString: strerror(errno))
         close(fd)
         guard ok, rename(temporary, path) == 0 else {
