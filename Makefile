@@ -5,7 +5,7 @@ SWIFT ?= swift
 CASE ?= Tests/Vignettes/01-new-patient.case.json
 CDS := .build/debug/cds
 
-.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template docs clean
+.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate docs clean
 
 all: build
 
@@ -18,12 +18,12 @@ setup:
 	fi
 
 # What the tests use besides: valgrind, and from PyPI jsonschema (the independent judge of
-# the case schema), jsonrpcclient (a third-party JSON-RPC client) and pexpect (drives the
-# REPL through a pseudo-terminal).
+# the case schema), jsonrpcclient (a third-party JSON-RPC client), pexpect (drives the
+# REPL through a pseudo-terminal) and fhir.resources (validates the FHIR test inputs).
 
 setup-test: setup
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
-	@python3 -c "import jsonschema, jsonrpcclient, pexpect" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient pexpect
+	@python3 -c "import jsonschema, jsonrpcclient, pexpect, fhir.resources" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient pexpect fhir.resources
 
 build: setup
 	$(SWIFT) build --product cds
@@ -63,7 +63,11 @@ repl-pty: build
 module-template: build
 	Tests/Tools/module_template_test.sh $(CDS)
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template
+# The FHIR test inputs are valid FHIR, judged by a third-party model (fhir.resources).
+fhir-validate:
+	python3 Tests/Tools/fhir_validate.py
+
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate
 	$(SWIFT) test
 
 docs: build

@@ -52,6 +52,10 @@ package struct RPCError: Error, Sendable, Hashable {
     package static func messageTooLarge(limit: Int) -> RPCError {
         RPCError(-32002, "Message too large", data: ["limitBytes": .integer(Int64(limit))])
     }
+    /// FHIR input lacks facts a decision needs (the CDS Hooks "412" case): never guessed.
+    package static func missingFacts(_ facts: [String], notes: [String]) -> RPCError {
+        RPCError(-32004, "Facts missing", data: ["missing": .array(facts.map(JSONValue.string)), "notes": .array(notes.map(JSONValue.string))])
+    }
     package static func unknownEntry(_ id: String) -> RPCError {
         RPCError(-32003, "Unknown Catalog entry", data: ["id": .string(id)])
     }

@@ -113,12 +113,17 @@ extension RPCServerCore {
             asOf = date
         }
         let clinicalCase: ClinicalCase
+        let report: FHIRCaseBuilder.Report?
         do {
-            clinicalCase = try engine.caseReader.read(p["case"] ?? .null)
+            (clinicalCase, report) = try engine.readInput(p["case"] ?? .null, asOf: asOf)
         } catch {
+            if !error.missingFacts.isEmpty {
+                throw .missingFacts(error.missingFacts, notes: error.report?.notes ?? [])
+            }
             throw .invalidParams("the case is invalid", errors: error.issues.map { (path: $0.path.tokens.isEmpty ? "" : $0.path.description, message: $0.message) })
         }
-        let plan = engine.evaluate(clinicalCase, asOf: asOf)
+        var plan = engine.evaluate(clinicalCase, asOf: asOf)
+        plan.input = report?.json
         var result = plan.json(catalog: engine.catalog)
         if explain, case .object(var o) = result {
             o["explanation"] = .string(plan.explanation(catalog: engine.catalog))

@@ -36,14 +36,30 @@ struct EvaluateCommand: ParsableCommand {
         let clock: any EngineClock = asOf.flatMap(CalendarDate.init).map(FixedClock.init) ?? SystemClock()
         let engine = try global.makeEngine(clock: clock)
         let bytes = try CaseInput.readOrExit(casePath)
-        let clinicalCase: ClinicalCase
+        let document: JSONValue
         do {
-            clinicalCase = try engine.caseReader.read(bytes)
+            document = try engine.caseReader.parser.parse(bytes)
         } catch {
-            for issue in error.issues { StandardStreams.error("cds: error: \(casePath): \(issue)") }
+            StandardStreams.error("cds: error: \(casePath): /: invalid JSON at byte \(error.offset): \(error.message)")
             throw ExitCode(65)
         }
-        let plan = engine.evaluate(clinicalCase)
+        let date = asOf.flatMap(CalendarDate.init)
+        let clinicalCase: ClinicalCase
+        let report: FHIRCaseBuilder.Report?
+        do {
+            (clinicalCase, report) = try engine.readInput(document, asOf: date)
+        } catch {
+            if !error.missingFacts.isEmpty {
+                StandardStreams.error("cds: error: \(casePath): facts needed for a decision are missing: \(error.missingFacts.joined(separator: ", "))")
+                for note in error.report?.notes ?? [] { StandardStreams.error("cds: note: \(note)") }
+            }
+            for issue in error.issues where error.missingFacts.isEmpty || !issue.message.hasPrefix("missing required property") {
+                StandardStreams.error("cds: error: \(casePath): \(issue)")
+            }
+            throw ExitCode(65)
+        }
+        var plan = engine.evaluate(clinicalCase, asOf: date)
+        plan.input = report?.json
         let text: String
         if explain {
             text = plan.explanation(catalog: engine.catalog)

@@ -110,7 +110,7 @@ struct CLITests {
     @Test func catalogCheckReportsAValidCatalog() throws {
         let r = try Self.run(["catalog", "check"])
         #expect(r.status == 0)
-        #expect(r.stdout.hasPrefix("Catalog 1.0.0 is valid: 23 recommendations, 7 evidence records, 3 sources, 10 phases; sha256 "))
+        #expect(r.stdout.hasPrefix("Catalog 1.0.0 is valid: 23 recommendations, 7 evidence records, 7 sources, 10 phases; sha256 "))
     }
 
     @Test func aBrokenCatalogStopsEverySubcommandWithFilePathMessage() throws {
@@ -203,5 +203,30 @@ struct ReplPipedTests {
         let clean = try CLITests.run(["repl", "Tests/Vignettes/01-new-patient.case.json"], stdin: "show\n")
         #expect(clean.status == 0)
         #expect(clean.stdout.hasPrefix("loaded Tests/Vignettes/01-new-patient.case.json\n{\n  \"schemaVersion\": 1,"))
+    }
+}
+
+@Suite("FHIR input through the executable")
+struct FHIRCLITests {
+    @Test func aBundleIsEvaluatedAndTheInputReportIsInThePlan() throws {
+        let r = try CLITests.run(["evaluate", "--as-of", "2026-03-02", "Tests/FHIR/15-post-arthroplasty.bundle.json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let plan = try JSONParser().parse(r.stdout)
+        #expect(plan["input"]?["format"] == "fhir-r4-bundle")
+        #expect(plan["input"]?["ignored"] == [["resource": "Condition/old", "reason": "clinicalStatus resolved"]])
+        #expect(plan["recommendations"]?.arrayValue?.contains { $0["id"] == "population.post-arthroplasty-mobilization" && $0["action"] == "recommend" } == true)
+    }
+
+    @Test func missingFactsAreNamedWithStatus65AndAsJSONRPCError() throws {
+        let file = "Tests/FHIR/patient-view-missing-observations.hooks.json"
+        let r = try CLITests.run(["evaluate", "--as-of", "2026-03-02", file])
+        #expect(r.status == 65)
+        #expect(r.stdout == "")
+        #expect(r.stderr.hasPrefix("cds: error: \(file): facts needed for a decision are missing: /symptoms/anteriorHipOrGroinPain, /symptoms/painWithHipFlexionActivities, /symptoms/weaknessResistedHipFlexionInAbduction\n"))
+        let request = try String(contentsOfFile: CLITests.root + "/" + file, encoding: .utf8).replacingOccurrences(of: "\n", with: "")
+        let session = try ServerProcess.session(#"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(request),"options":{"asOf":"2026-03-02"}}}"# + "\n")
+        let reply = try JSONParser().parse(session.lines[0])
+        #expect(reply["error"]?["code"] == .integer(-32004))
+        #expect(reply["error"]?["data"]?["missing"]?.arrayValue?.count == 3)
     }
 }

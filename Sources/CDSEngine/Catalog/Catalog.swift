@@ -125,6 +125,8 @@ package struct Catalog: Sendable {
     package var caseSchema: JSONSchema
     /// The case schema as written (for tools that describe the case fields, such as the REPL).
     package var caseSchemaDocument: JSONValue
+    /// How FHIR R4 codes become case facts.
+    package var fhirMapping: FHIRMapping
     /// How every line of the clinical source maps to Catalog entries.
     package var traceability: Traceability?
 
@@ -137,7 +139,7 @@ package struct Catalog: Sendable {
         recommendations: [Recommendation], phases: [PhaseInfo], progressions: [String: [Phase]],
         policy: ResolverPolicy, symptoms: [Code], contraindications: [ContraindicationCode],
         substances: [Code], strengths: [Code], instruments: [Instrument], caseSchema: JSONSchema,
-        caseSchemaDocument: JSONValue, traceability: Traceability?
+        caseSchemaDocument: JSONValue, fhirMapping: FHIRMapping, traceability: Traceability?
     ) {
         self.version = version
         self.title = title
@@ -155,6 +157,7 @@ package struct Catalog: Sendable {
         self.instruments = instruments
         self.caseSchema = caseSchema
         self.caseSchemaDocument = caseSchemaDocument
+        self.fhirMapping = fhirMapping
         self.traceability = traceability
         self.recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })

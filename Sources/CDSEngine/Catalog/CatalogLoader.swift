@@ -12,7 +12,7 @@ package enum CatalogLoader {
     /// The Catalog files, in the order their bytes enter the digest.
     package static let files = [
         "catalog.json", "sources.json", "evidence.json", "recommendations.json",
-        "terminology.json", "policy.json", "traceability.json", "schema/case.schema.json",
+        "terminology.json", "policy.json", "traceability.json", "schema/case.schema.json", "fhir-mapping.json",
     ]
 
     /// Loads the Catalog at `directory`.
@@ -92,8 +92,9 @@ private struct CatalogDecoder {
         }
         let traceability = checkTraceability(owned)
         let schema = decodeSchema(terminology: terminology)
+        let fhirMapping = decodeFHIRMapping(sourceIDs: sourceIDs)
 
-        guard sink.issues.isEmpty, let version, let title, let schema else { return nil }
+        guard sink.issues.isEmpty, let version, let title, let schema, let fhirMapping else { return nil }
         return Catalog(
             version: version, title: title, digest: SHA256.hex(digestInput), sources: sources,
             evidence: evidence, recommendations: recommendations, phases: policyFile.phases,
@@ -101,7 +102,8 @@ private struct CatalogDecoder {
             symptoms: terminology.symptoms, contraindications: terminology.contraindications,
             substances: terminology.substances, strengths: terminology.strengths,
             instruments: terminology.instruments, caseSchema: schema,
-            caseSchemaDocument: documents["schema/case.schema.json"] ?? .null, traceability: traceability)
+            caseSchemaDocument: documents["schema/case.schema.json"] ?? .null, fhirMapping: fhirMapping,
+            traceability: traceability)
     }
 
     // MARK: sources.json
@@ -438,6 +440,72 @@ private struct CatalogDecoder {
             traced.append(.init(number: index + 1, text: line, nonClaim: nil, sentences: sentences))
         }
         return Catalog.Traceability(source: source, lines: traced)
+    }
+
+    // MARK: fhir-mapping.json
+
+    func decodeFHIRMapping(sourceIDs: Set<String>) -> FHIRMapping? {
+        let file = "fhir-mapping.json"
+        guard let root = root(file, keys: ["localCodeSystem", "note", "codes"]), let local = root.string("localCodeSystem") else { return nil }
+        _ = root.string("note", required: false)
+        let schema = documents["schema/case.schema.json"] ?? .null
+        /// Whether a pointer names a property the case schema declares.
+        func declared(_ pointer: JSONPointer) -> Bool {
+            var node = schema
+            for token in pointer.tokens {
+                if let ref = node["$ref"]?.stringValue, let p = JSONPointer(String(ref.dropFirst())), let target = schema.value(at: p) { node = target }
+                guard let next = node["properties"]?[token] else { return false }
+                node = next
+            }
+            return true
+        }
+        func fact(_ reader: FieldReader, _ key: String, _ text: String?) -> JSONPointer? {
+            guard let text else { return nil }
+            guard let p = JSONPointer(text), !p.tokens.isEmpty, declared(p) else {
+                reader.issue(key, "\"\(text)\" is not a field of the case schema")
+                return nil
+            }
+            return p
+        }
+        let keys: Set<String> = ["system", "code", "display", "resources", "source", "set", "value", "reading", "append", "recognized", "monthsSince"]
+        var entries: [FHIRMapping.Entry] = []
+        var seen: Set<String> = []
+        for item in root.objects("codes", allowedKeys: keys) ?? [] {
+            guard let system = item.string("system"), let code = item.string("code"), let display = item.string("display"),
+                let resources = item.strings("resources"), let source = item.string("source")
+            else { continue }
+            if !sourceIDs.contains(source) { item.issue("source", "unknown source \"\(source)\" (not in sources.json)") }
+            if !seen.insert(system + "|" + code).inserted { item.issue("code", "duplicate mapping for \(system)|\(code)") }
+            let kinds = ["set", "value", "reading", "append", "recognized"].filter { item.object[$0] != nil }
+            guard kinds.count == 1 else {
+                item.sink.add(file, item.path, "expected exactly one of set, value, reading, append, recognized")
+                continue
+            }
+            var effect: FHIRMapping.Effect?
+            switch kinds[0] {
+            case "set":
+                if let s = item.nested("set", allowedKeys: ["fact", "value"]), let f = fact(s, "fact", s.string("fact")), let v = s.object["value"] {
+                    effect = .set(fact: f, value: v)
+                }
+            case "value":
+                effect = fact(item, "value", item.string("value")).map { .value(fact: $0) }
+            case "reading":
+                effect = fact(item, "reading", item.string("reading")).map { .reading(list: $0) }
+            case "append":
+                if let a = item.nested("append", allowedKeys: ["list", "member", "value"]), let l = fact(a, "list", a.string("list")),
+                    let m = a.string("member"), let v = a.string("value")
+                {
+                    effect = .append(list: l, member: m, value: v)
+                }
+            default:
+                effect = item.string("recognized").map { .recognized($0) }
+            }
+            let months = item.string("monthsSince", required: false).flatMap { fact(item, "monthsSince", $0) }
+            if let effect {
+                entries.append(.init(system: system, code: code, display: display, resources: resources, source: source, effect: effect, monthsSince: months))
+            }
+        }
+        return FHIRMapping(localCodeSystem: local, entries: entries)
     }
 
     // MARK: schema/case.schema.json

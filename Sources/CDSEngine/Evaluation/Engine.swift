@@ -81,7 +81,7 @@ package struct Engine: Sendable {
                     status: .refused, proposalCount: 0, error: refusal.reason))
         }
         let resolution = resolver.resolve(proposals) { catalog.rank(of: catalog.recommendation($0)?.phase ?? "") }
-        return Plan(caseId: clinicalCase.caseId, asOf: asOf, caseDocument: clinicalCase.document, resolution: resolution, modules: reports)
+        return Plan(caseId: clinicalCase.caseId, asOf: asOf, caseDocument: clinicalCase.document, resolution: resolution, modules: reports, input: nil)
     }
 
     /// The first contract violation in a module's output, or `nil`. A module's output is
@@ -141,4 +141,6 @@ package struct Plan: Sendable, Hashable {
     package var caseDocument: JSONValue
     package var resolution: Resolution
     package var modules: [ModuleReport]
+    /// For FHIR input: how the case was built (the report's JSON).
+    package var input: JSONValue?
 }

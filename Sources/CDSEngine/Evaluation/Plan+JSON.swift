@@ -12,6 +12,7 @@ extension Plan {
         root["planFormat"] = .integer(Self.formatVersion)
         if let caseId { root["caseId"] = .string(caseId) }
         root["asOf"] = .string(asOf.description)
+        if let input { root["input"] = input }
         root["recommendations"] = .array(resolution.recommendations.map { item(for: $0, catalog: catalog) })
         root["superseded"] = .array(resolution.superseded.map(Self.superseded))
         root["modules"] = .array(modules.map(Self.module))
