@@ -5,7 +5,7 @@ SWIFT ?= swift
 CASE ?= Tests/Vignettes/01-new-patient.case.json
 CDS := .build/debug/cds
 
-.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate docs clean
+.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate docs clean
 
 all: build
 
@@ -67,7 +67,11 @@ module-template: build
 fhir-validate:
 	python3 Tests/Tools/fhir_validate.py
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate
+# Every CDS Hooks response validates against docs/schemas/cds-hooks-response.schema.json.
+cds-hooks-validate: build
+	python3 Tests/Tools/cds_hooks_validate.py $(CDS)
+
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate
 	$(SWIFT) test
 
 docs: build

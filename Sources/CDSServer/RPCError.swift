@@ -56,6 +56,12 @@ package struct RPCError: Error, Sendable, Hashable {
     package static func missingFacts(_ facts: [String], notes: [String]) -> RPCError {
         RPCError(-32004, "Facts missing", data: ["missing": .array(facts.map(JSONValue.string)), "notes": .array(notes.map(JSONValue.string))])
     }
+    package static func unknownCard(_ uuid: String) -> RPCError {
+        RPCError(-32005, "Unknown card", data: ["card": .string(uuid)])
+    }
+    package static func feedbackNotRecorded(_ detail: String) -> RPCError {
+        RPCError(-32006, "Feedback not recorded", data: ["detail": .string(detail)])
+    }
     package static func unknownEntry(_ id: String) -> RPCError {
         RPCError(-32003, "Unknown Catalog entry", data: ["id": .string(id)])
     }

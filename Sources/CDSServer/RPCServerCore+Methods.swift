@@ -38,7 +38,43 @@ extension RPCServerCore {
             ]
         },
         "case/evaluate": Method { core, params throws(RPCError) in try core.evaluate(params) },
+        "cds-hooks/discovery": Method { core, params throws(RPCError) in
+            _ = try Params(params, allowed: [])
+            return core.engine.catalog.cdsHooks.discovery
+        },
+        "feedback/record": Method { core, params throws(RPCError) in try core.recordFeedback(params) },
     ]
+
+    func recordFeedback(_ params: JSONValue?) throws(RPCError) -> JSONValue {
+        let p = try Params(params, allowed: ["feedback"], required: ["feedback"])
+        guard let path = configuration.feedbackLog else { throw .feedbackNotRecorded("the server runs without --feedback-log") }
+        guard let items = p["feedback"]?.arrayValue, !items.isEmpty else { throw .invalidParams("\"feedback\" must be a non-empty array") }
+        let reasons = Set(engine.catalog.cdsHooks.overrideReasons.map(\.code))
+        var lines: [JSONValue] = []
+        for (i, item) in items.enumerated() {
+            let at = "feedback[\(i)]"
+            guard let card = item["card"]?.stringValue else { throw .invalidParams("\(at).card must be a card uuid") }
+            guard let recommendation = issuedCards[card] else { throw .unknownCard(card) }
+            guard let outcome = item["outcome"]?.stringValue, outcome == "accepted" || outcome == "overridden" else {
+                throw .invalidParams("\(at).outcome must be \"accepted\" or \"overridden\"")
+            }
+            guard let timestamp = item["outcomeTimestamp"]?.stringValue else { throw .invalidParams("\(at).outcomeTimestamp must be a string") }
+            var line: JSONObject = ["card": .string(card), "recommendation": .string(recommendation), "outcome": .string(outcome), "outcomeTimestamp": .string(timestamp)]
+            if let code = item["overrideReason"]?["reason"]?["code"]?.stringValue {
+                guard outcome == "overridden", reasons.contains(code) else {
+                    throw .invalidParams("\(at).overrideReason.reason.code must be one of \(reasons.sorted().joined(separator: ", ")) with outcome overridden")
+                }
+                line["overrideReason"] = .string(code)
+            }
+            lines.append(.object(line))
+        }
+        do {
+            try FeedbackLog(path: path).append(lines)
+        } catch {
+            throw .feedbackNotRecorded(error.description)
+        }
+        return ["recorded": .integer(Int64(lines.count))]
+    }
 
     func initialize(_ params: JSONValue?) throws(RPCError) -> JSONValue {
         _ = try Params(params, allowed: ["clientInfo", "protocolVersion", "capabilities", "processId"])
@@ -105,7 +141,9 @@ extension RPCServerCore {
 
     func evaluate(_ params: JSONValue?) throws(RPCError) -> JSONValue {
         let p = try Params(params, allowed: ["case", "options"], required: ["case"])
-        let options = try Params(p["options"], allowed: ["explain", "asOf"])
+        let options = try Params(p["options"], allowed: ["explain", "asOf", "format"])
+        let format = try options.string("format") ?? "plan"
+        guard format == "plan" || format == "cds-hooks" else { throw .invalidParams("\"options.format\" must be \"plan\" or \"cds-hooks\"") }
         let explain = try options.bool("explain") ?? false
         var asOf: CalendarDate?
         if let text = try options.string("asOf") {
@@ -124,6 +162,12 @@ extension RPCServerCore {
         }
         var plan = engine.evaluate(clinicalCase, asOf: asOf)
         plan.input = report?.json
+        if format == "cds-hooks" {
+            let cards = plan.cdsHooksCards(catalog: engine.catalog, hookInstance: p["case"]?["hookInstance"]?.stringValue)
+            if issuedCards.count + cards.count > Self.maxIssuedCards { issuedCards.removeAll() }
+            for card in cards { issuedCards[card.uuid] = card.recommendation.rawValue }
+            return ["cards": .array(cards.map(\.json))]
+        }
         var result = plan.json(catalog: engine.catalog)
         if explain, case .object(var o) = result {
             o["explanation"] = .string(plan.explanation(catalog: engine.catalog))

@@ -37,6 +37,10 @@ package final class RPCServerCore: @unchecked Sendable {
     // Evaluating-side state, touched only by `execute`.
     var initialized = false
     var shutdownRequested = false
+    /// Cards this session returned (uuid -> recommendation), for feedback. Bounded: when it
+    /// reaches `maxIssuedCards` it starts over, and older cards become unknown.
+    var issuedCards: [String: String] = [:]
+    static let maxIssuedCards = 100_000
     package private(set) var lifecycle: Lifecycle = .running
 
     package init(engine: Engine, configuration: ServerConfiguration = .init(), logger: Logger = Logger(label: "cds.server")) {

@@ -11,6 +11,6 @@ struct CDSCommand: ParsableCommand {
             70 internal error; 78 Catalog invalid or not found.
             """,
         version: "0.1.0",
-        subcommands: [ServeCommand.self, ReplCommand.self, EvaluateCommand.self, ValidateCommand.self, ModulesCommand.self, ModuleCommand.self, CatalogCommand.self]
+        subcommands: [ServeCommand.self, ReplCommand.self, EvaluateCommand.self, ValidateCommand.self, ModulesCommand.self, ModuleCommand.self, CatalogCommand.self, HooksCommand.self, FeedbackCommand.self]
     )
 }

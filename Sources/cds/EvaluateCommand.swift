@@ -20,12 +20,16 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Indent the JSON for reading.")
     var pretty = false
 
+    @Option(help: ArgumentHelp("Output: plan (docs/plan-format.md) or cds-hooks (a CDS Hooks 2.0 response, docs/ehr-integration.md).", valueName: "format"))
+    var format = "plan"
+
     @Option(help: ArgumentHelp("The date to evaluate as of when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
     var asOf: String?
 
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
+        guard format == "plan" || format == "cds-hooks" else { throw ValidationError("--format must be plan or cds-hooks") }
         if let asOf, CalendarDate(asOf) == nil {
             throw ValidationError("--as-of \(asOf): expected a date YYYY-MM-DD")
         }
@@ -63,6 +67,10 @@ struct EvaluateCommand: ParsableCommand {
         let text: String
         if explain {
             text = plan.explanation(catalog: engine.catalog)
+        } else if format == "cds-hooks" {
+            let cards = plan.cdsHooksCards(catalog: engine.catalog, hookInstance: document["hookInstance"]?.stringValue)
+            let json: JSONValue = ["cards": .array(cards.map(\.json))]
+            text = (pretty ? json.serializedPretty() : json.serialized()) + "\n"
         } else {
             let json = plan.json(catalog: engine.catalog)
             text = (pretty ? json.serializedPretty() : json.serialized()) + "\n"

@@ -28,6 +28,9 @@ struct GlobalOptions: ParsableArguments {
     /// SIGPIPE, so a closed output is an error to handle rather than a silent death.
     func prepare() {
         signal(SIGPIPE, SIG_IGN)
+        // A file-size limit makes writes fail (EFBIG) instead of killing the process, so
+        // the feedback log reports the failure and keeps its earlier lines.
+        signal(SIGXFSZ, SIG_IGN)
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

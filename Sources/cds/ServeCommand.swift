@@ -20,6 +20,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Also answer the example methods of the JSON-RPC 2.0 specification (subtract, sum, ...), for conformance testing.")
     var jsonrpcSpecExamples = false
 
+    @Option(help: ArgumentHelp("Append CDS Hooks feedback (feedback/record) to this file; without it the method is refused.", valueName: "file"))
+    var feedbackLog: String?
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -35,6 +38,7 @@ struct ServeCommand: ParsableCommand {
         configuration.maxLineBytes = maxLineBytes
         configuration.maxDepth = maxDepth
         configuration.specificationExamples = jsonrpcSpecExamples
+        configuration.feedbackLog = feedbackLog
         let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration))
         let status = server.run(input: 0, output: protocolOutput)
         if status != 0 { throw ExitCode(status) }

@@ -230,3 +230,93 @@ struct FHIRCLITests {
         #expect(reply["error"]?["data"]?["missing"]?.arrayValue?.count == 3)
     }
 }
+
+@Suite("CDS Hooks output and feedback")
+struct CDSHooksTests {
+    @Test func discoveryDescribesTheServiceAndItsPrefetch() throws {
+        let r = try CLITests.run(["hooks", "discovery"])
+        #expect(r.status == 0)
+        let d = try JSONParser().parse(r.stdout)
+        let service = try #require(d["services"]?.arrayValue?.first)
+        #expect(service["hook"] == "patient-view")
+        #expect(service["id"] == "iliopsoas-syndrome")
+        #expect(service["prefetch"]?["patient"] == "Patient/{{context.patientId}}")
+        let rpc = try ServerProcess.session(#"{"jsonrpc":"2.0","id":1,"method":"cds-hooks/discovery"}"# + "\n")
+        #expect(try JSONParser().parse(rpc.lines[0])["result"] == d)
+    }
+
+    @Test func cardsAreDeterministicAndFollowThePlan() throws {
+        let args = ["evaluate", "--format", "cds-hooks", "Tests/Vignettes/17-lidocaine-allergy-at-escalation.case.json"]
+        let first = try CLITests.run(args)
+        #expect(first.status == 0)
+        #expect(try CLITests.run(args).stdout == first.stdout, "same input, same response")
+        let cards = try #require(try JSONParser().parse(first.stdout)["cards"]?.arrayValue)
+        let injection = try #require(cards.first { $0["source"]?["topic"]?["code"] == "escalation.corticosteroid-injection" })
+        #expect(injection["indicator"] == "critical", "avoided because of a recorded allergy")
+        #expect(injection["summary"] == "Avoid: Corticosteroid injection")
+        #expect(injection["suggestions"] == nil)
+        let surgery = try #require(cards.first { $0["source"]?["topic"]?["code"] == "escalation.endoscopic-surgery" })
+        #expect(surgery["indicator"] == "info")
+        #expect(surgery["suggestions"]?.arrayValue?.first?["isRecommended"] == false, "consider is not recommended")
+        #expect(surgery["detail"]?.stringValue?.contains("**Why:**") == true)
+    }
+
+
+    @Test func feedbackIsAppendedDurablyAndReported() throws {
+        let log = NSTemporaryDirectory() + "feedback-\(UUID().uuidString).ndjson"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let c = try TestRepository.vignette("16-nsaid-contraindication").replacingOccurrences(of: "\n", with: "")
+        let evaluate = #"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(c),"options":{"format":"cds-hooks"}}}"#
+        let first = try ServerProcess.session(evaluate + "\n", ["--feedback-log", log])
+        let cards = try #require(try JSONParser().parse(first.lines[0])["result"]?["cards"]?.arrayValue)
+        let nsaids = try #require(cards.first { $0["source"]?["topic"]?["code"] == "initial.nsaids" }?["uuid"]?.stringValue)
+        let cryo = try #require(cards.first { $0["source"]?["topic"]?["code"] == "initial.cryotherapy" }?["uuid"]?.stringValue)
+        let feedback = #"{"jsonrpc":"2.0","id":2,"method":"feedback/record","params":{"feedback":[{"card":"\#(nsaids)","outcome":"overridden","overrideReason":{"reason":{"code":"clinical-judgement","system":"urn:cds:iliopsoas:override-reason"}},"outcomeTimestamp":"2026-03-02T10:00:00Z"},{"card":"\#(cryo)","outcome":"accepted","outcomeTimestamp":"2026-03-02T10:00:01Z"}]}}"#
+        let unknown = #"{"jsonrpc":"2.0","id":3,"method":"feedback/record","params":{"feedback":[{"card":"00000000-0000-8000-8000-000000000000","outcome":"accepted","outcomeTimestamp":"t"}]}}"#
+        let session = try ServerProcess.session([evaluate, feedback, unknown, feedback].joined(separator: "\n") + "\n", ["--feedback-log", log])
+        #expect(try JSONParser().parse(session.lines[1])["result"] == ["recorded": 2])
+        #expect(try JSONParser().parse(session.lines[2])["error"]?["code"] == .integer(-32005))
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 4)
+        let report = try CLITests.run(["feedback", "report", log])
+        #expect(report.status == 0)
+        let rows = report.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(rows.contains("initial.cryotherapy 2 0 0%"))
+        #expect(rows.contains("initial.nsaids 0 2 100% clinical-judgement 2"))
+        // Without a log configured, the method says so.
+        let refused = try ServerProcess.session(evaluate + "\n" + feedback + "\n")
+        #expect(try JSONParser().parse(refused.lines[1])["error"]?["code"] == .integer(-32006))
+    }
+
+    @Test func aFullDiskRefusesFeedbackAndKeepsEarlierLines() throws {
+        let log = NSTemporaryDirectory() + "feedback-full-\(UUID().uuidString).ndjson"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let earlier = String(repeating: #"{"card":"x","recommendation":"initial.nsaids","outcome":"accepted","outcomeTimestamp":"t"}"# + "\n", count: 5)
+        let padded = earlier + String(repeating: " ", count: 1024 - earlier.utf8.count - 1) + "\n"
+        try padded.write(toFile: log, atomically: true, encoding: .utf8)
+        let c = try TestRepository.vignette("16-nsaid-contraindication").replacingOccurrences(of: "\n", with: "")
+        let evaluate = #"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(c),"options":{"format":"cds-hooks"}}}"#
+        let first = try ServerProcess.session(evaluate + "\n")
+        let card = try #require(try JSONParser().parse(first.lines[0])["result"]?["cards"]?.arrayValue?.first?["uuid"]?.stringValue)
+        let feedback = #"{"jsonrpc":"2.0","id":2,"method":"feedback/record","params":{"feedback":[{"card":"\#(card)","outcome":"accepted","outcomeTimestamp":"t"}]}}"#
+        // A file-size limit of 1024 bytes (2 blocks of 512) stands in for a full disk.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -f 2; exec \"$0\" serve --feedback-log \"$1\"", CLITests.binary, log]
+        p.currentDirectoryURL = URL(fileURLWithPath: CLITests.root)
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        input.fileHandleForWriting.write(Data((evaluate + "\n" + feedback + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(lines.count == 2)
+        let reply = try JSONParser().parse(String(lines[1]))
+        #expect(reply["error"]?["code"] == .integer(-32006), "\(reply.serialized())")
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == padded, "earlier lines intact, nothing half written")
+    }
+}

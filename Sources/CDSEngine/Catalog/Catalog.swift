@@ -127,6 +127,8 @@ package struct Catalog: Sendable {
     package var caseSchemaDocument: JSONValue
     /// How FHIR R4 codes become case facts.
     package var fhirMapping: FHIRMapping
+    /// The CDS Hooks service definition and card settings.
+    package var cdsHooks: CDSHooksSettings
     /// How every line of the clinical source maps to Catalog entries.
     package var traceability: Traceability?
 
@@ -139,7 +141,8 @@ package struct Catalog: Sendable {
         recommendations: [Recommendation], phases: [PhaseInfo], progressions: [String: [Phase]],
         policy: ResolverPolicy, symptoms: [Code], contraindications: [ContraindicationCode],
         substances: [Code], strengths: [Code], instruments: [Instrument], caseSchema: JSONSchema,
-        caseSchemaDocument: JSONValue, fhirMapping: FHIRMapping, traceability: Traceability?
+        caseSchemaDocument: JSONValue, fhirMapping: FHIRMapping, cdsHooks: CDSHooksSettings,
+        traceability: Traceability?
     ) {
         self.version = version
         self.title = title
@@ -158,6 +161,7 @@ package struct Catalog: Sendable {
         self.caseSchema = caseSchema
         self.caseSchemaDocument = caseSchemaDocument
         self.fhirMapping = fhirMapping
+        self.cdsHooks = cdsHooks
         self.traceability = traceability
         self.recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })

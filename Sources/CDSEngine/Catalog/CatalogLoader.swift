@@ -12,7 +12,7 @@ package enum CatalogLoader {
     /// The Catalog files, in the order their bytes enter the digest.
     package static let files = [
         "catalog.json", "sources.json", "evidence.json", "recommendations.json",
-        "terminology.json", "policy.json", "traceability.json", "schema/case.schema.json", "fhir-mapping.json",
+        "terminology.json", "policy.json", "traceability.json", "schema/case.schema.json", "fhir-mapping.json", "cds-hooks.json",
     ]
 
     /// Loads the Catalog at `directory`.
@@ -93,8 +93,9 @@ private struct CatalogDecoder {
         let traceability = checkTraceability(owned)
         let schema = decodeSchema(terminology: terminology)
         let fhirMapping = decodeFHIRMapping(sourceIDs: sourceIDs)
+        let cdsHooks = decodeCDSHooks()
 
-        guard sink.issues.isEmpty, let version, let title, let schema, let fhirMapping else { return nil }
+        guard sink.issues.isEmpty, let version, let title, let schema, let fhirMapping, let cdsHooks else { return nil }
         return Catalog(
             version: version, title: title, digest: SHA256.hex(digestInput), sources: sources,
             evidence: evidence, recommendations: recommendations, phases: policyFile.phases,
@@ -103,7 +104,7 @@ private struct CatalogDecoder {
             substances: terminology.substances, strengths: terminology.strengths,
             instruments: terminology.instruments, caseSchema: schema,
             caseSchemaDocument: documents["schema/case.schema.json"] ?? .null, fhirMapping: fhirMapping,
-            traceability: traceability)
+            cdsHooks: cdsHooks, traceability: traceability)
     }
 
     // MARK: sources.json
@@ -440,6 +441,30 @@ private struct CatalogDecoder {
             traced.append(.init(number: index + 1, text: line, nonClaim: nil, sentences: sentences))
         }
         return Catalog.Traceability(source: source, lines: traced)
+    }
+
+    // MARK: cds-hooks.json
+
+    func decodeCDSHooks() -> CDSHooksSettings? {
+        let file = "cds-hooks.json"
+        guard let root = root(file, keys: ["service", "cardSource", "overrideReasons", "overrideReasonSystem"]),
+            let service = root.nested("service", allowedKeys: ["id", "hook", "title", "description", "prefetch"]),
+            let id = service.string("id"), let hook = service.string("hook"), let title = service.string("title"),
+            let description = service.string("description"), let prefetch = service.objectValue("prefetch"),
+            let source = root.nested("cardSource", allowedKeys: ["label", "topicSystem"]), let label = source.string("label"),
+            let topicSystem = source.string("topicSystem"), let reasonSystem = root.string("overrideReasonSystem")
+        else { return nil }
+        for key in FHIRCaseBuilder.prefetchKeys where prefetch[key]?.stringValue == nil {
+            service.issue("prefetch", "expected a query template for \"\(key)\" (the keys the FHIR input reads)")
+        }
+        let reasons: [Catalog.Code] = (root.objects("overrideReasons", allowedKeys: ["code", "display"]) ?? []).compactMap { r in
+            guard let code = r.string("code"), let display = r.string("display") else { return nil }
+            return Catalog.Code(code: code, display: display)
+        }
+        if reasons.isEmpty { root.issue("overrideReasons", "expected at least one override reason") }
+        return CDSHooksSettings(
+            serviceID: id, hook: hook, title: title, description: description, prefetch: .object(prefetch), sourceLabel: label,
+            topicSystem: topicSystem, overrideReasons: reasons, overrideReasonSystem: reasonSystem)
     }
 
     // MARK: fhir-mapping.json

@@ -1,0 +1,91 @@
+import CDSJSON
+import CDSModuleAPI
+
+extension Plan {
+    /// One CDS Hooks card per plan recommendation.
+    package struct Card: Sendable {
+        package var uuid: String
+        package var recommendation: RecommendationID
+        package var json: JSONValue
+    }
+
+    /// The plan as a CDS Hooks 2.0 response (`{"cards": [...]}`), in plan order.
+    ///
+    /// Indicator: `critical` for `avoid` decided by a recorded allergy, `warning` for other
+    /// `avoid`, `info` otherwise. Recommend and consider cards carry one suggestion (accept)
+    /// with `selectionBehavior` `at-most-one`; every card carries the Catalog's override
+    /// reasons. Card ids are derived from the hook instance (or case id), the recommendation
+    /// and the Catalog digest, so the same request gives the same response.
+    package func cdsHooksCards(catalog: Catalog, hookInstance: String?) -> [Card] {
+        let settings = catalog.cdsHooks
+        return resolution.recommendations.map { r in
+            let entry = catalog.recommendation(r.id)
+            let title = entry?.title ?? r.id.rawValue
+            let uuid = Self.uuid("\(hookInstance ?? caseId ?? "")|\(r.id)|\(catalog.digest)")
+            let allergy = r.sources.contains { $0.proposal.rationale.facts.contains { $0.isWithin("/allergies") } }
+            let indicator = r.action == .avoid ? (allergy ? "critical" : "warning") : "info"
+            var summary = "\(r.action.rawValue.prefix(1).uppercased())\(r.action.rawValue.dropFirst()): \(title)"
+            if summary.count > 139 { summary = String(summary.prefix(138)) + "…" }
+            var card: JSONObject = [
+                "uuid": .string(uuid),
+                "summary": .string(summary),
+                "detail": .string(detail(r, entry, catalog)),
+                "indicator": .string(indicator),
+                "source": [
+                    "label": .string("\(settings.sourceLabel), Catalog \(catalog.version)"),
+                    "topic": ["system": .string(settings.topicSystem), "code": .string(r.id.rawValue), "display": .string(title)],
+                ],
+            ]
+            if r.action.isAffirmative {
+                card["suggestions"] = [
+                    [
+                        "label": .string("Accept: \(title)"), "uuid": .string(Self.uuid(uuid + "|accept")),
+                        "isRecommended": .bool(r.action == .recommend),
+                    ]
+                ]
+                card["selectionBehavior"] = "at-most-one"
+            }
+            card["overrideReasons"] = .array(
+                settings.overrideReasons.map { ["code": .string($0.code), "system": .string(settings.overrideReasonSystem), "display": .string($0.display)] })
+            return Card(uuid: uuid, recommendation: r.id, json: .object(card))
+        }
+    }
+
+    /// The Markdown detail: the recommendation, dosage, why (rules and facts), evidence and sources.
+    private func detail(_ r: ResolvedRecommendation, _ entry: Catalog.Recommendation?, _ catalog: Catalog) -> String {
+        var lines: [String] = []
+        if let entry {
+            lines.append(entry.text)
+            if let dosage = entry.dosage { lines.append("\n**Dosage:** \(dosage.summary)") }
+            if !entry.components.isEmpty { lines.append("\n" + entry.components.map { "- \($0)" }.joined(separator: "\n")) }
+        }
+        lines.append("\n**Why:**")
+        for s in r.sources {
+            let facts = facts(s.proposal.rationale.facts).map { "`\($0.path)` = \($0.value?.serialized() ?? "not recorded")" }
+            lines.append("- \(s.module): \(s.proposal.rationale.rule)" + (facts.isEmpty ? "" : " (\(facts.joined(separator: "; ")))"))
+        }
+        let evidence = evidenceIDs(of: r, catalog: catalog).compactMap(catalog.evidence)
+        if !evidence.isEmpty {
+            lines.append("\n**Evidence:**")
+            for e in evidence {
+                lines.append("- \(e.description)" + (e.findings.isEmpty ? "" : " " + e.findings.map(\.statement).joined(separator: " ")))
+            }
+        }
+        if let entry {
+            let strength = catalog.strengths.first { $0.code == entry.strength }?.display ?? entry.strength
+            lines.append("\n**Strength:** \(strength).")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A UUID-formatted identifier derived from `text` (SHA-256, RFC 9562 version 8 layout).
+    static func uuid(_ text: String) -> String {
+        var hex = Array(SHA256.hex(Array(text.utf8)).prefix(32))
+        hex[12] = "8"
+        let variant = Array("89ab")[Int(String(hex[16]), radix: 16).map { $0 % 4 } ?? 0]
+        hex[16] = variant
+        let s = String(hex)
+        func part(_ a: Int, _ b: Int) -> Substring { s[s.index(s.startIndex, offsetBy: a)..<s.index(s.startIndex, offsetBy: b)] }
+        return "\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
+    }
+}
