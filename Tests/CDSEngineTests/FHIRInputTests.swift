@@ -30,6 +30,13 @@ struct FHIRInputTests {
         #expect(r.mapped.contains { $0["code"] == "M76.11" && $0["note"] != nil }, "recognised, no fact")
     }
 
+    @Test(arguments: ["13-student-dancer", "16-nsaid-contraindication"])
+    func bundlesForTheVignettesGiveTheVignettesPlans(name: String) throws {
+        let (fromFHIR, _) = try engine.readInput(try document("\(name).bundle.json"), asOf: TestRepository.today)
+        let fromCase = try engine.caseReader.read(try JSONParser().parse(try TestRepository.vignette(name)))
+        #expect(actions(engine.evaluate(fromFHIR)) == actions(engine.evaluate(fromCase)))
+    }
+
     @Test func surgeryAllergiesAndInactiveResourcesAreMappedAsTheCatalogSays() throws {
         let (c, report) = try engine.readInput(try document("15-post-arthroplasty.bundle.json"), asOf: TestRepository.today)
         #expect(c.surgicalHistory == .init(totalHipArthroplasty: true, iliopsoasTenotomy: true, monthsSinceSurgery: 9, persistentGroinPain: true))
