@@ -1,134 +1,229 @@
 import CDSJSON
-import CDSModuleAPI
 
 extension JSONSchema {
-    /// Every way `instance` breaks the schema, sorted by path then message; empty if valid.
-    /// Values whose type is wrong are not descended into.
+    /// Every way `instance` breaks the schema, sorted by path then message; empty when it
+    /// is valid. The same instance always gives the same list.
+    ///
+    /// Validation does not stop at the first violation, but it does not look inside a value
+    /// whose type is already wrong: `"forty"` for an integer is one violation, not several.
     package func validate(_ instance: JSONValue) -> [SchemaViolation] {
-        guard !nodes.isEmpty else { return [] }
-        var found: [SchemaViolation] = []
-        check(0, instance, .root, &found)
-        return Array(Set(found)).sorted()
+        var evaluation = SchemaEvaluation(nodes: nodes, stopAtFirst: false, steps: [])
+        evaluation.check(0, instance)
+        return Array(Set(evaluation.violations)).sorted()
+    }
+}
+
+/// One pass of the compiled checks over an instance, keeping the current path as steps
+/// (turned into a ``JSONPointer`` only when a violation is reported).
+private struct SchemaEvaluation {
+    /// One step into the instance.
+    enum Step {
+        case key(String)
+        case index(Int)
     }
 
-    /// Whether `instance` satisfies node `index` (for the combinators).
-    private func matches(_ index: Int, _ instance: JSONValue, _ path: JSONPointer) -> Bool {
-        var found: [SchemaViolation] = []
-        check(index, instance, path, &found)
-        return found.isEmpty
+    /// The compiled schema.
+    let nodes: [SchemaNode]
+    /// Whether to stop at the first violation (for `not`, `if` and the alternatives of
+    /// `anyOf` and `oneOf`, where only the verdict matters).
+    let stopAtFirst: Bool
+    /// The path to the value being checked.
+    var steps: [Step]
+    /// What was found so far, in the order found.
+    var violations: [SchemaViolation] = []
+
+    /// The current path.
+    var pointer: JSONPointer {
+        JSONPointer(
+            tokens: steps.map {
+                switch $0 {
+                case .key(let key): key
+                case .index(let index): String(index)
+                }
+            })
     }
 
-    private func check(_ index: Int, _ v: JSONValue, _ path: JSONPointer, _ out: inout [SchemaViolation]) {
-        let node = nodes[index]
-        func fail(_ message: String, at p: JSONPointer = path) { out.append(SchemaViolation(path: p, message: message)) }
+    private var isDone: Bool { stopAtFirst && !violations.isEmpty }
 
-        if node.isFalse {
-            return fail("no value is allowed here")
-        }
-        if let types = node.types, !types.contains(where: { Self.has(v, type: $0) }) {
-            let expected = types.count == 1 ? types[0] : "one of " + types.joined(separator: ", ")
-            return fail("expected \(expected), found \(v: v)")
-        }
-        if let c = node.constValue, !Self.equal(v, c) {
-            fail("must be \(SchemaText.literal(c)), found \(SchemaText.literal(v))")
-        }
-        if let values = node.enumValues, !values.contains(where: { Self.equal(v, $0) }) {
-            fail("must be one of \(values.map(SchemaText.literal).joined(separator: ", ")); found \(SchemaText.literal(v))")
-        }
-        if let n = v.numberValue {
-            if let m = node.minimum, n < m { fail("must be ≥ \(SchemaText.number(m)), found \(v.serialized())") }
-            if let m = node.maximum, n > m { fail("must be ≤ \(SchemaText.number(m)), found \(v.serialized())") }
-            if let m = node.exclusiveMinimum, n <= m { fail("must be > \(SchemaText.number(m)), found \(v.serialized())") }
-            if let m = node.exclusiveMaximum, n >= m { fail("must be < \(SchemaText.number(m)), found \(v.serialized())") }
-        }
-        if case .string(let s) = v {
-            let length = s.unicodeScalars.count
-            if let m = node.minLength, length < m { fail("must be at least \(m) character\(m == 1 ? "" : "s") long, found \(length)") }
-            if let m = node.maxLength, length > m { fail("must be at most \(m) characters long, found \(length)") }
-            if let p = node.pattern, (try? p.regex.firstMatch(in: s)) == nil {
-                fail("must match the pattern \(JSONValue.string(p.source).serialized()), found \(SchemaText.literal(v))")
+    private mutating func report(_ message: String) {
+        violations.append(SchemaViolation(path: pointer, message: message))
+    }
+
+    /// Runs the checks of node `id` on `value`.
+    mutating func check(_ id: SchemaNode.ID, _ value: JSONValue) {
+        for check in nodes[id].checks {
+            if isDone { return }
+            switch check {
+            case .never:
+                report("no value is allowed here")
+            case .type(let types, let expected):
+                if SchemaTypes.of(value).isDisjoint(with: types) {
+                    // Nothing else is said about a value of the wrong type.
+                    return report("expected \(expected), found \(SchemaValueText.typed(value))")
+                }
+            case .const(let key, let expected):
+                if SchemaValueKey(value) != key {
+                    report("must be \(expected), found \(SchemaValueText.found(value))")
+                }
+            case .enumeration(let allowed, let prefix):
+                if !allowed.contains(SchemaValueKey(value)) {
+                    report("\(prefix) found \(SchemaValueText.found(value))")
+                }
+            case .bound(let bound):
+                if let n = SchemaNumber(value), !bound.admits(n) {
+                    report("must be \(bound.kind.symbol) \(bound.limitText), found \(SchemaValueText.found(value))")
+                }
+            case .length(let min, let max):
+                checkLength(value, min: min, max: max)
+            case .pattern(let pattern):
+                if case .string(let s) = value, !pattern.matches(s) {
+                    report("must match the pattern \(SchemaValueText.quoted(pattern.source)), found \(SchemaValueText.found(value))")
+                }
+            case .date:
+                if case .string(let s) = value, !CalendarDateFormat.isValid(s) {
+                    report("not a valid date (expected YYYY-MM-DD), found \(SchemaValueText.found(value))")
+                }
+            case .itemCount(let min, let max):
+                if case .array(let items) = value { checkCount(items.count, min: min, max: max, noun: "item") }
+            case .uniqueItems:
+                checkUnique(value)
+            case .items(let itemSchema):
+                checkItems(value, itemSchema)
+            case .propertyCount(let min, let max):
+                if case .object(let members) = value { checkCount(members.count, min: min, max: max, noun: "property") }
+            case .members(let members):
+                checkMembers(value, members)
+            case .all(let subschemas):
+                for subschema in subschemas where !isDone { self.check(subschema, value) }
+            case .any(let alternatives):
+                checkAnyOf(value, alternatives)
+            case .one(let alternatives):
+                checkOneOf(value, alternatives)
+            case .not(let subschema):
+                if passes(subschema, value) { report("must not match the schema in \"not\"") }
+            case .conditional(let condition, let then, let otherwise):
+                if let next = passes(condition, value) ? then : otherwise { self.check(next, value) }
             }
-            if node.formatDate, CalendarDate(s) == nil {
-                fail("not a valid date (expected YYYY-MM-DD), found \(SchemaText.literal(v))")
+        }
+    }
+
+    // MARK: Strings, arrays, objects
+
+    private mutating func checkLength(_ value: JSONValue, min: Int?, max: Int?) {
+        guard case .string(let s) = value else { return }
+        let length = s.unicodeScalars.count
+        let found = "found \(SchemaValueText.found(value)) (\(length) character\(length == 1 ? "" : "s"))"
+        if let min, length < min { report("must be at least \(min) character\(min == 1 ? "" : "s") long, \(found)") }
+        if let max, length > max { report("must be at most \(max) character\(max == 1 ? "" : "s") long, \(found)") }
+    }
+
+    private mutating func checkCount(_ count: Int, min: Int?, max: Int?, noun: String) {
+        func counted(_ n: Int) -> String {
+            n == 1 ? "1 \(noun)" : "\(n) \(noun == "property" ? "properties" : noun + "s")"
+        }
+        if let min, count < min { report("must have at least \(counted(min)), found \(count)") }
+        if let max, count > max { report("must have at most \(counted(max)), found \(count)") }
+    }
+
+    private mutating func checkUnique(_ value: JSONValue) {
+        guard case .array(let items) = value else { return }
+        var firstIndex: [SchemaValueKey: Int] = [:]
+        for (i, item) in items.enumerated() {
+            if let earlier = firstIndex[SchemaValueKey(item)] {
+                report("must have unique items, but item \(i) equals item \(earlier)")
+                if isDone { return }
+            } else {
+                firstIndex[SchemaValueKey(item)] = i
             }
         }
-        if case .array(let items) = v {
-            if let m = node.minItems, items.count < m { fail("must have at least \(m) item\(m == 1 ? "" : "s"), found \(items.count)") }
-            if let m = node.maxItems, items.count > m { fail("must have at most \(m) items, found \(items.count)") }
-            if node.uniqueItems {
-                outer: for i in items.indices {
-                    for j in items.indices where j > i && Self.equal(items[i], items[j]) {
-                        fail("items \(i) and \(j) are equal; items must be unique")
-                        break outer
-                    }
+    }
+
+    private mutating func checkItems(_ value: JSONValue, _ itemSchema: SchemaNode.ID) {
+        guard case .array(let items) = value else { return }
+        for (i, item) in items.enumerated() {
+            steps.append(.index(i))
+            check(itemSchema, item)
+            steps.removeLast()
+            if isDone { return }
+        }
+    }
+
+    private mutating func checkMembers(_ value: JSONValue, _ schema: SchemaMembers) {
+        guard case .object(let members) = value else { return }
+        for name in schema.required where members[name] == nil {
+            report("missing required property \(SchemaValueText.quoted(name))")
+            if isDone { return }
+        }
+        for (key, member) in members {
+            if let declared = schema.properties[key] {
+                steps.append(.key(key))
+                check(declared, member)
+                steps.removeLast()
+            } else {
+                switch schema.additional {
+                case .allowed:
+                    break
+                case .forbidden(let message):
+                    steps.append(.key(key))
+                    report(message)
+                    steps.removeLast()
+                case .schema(let additional):
+                    steps.append(.key(key))
+                    check(additional, member)
+                    steps.removeLast()
                 }
             }
-            if let itemNode = node.items {
-                for (i, item) in items.enumerated() { check(itemNode, item, path.appending(index: i), &out) }
-            }
-        }
-        if case .object(let members) = v {
-            for name in node.required where members[name] == nil {
-                fail("missing required property \"\(name)\"")
-            }
-            if let m = node.minProperties, members.count < m { fail("must have at least \(m) properties, found \(members.count)") }
-            if let m = node.maxProperties, members.count > m { fail("must have at most \(m) properties, found \(members.count)") }
-            let declared = Dictionary(node.properties.map { ($0.name, $0.node) }, uniquingKeysWith: { a, _ in a })
-            for (key, value) in members {
-                let childPath = path.appending(key)
-                if let child = declared[key] {
-                    check(child, value, childPath, &out)
-                    continue
-                }
-                switch node.additionalProperties {
-                case .allowed: break
-                case .forbidden:
-                    fail("unknown property (allowed: \(node.properties.map(\.name).sorted().joined(separator: ", ")))", at: childPath)
-                case .schema(let extra): check(extra, value, childPath, &out)
-                }
-            }
-        }
-        for sub in node.allOf { check(sub, v, path, &out) }
-        if !node.anyOf.isEmpty, !node.anyOf.contains(where: { matches($0, v, path) }) {
-            fail("must match at least one of \(node.anyOf.count) alternatives (anyOf), matched none")
-        }
-        if !node.oneOf.isEmpty {
-            let matched = node.oneOf.filter { matches($0, v, path) }.count
-            if matched != 1 { fail("must match exactly one of \(node.oneOf.count) alternatives (oneOf), matched \(matched)") }
-        }
-        if let n = node.not, matches(n, v, path) {
-            fail("must not match the schema under \"not\"")
-        }
-        if let condition = node.ifNode {
-            if matches(condition, v, path) {
-                if let then = node.thenNode { check(then, v, path, &out) }
-            } else if let otherwise = node.elseNode {
-                check(otherwise, v, path, &out)
-            }
-        }
-        if let ref = node.ref { check(ref, v, path, &out) }
-    }
-
-    private static func has(_ v: JSONValue, type: String) -> Bool {
-        switch (type, v) {
-        case ("null", .null), ("boolean", .bool), ("object", .object), ("array", .array), ("string", .string): true
-        case ("number", .integer), ("number", .double), ("integer", .integer): true
-        case ("integer", .double(let d)): d == d.rounded()
-        default: false
+            if isDone { return }
         }
     }
 
-    /// JSON equality: numbers by value (1 equals 1.0), objects regardless of member order.
-    static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.integer, .double), (.double, .integer), (.double, .double):
-            return a.numberValue == b.numberValue
-        case (.array(let x), .array(let y)):
-            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
-        case (.object(let x), .object(let y)):
-            return x.count == y.count && x.allSatisfy { member in y[member.key].map { equal(member.value, $0) } ?? false }
+    // MARK: Combinators
+
+    /// Whether `value` satisfies node `id` (stopping at its first violation).
+    private func passes(_ id: SchemaNode.ID, _ value: JSONValue) -> Bool {
+        var trial = SchemaEvaluation(nodes: nodes, stopAtFirst: true, steps: steps)
+        trial.check(id, value)
+        return trial.violations.isEmpty
+    }
+
+    private mutating func checkAnyOf(_ value: JSONValue, _ alternatives: [SchemaNode.ID]) {
+        guard !alternatives.contains(where: { passes($0, value) }) else { return }
+        report("must match at least one alternative (anyOf), matched none" + reasons(value, alternatives))
+    }
+
+    private mutating func checkOneOf(_ value: JSONValue, _ alternatives: [SchemaNode.ID]) {
+        var matched: [Int] = []
+        for (i, alternative) in alternatives.enumerated() where passes(alternative, value) {
+            matched.append(i)
+            if stopAtFirst && matched.count > 1 { break }
+        }
+        switch matched.count {
+        case 1:
+            break
+        case 0:
+            report("must match exactly one alternative (oneOf), matched none" + reasons(value, alternatives))
         default:
-            return a == b
+            report(
+                "must match exactly one alternative (oneOf), matched \(matched.count): " + matched.map { "[\($0)]" }.joined(separator: ", ")
+            )
         }
+    }
+
+    /// Why each alternative failed, briefly: its first violation (with its path when it is
+    /// deeper than the value's) and how many more there are. Empty when only the verdict
+    /// is wanted.
+    private func reasons(_ value: JSONValue, _ alternatives: [SchemaNode.ID]) -> String {
+        guard !stopAtFirst else { return "" }
+        let here = pointer
+        let parts = alternatives.enumerated().map { i, alternative -> String in
+            var run = SchemaEvaluation(nodes: nodes, stopAtFirst: false, steps: steps)
+            run.check(alternative, value)
+            let found = Array(Set(run.violations)).sorted()
+            guard let first = found.first else { return "[\(i)] matched" }
+            let location = first.path == here ? "" : "at \(first.path): "
+            let more = found.count > 1 ? " (and \(found.count - 1) more)" : ""
+            return "[\(i)] \(location)\(first.message)\(more)"
+        }
+        return ": " + parts.joined(separator: "; ")
     }
 }
