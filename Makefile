@@ -5,7 +5,7 @@ SWIFT ?= swift
 CASE ?= Tests/Vignettes/01-new-patient.case.json
 CDS := .build/debug/cds
 
-.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate docs clean
+.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan docs clean
 
 all: build
 
@@ -71,7 +71,45 @@ fhir-validate:
 cds-hooks-validate: build
 	python3 Tests/Tools/cds_hooks_validate.py $(CDS)
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate
+# A bounded soak: every request answered once, in order, memory flat (SOAK=1000000 for the full run).
+SOAK ?= 20000
+soak: build
+	python3 Tests/Tools/soak.py $(CDS) $(SOAK)
+
+# Fuzzing with libFuzzer (docs/reliability.md): FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 15
+FUZZ_TARGETS := FuzzJSONRPC:jsonrpc FuzzCase:case FuzzFHIR:fhir
+fuzz-build: setup
+	for t in $(FUZZ_TARGETS); do $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address \
+		-Xswiftc -use-ld=lld -Xlinker --export-dynamic --product $${t%%:*} || exit 1; done
+
+fuzz: fuzz-build
+	@mkdir -p .build-fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+		corpus=.build-fuzz/corpus/$${t##*:}; mkdir -p $$corpus; cp Tests/Fuzz/corpus/$${t##*:}/* $$corpus/; \
+		CDS_CATALOG=Catalog .build-fuzz/release/$${t%%:*} -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+			-artifact_prefix=.build-fuzz/crashes/ $$corpus >.build-fuzz/$${t##*:}.log 2>&1 \
+			|| { tail -40 .build-fuzz/$${t##*:}.log; echo "fuzz: $${t%%:*} found a crash (.build-fuzz/crashes/); add it to Tests/Fuzz/corpus"; exit 1; }; \
+		echo "fuzz: $${t%%:*}: $$(grep -o 'Done [0-9]* runs' .build-fuzz/$${t##*:}.log) without a crash"; \
+	done
+
+# The fuzz corpus (seeds and every crash ever found) replayed as a regression test.
+fuzz-replay:
+	$(SWIFT) build
+	.build/debug/FuzzJSONRPC Tests/Fuzz/corpus/jsonrpc
+	.build/debug/FuzzCase Tests/Fuzz/corpus/case
+	.build/debug/FuzzFHIR Tests/Fuzz/corpus/fhir
+
+# The server tests under AddressSanitizer (memory errors; leaks are memcheck's job, and
+# LeakSanitizer would report Foundation.Process, which only the tests use).
+asan-server: setup
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan --filter 'CDSServerTests|CDSJSONTests|CDSEndToEndTests.ServeTests'
+
+# The whole suite under ThreadSanitizer (documented; not part of make test).
+tsan: setup
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-replay fuzz asan-server
 	$(SWIFT) test
 
 docs: build

@@ -97,6 +97,12 @@ let package = Package(
         .testTarget(name: "CDSReplTests", dependencies: ["CDSTestSupport", "CDSRepl", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSVignetteTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSBuiltins", "CDSJSON"]),
         .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSTestSupport", "cds", "CDSJSON"]),
+        // Fuzz targets (docs/reliability.md): libFuzzer when built with -sanitize=fuzzer,
+        // corpus replayers otherwise.
+        .target(name: "CDSFuzzSupport", path: "Tests/Fuzz/Support"),
+        .executableTarget(name: "FuzzJSONRPC", dependencies: ["CDSFuzzSupport", "CDSServer", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzJSONRPC"),
+        .executableTarget(name: "FuzzCase", dependencies: ["CDSFuzzSupport", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzCase"),
+        .executableTarget(name: "FuzzFHIR", dependencies: ["CDSFuzzSupport", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzFHIR"),
         // An example external module built on the SDK (docs/modules.md).
         .executableTarget(name: "SnappingHipExample", dependencies: ["CDSModuleSDK"], path: "Plugins/Examples/SnappingHipExample"),
         .testTarget(name: "CDSModuleHostTests", dependencies: ["CDSTestSupport", "CDSModuleHost", "CDSEngine", "CDSJSON", "CDSBuiltins", "CDSModuleProtocol"]),

@@ -82,7 +82,9 @@ final class ModuleProcess: @unchecked Sendable {
                 let frames = n > 0 ? buffer.withUnsafeBytes { framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } : framer.finish()
                 for frame in frames {
                     if case .line(let bytes) = frame {
-                        logger.notice("module stderr", metadata: ["module": "\(label)", "line": "\(String(decoding: bytes, as: UTF8.self))"])
+                        // Debug level: a module may echo case data, and no patient data is
+                        // logged above debug.
+                        logger.debug("module stderr", metadata: ["module": "\(label)", "line": "\(String(decoding: bytes, as: UTF8.self))"])
                     }
                 }
                 if n <= 0 { break }

@@ -83,6 +83,9 @@ package final class RPCServerCore: @unchecked Sendable {
             if elements.isEmpty {
                 return .reply(Self.line(RPCMessage.response(id: .null, error: .invalidRequest("an empty batch"))))
             }
+            if elements.count > configuration.maxBatch {
+                return .reply(Self.line(RPCMessage.response(id: .null, error: .invalidRequest("a batch of \(elements.count) messages exceeds the limit of \(configuration.maxBatch)"))))
+            }
             let messages = elements.map(RPCMessage.init)
             messages.forEach(noteArrival)
             return .batch(messages)

@@ -9,6 +9,11 @@ package struct ServerConfiguration: Sendable {
     package var maxDepth: Int = 64
     /// Most messages read ahead of the one being evaluated.
     package var maxInFlight: Int = 1024
+    /// Most reply bytes waiting for a client that does not read; then the server stops
+    /// reading input until the client catches up (back-pressure).
+    package var maxPendingReplyBytes: Int = 64 << 20
+    /// Most members of one batch.
+    package var maxBatch: Int = 1000
     /// Register the example methods of the JSON-RPC 2.0 specification (`subtract`, `sum`,
     /// ...) so that its examples can be replayed as written. Off in production.
     package var specificationExamples = false

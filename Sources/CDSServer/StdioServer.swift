@@ -4,6 +4,7 @@
 import CDSJSON
 import Dispatch
 import Logging
+import Synchronization
 
 /// Newline-delimited JSON-RPC over a pair of file descriptors (standard input and output).
 ///
@@ -23,7 +24,7 @@ package final class StdioServer: Sendable {
 
     /// Serves until end of input or `exit`; returns the process exit status.
     package func run(input: Int32, output: Int32) -> Int32 {
-        let writer = OutputChannel(fd: output, logger: logger)
+        let writer = OutputChannel(fd: output, maxPendingBytes: core.configuration.maxPendingReplyBytes, logger: logger)
         let worker = DispatchQueue(label: "cds.server.worker")
         let slots = DispatchSemaphore(value: max(1, core.configuration.maxInFlight))
         let core = self.core
@@ -43,6 +44,20 @@ package final class StdioServer: Sendable {
                 }
             }
         }
+
+        // SIGTERM: stop taking new work, finish what is queued, flush, exit 0. The exit job is
+        // queued behind every request already handed to the worker, so in-flight requests
+        // are answered and no reply is cut short.
+        signal(SIGTERM, SIG_IGN)
+        let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        termination.setEventHandler { [logger] in
+            logger.notice("SIGTERM: finishing queued requests, then exiting")
+            worker.async {
+                writer.flush()
+                exit(0)
+            }
+        }
+        termination.resume()
 
         logger.info("serving JSON-RPC on standard input and output")
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
@@ -69,21 +84,35 @@ package final class StdioServer: Sendable {
 }
 
 /// The only writer of protocol output: one line per reply, written whole, in order.
+///
+/// Replies wait here while the client is not reading, up to `maxPendingBytes`; beyond
+/// that `send` blocks the worker, the worker stops taking jobs, and the reader stops
+/// reading input: back-pressure instead of unbounded growth.
 final class OutputChannel: Sendable {
     private let fd: Int32
     private let queue = DispatchQueue(label: "cds.server.writer")
     private let logger: Logger
+    private let maxPendingBytes: Int
+    private let pending = Mutex<Int>(0)
+    private let drained = DispatchSemaphore(value: 0)
 
-    init(fd: Int32, logger: Logger) {
+    init(fd: Int32, maxPendingBytes: Int, logger: Logger) {
         self.fd = fd
+        self.maxPendingBytes = maxPendingBytes
         self.logger = logger
     }
 
-    /// Queues `line` and its newline.
+    /// Queues `line` and its newline; waits while too many bytes are already queued.
     func send(_ line: String) {
-        queue.async { [fd, logger] in
-            var bytes = Array(line.utf8)
-            bytes.append(0x0A)
+        let bytes = Array(line.utf8) + [0x0A]
+        let size = bytes.count
+        while pending.withLock({ $0 > 0 && $0 + size > maxPendingBytes }) { drained.wait() }
+        pending.withLock { $0 += size }
+        queue.async { [self] in
+            defer {
+                pending.withLock { $0 -= size }
+                drained.signal()
+            }
             if !FileDescriptorIO.writeAll(fd, bytes) {
                 let code = errno
                 // The client stopped reading (EPIPE) or output failed: nobody can receive

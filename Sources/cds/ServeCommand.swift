@@ -17,6 +17,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Deepest accepted nesting of arrays and objects in a message.", valueName: "levels"))
     var maxDepth = ServerConfiguration().maxDepth
 
+    @Option(help: ArgumentHelp("Most messages in one batch.", valueName: "count"))
+    var maxBatch = ServerConfiguration().maxBatch
+
+    @Option(help: ArgumentHelp("Most reply bytes held for a client that does not read, before the server stops reading input.", valueName: "bytes"))
+    var maxPendingReplyBytes = ServerConfiguration().maxPendingReplyBytes
+
     @Flag(help: "Also answer the example methods of the JSON-RPC 2.0 specification (subtract, sum, ...), for conformance testing.")
     var jsonrpcSpecExamples = false
 
@@ -37,6 +43,8 @@ struct ServeCommand: ParsableCommand {
         var configuration = ServerConfiguration()
         configuration.maxLineBytes = maxLineBytes
         configuration.maxDepth = maxDepth
+        configuration.maxBatch = max(1, maxBatch)
+        configuration.maxPendingReplyBytes = max(1 << 16, maxPendingReplyBytes)
         configuration.specificationExamples = jsonrpcSpecExamples
         configuration.feedbackLog = feedbackLog
         let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration))

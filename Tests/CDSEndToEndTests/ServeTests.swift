@@ -1,9 +1,10 @@
 import CDSJSON
+import CDSTestSupport
 import Foundation
 import Testing
 
 /// A running `cds serve` with pipes to its standard streams.
-final class ServerProcess {
+final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let input = Pipe()
     let output = Pipe()
@@ -135,5 +136,54 @@ struct ServeTests {
         #expect(reason == .exit, "not killed by SIGPIPE")
         #expect(status == 0)
         #expect(Date().timeIntervalSince(started) < 10)
+    }
+}
+
+@Suite("cds serve under stress")
+struct ServeStressTests {
+    static func rssKiB(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    static func evaluateLines(_ count: Int) throws -> String {
+        let c = try TestRepository.vignette("19-dancer-with-nsaid-allergy-failed-care").replacingOccurrences(of: "\n", with: "")
+        return (0..<count).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#($0),"params":{"case":\#(c)}}"# + "\n" }.joined()
+    }
+
+    @Test func aFloodFromAClientThatDoesNotReadMeetsBackPressureNotGrowth() throws {
+        let server = try ServerProcess(["--max-pending-reply-bytes", "65536"])
+        let text = try Self.evaluateLines(3000)  // about 60 MB of replies
+        let writer = Thread { server.send(text); try? server.closeInput() }
+        writer.start()
+        Thread.sleep(forTimeInterval: 5)
+        let rss = Self.rssKiB(server.process.processIdentifier)
+        // Measured here: about 24 MB with back-pressure, over 80 MB without it.
+        #expect(rss > 0 && rss < 50_000, "resident memory stays bounded while the client does not read: \(rss) KiB")
+        let lines = server.lines()
+        #expect(server.wait().status == 0)
+        #expect(lines.count == 3000)
+        #expect(lines.enumerated().allSatisfy { i, line in line.hasPrefix(#"{"jsonrpc":"2.0","id":\#(i),"#) }, "each answered once, in order")
+    }
+
+    @Test func sigtermFinishesQueuedWorkAndCutsNoReply() throws {
+        let server = try ServerProcess()
+        server.send(try Self.evaluateLines(400))
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(server.process.processIdentifier, SIGTERM)
+        let lines = server.lines()
+        let (status, reason) = server.wait()
+        #expect(reason == .exit && status == 0, "ends by itself, not killed")
+        #expect(!lines.isEmpty)
+        for (i, line) in lines.enumerated() {
+            #expect((try? JSONParser().parse(line))?["id"] == .integer(Int64(i)), "reply \(i) whole and in order")
+        }
+    }
+
+    @Test func anOversizedBatchIsOneInvalidRequest() throws {
+        let batch = "[" + (0..<5).map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# }.joined(separator: ",") + "]\n"
+        let r = try ServerProcess.session(batch, ["--max-batch", "4"])
+        #expect(r.lines == [#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request","data":{"detail":"a batch of 5 messages exceeds the limit of 4"}}}"#])
     }
 }
