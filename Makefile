@@ -105,9 +105,16 @@ fuzz-replay:
 asan-server: setup
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan --filter 'CDSServerTests|CDSJSONTests|CDSEndToEndTests.ServeTests'
 
-# The whole suite under ThreadSanitizer (documented; not part of make test).
+# Every test under ThreadSanitizer (documented; not part of make test). The in-process
+# suites run TSan-instrumented; the end-to-end suites drive a TSan-instrumented cds from an
+# ordinary test process (Foundation.Process forks, which TSan's fork handling does not
+# survive), where a race makes cds exit 66 and the test fail. Left out here: the flood
+# test (it measures memory, which TSan inflates) and the full-disk test (a TSan binary
+# cannot start under the file-size limit that stands in for a full disk).
 tsan: setup
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip CDSEndToEndTests
+	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
+	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
 test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-replay fuzz asan-server
 	$(SWIFT) test

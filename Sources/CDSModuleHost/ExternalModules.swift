@@ -55,10 +55,9 @@ package struct ExternalModules: Sendable {
     }
 }
 
-import Synchronization
 
 enum ExitHook {
-    static let modules = Mutex<[OutOfProcessModule]>([])
+    static let modules = Locked<[OutOfProcessModule]>([])
     static let install: Void = {
         atexit {
             for module in ExitHook.modules.withLock({ $0 }) { module.stop() }

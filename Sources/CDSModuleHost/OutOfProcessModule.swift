@@ -3,7 +3,6 @@ import CDSJSON
 import CDSModuleAPI
 import CDSModuleProtocol
 import Logging
-import Synchronization
 
 /// An external module, seen by the engine as any other ``AssessmentModule``.
 ///
@@ -31,7 +30,7 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         var unavailable: String?
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(descriptor: ModuleDescriptor, manifest: ModuleManifest, catalog: CatalogView, policy: SupervisionPolicy, logger: Logger, process: ModuleProcess?, unavailable: String?) {
         self.descriptor = descriptor
@@ -42,7 +41,7 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         var s = State()
         s.process = process
         s.unavailable = unavailable
-        self.state = Mutex(s)
+        self.state = Locked(s)
     }
 
     package func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {

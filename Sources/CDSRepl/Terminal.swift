@@ -13,8 +13,18 @@ package protocol LineSource {
 
 /// Piped input: lines as they come, no prompt, no echo (for scripts and tests).
 package struct PlainLineSource: LineSource {
+    /// Lines read so far. (A stored property also keeps the type from being zero-sized,
+    /// which ThreadSanitizer's instrumentation of `inout` accesses mishandles.)
+    package private(set) var linesRead = 0
+
     package init() {}
-    package mutating func next() -> String? { readLine(strippingNewline: true) }
+
+    package mutating func next() -> String? {
+        guard let line = readLine(strippingNewline: true) else { return nil }
+        linesRead += 1
+        return line
+    }
+
     package mutating func finish() {}
 }
 

@@ -1,5 +1,5 @@
 import CDSJSON
-import Synchronization
+import CDSEngine
 
 /// Which pending requests a client has cancelled. The reader thread records requests and
 /// cancellations as they arrive; the worker consults it when a request's turn comes.
@@ -11,7 +11,7 @@ package final class CancellationTracker: Sendable {
         var cancelled = 0
     }
 
-    private let table = Mutex<[JSONValue: Entry]>([:])
+    private let table = Locked<[JSONValue: Entry]>([:])
 
     package init() {}
 

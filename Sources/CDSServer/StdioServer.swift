@@ -1,10 +1,10 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import CDSEngine
 import CDSJSON
 import Dispatch
 import Logging
-import Synchronization
 
 /// Newline-delimited JSON-RPC over a pair of file descriptors (standard input and output).
 ///
@@ -93,7 +93,7 @@ final class OutputChannel: Sendable {
     private let queue = DispatchQueue(label: "cds.server.writer")
     private let logger: Logger
     private let maxPendingBytes: Int
-    private let pending = Mutex<Int>(0)
+    private let pending = Locked<Int>(0)
     private let drained = DispatchSemaphore(value: 0)
 
     init(fd: Int32, maxPendingBytes: Int, logger: Logger) {

@@ -314,7 +314,7 @@ struct CDSHooksTests {
         let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
         p.waitUntilExit()
         #expect(p.terminationReason == .exit)
-        #expect(lines.count == 2)
+        try #require(lines.count == 2)
         let reply = try JSONParser().parse(String(lines[1]))
         #expect(reply["error"]?["code"] == .integer(-32006), "\(reply.serialized())")
         #expect(try String(contentsOfFile: log, encoding: .utf8) == padded, "earlier lines intact, nothing half written")
