@@ -5,7 +5,7 @@ SWIFT ?= swift
 CASE ?= Tests/Vignettes/01-new-patient.case.json
 CDS := .build/debug/cds
 
-.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan docs clean
+.PHONY: all setup setup-test build run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
 
 all: build
 
@@ -71,6 +71,20 @@ fhir-validate:
 cds-hooks-validate: build
 	python3 Tests/Tools/cds_hooks_validate.py $(CDS)
 
+# Benchmark against the reference C + json-c program (docs/performance.md).
+REFERENCE := .build/bench-reference
+$(REFERENCE): Tests/Bench/reference.c
+	@mkdir -p .build
+	cc -O2 -o $@ $< $$(pkg-config --cflags --libs json-c)
+
+bench: setup $(REFERENCE)
+	$(SWIFT) build -c release --product cds
+	python3 Tests/Bench/bench.py .build/release/cds $(REFERENCE) --requests 20000 --latency 2000 --runs 5
+
+# A few seconds, so that the benchmark cannot rot (make test).
+bench-smoke: build $(REFERENCE)
+	python3 Tests/Bench/bench.py $(CDS) $(REFERENCE) --requests 200 --latency 50 --runs 1
+
 # A bounded soak: every request answered once, in order, memory flat (SOAK=1000000 for the full run).
 SOAK ?= 20000
 soak: build
@@ -116,7 +130,7 @@ tsan: setup
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-replay fuzz asan-server
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak bench-smoke fuzz-replay fuzz asan-server
 	$(SWIFT) test
 
 docs: build
