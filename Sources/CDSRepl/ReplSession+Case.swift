@@ -17,28 +17,11 @@ extension ReplSession {
 
     /// `document` with `value` at `pointer` (objects created on the way), or without it.
     static func setting(_ value: JSONValue?, at pointer: JSONPointer, in document: JSONObject) throws(Failure) -> JSONObject {
-        func update(_ object: JSONObject, _ tokens: ArraySlice<String>) throws(Failure) -> JSONObject {
-            var object = object
-            guard let key = tokens.first else { return object }
-            if tokens.count == 1 {
-                object[key] = value
-                return object
-            }
-            let child: JSONObject
-            switch object[key] {
-            case nil:
-                guard value != nil else { return object }
-                child = JSONObject()
-            case .object(let o)?:
-                child = o
-            case let other?:
-                throw Failure("\(key) is \(other.typeName), not an object")
-            }
-            let updated = try update(child, tokens.dropFirst())
-            object[key] = updated.isEmpty && value == nil ? nil : .object(updated)
-            return object
+        do {
+            return try document.setting(value, at: pointer)
+        } catch {
+            throw Failure(error.description)
         }
-        return try update(document, pointer.tokens[...])
     }
 
     /// Applies a change if it leaves no schema problem at or below the changed field.

@@ -203,17 +203,8 @@ package struct FHIRCaseBuilder: Sendable {
         (b.year - a.year) * 12 + (b.month - a.month) - (b.day < a.day ? 1 : 0)
     }
 
+    /// Sets a fact; the builder creates every object on the way, so there is no conflict.
     static func put(_ value: JSONValue, at pointer: JSONPointer, in document: inout JSONObject) {
-        func update(_ object: JSONObject, _ tokens: ArraySlice<String>) -> JSONObject {
-            var object = object
-            guard let key = tokens.first else { return object }
-            if tokens.count == 1 {
-                object[key] = value
-            } else {
-                object[key] = .object(update(object[key]?.objectValue ?? JSONObject(), tokens.dropFirst()))
-            }
-            return object
-        }
-        document = update(document, pointer.tokens[...])
+        if let updated = try? document.setting(value, at: pointer) { document = updated }
     }
 }
