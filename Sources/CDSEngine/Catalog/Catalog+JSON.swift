@@ -4,7 +4,13 @@ import CDSModuleAPI
 extension Catalog {
     /// A recommendation's Catalog content as JSON: id, phase, title, text, dosage,
     /// components, strength, sources and evidence ids. Plans and `catalog/get` share it.
+    /// Computed once per recommendation when the Catalog loads (Catalog text does not
+    /// change between requests).
     package func json(of r: Recommendation) -> JSONObject {
+        renderedRecommendations[r.id] ?? Self.render(r)
+    }
+
+    static func render(_ r: Recommendation) -> JSONObject {
         var o = JSONObject()
         o["id"] = .string(r.id.rawValue)
         o["phase"] = .string(r.phase.rawValue)
@@ -29,8 +35,12 @@ extension Catalog {
         return o
     }
 
-    /// An evidence record as JSON.
+    /// An evidence record as JSON (computed once when the Catalog loads).
     package func json(of e: Evidence) -> JSONValue {
+        renderedEvidence[e.id] ?? Self.render(e)
+    }
+
+    static func render(_ e: Evidence) -> JSONValue {
         var o = JSONObject()
         o["id"] = .string(e.id.rawValue)
         o["source"] = .string(e.source)

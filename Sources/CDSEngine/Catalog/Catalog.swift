@@ -132,6 +132,8 @@ package struct Catalog: Sendable {
     /// How every line of the clinical source maps to Catalog entries.
     package var traceability: Traceability?
 
+    let renderedRecommendations: [RecommendationID: JSONObject]
+    let renderedEvidence: [EvidenceID: JSONValue]
     private var recommendationIndex: [RecommendationID: Int]
     private var evidenceIndex: [EvidenceID: Int]
     private var phaseRank: [Phase: Int]
@@ -163,6 +165,8 @@ package struct Catalog: Sendable {
         self.fhirMapping = fhirMapping
         self.cdsHooks = cdsHooks
         self.traceability = traceability
+        self.renderedRecommendations = Dictionary(recommendations.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
+        self.renderedEvidence = Dictionary(evidence.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
         self.recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.phaseRank = Dictionary(phases.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
