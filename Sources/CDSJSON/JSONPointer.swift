@@ -18,8 +18,19 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
             self.tokens = []
             return
         }
-        guard text.hasPrefix("/") else { return nil }
+        guard text.utf8.first == UInt8(ascii: "/") else { return nil }
         var tokens: [String] = []
+        if !text.utf8.contains(UInt8(ascii: "~")) {
+            // No escapes (the usual case): the tokens are the text between slashes.
+            var utf8 = Substring(text).utf8.dropFirst()
+            while let slash = utf8.firstIndex(of: UInt8(ascii: "/")) {
+                tokens.append(String(Substring(utf8[..<slash])))
+                utf8 = utf8[utf8.index(after: slash)...]
+            }
+            tokens.append(String(Substring(utf8)))
+            self.tokens = tokens
+            return
+        }
         for raw in text.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
             var token = ""
             var iterator = raw.makeIterator()
@@ -37,6 +48,20 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
             tokens.append(token)
         }
         self.tokens = tokens
+    }
+
+    /// Whether `text` is a valid RFC 6901 pointer (empty, or `/` then tokens in which
+    /// every `~` is followed by `0` or `1`), without building it.
+    public static func isValid(_ text: String) -> Bool {
+        var utf8 = text.utf8.makeIterator()
+        guard let first = utf8.next() else { return true }
+        guard first == UInt8(ascii: "/") else { return false }
+        while let b = utf8.next() {
+            if b == UInt8(ascii: "~") {
+                guard let next = utf8.next(), next == UInt8(ascii: "0") || next == UInt8(ascii: "1") else { return false }
+            }
+        }
+        return true
     }
 
     /// This pointer extended by an object key.

@@ -78,18 +78,45 @@ extension JSONValue {
     public func value(at pointer: JSONPointer) -> JSONValue? {
         var current = self
         for token in pointer.tokens {
-            switch current {
-            case .object(let o):
-                guard let next = o[token] else { return nil }
-                current = next
-            case .array(let a):
-                guard let index = JSONPointer.arrayIndex(token), index < a.count else { return nil }
-                current = a[index]
-            default:
-                return nil
-            }
+            guard let next = current.child(token) else { return nil }
+            current = next
         }
         return current
+    }
+
+    /// One step of a pointer: an object's member or an array's element named by `token`.
+    private func child(_ token: String) -> JSONValue? {
+        switch self {
+        case .object(let o):
+            o[token]
+        case .array(let a):
+            JSONPointer.arrayIndex(token).flatMap { $0 < a.count ? a[$0] : nil }
+        default:
+            nil
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value at the pointer written as `text` (RFC 6901), or `nil` when `text` is not a
+    /// valid pointer or any step does not exist. Walks the document without building a
+    /// ``JSONPointer`` when the text has no escapes.
+    public func value(atPointer text: String) -> JSONValue? {
+        guard !text.utf8.contains(UInt8(ascii: "~")) else {
+            return JSONPointer(text).flatMap { value(at: $0) }
+        }
+        var rest = Substring(text).utf8
+        guard let first = rest.first else { return self }
+        guard first == UInt8(ascii: "/") else { return nil }
+        rest = rest.dropFirst()
+        var current = self
+        while true {
+            let end = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            guard let next = current.child(String(Substring(rest[..<end]))) else { return nil }
+            current = next
+            guard end < rest.endIndex else { return current }
+            rest = rest[rest.index(after: end)...]
+        }
     }
 }
 

@@ -12,6 +12,12 @@ public struct LineFramer: Sendable {
         case line([UInt8])
         /// A line exceeded the limit; its content was dropped.
         case tooLong(limit: Int)
+
+        /// A line of nothing but spaces, tabs and carriage returns (skipped, never answered).
+        public var isBlank: Bool {
+            guard case .line(let bytes) = self else { return false }
+            return bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        }
     }
 
     public let maxLineBytes: Int

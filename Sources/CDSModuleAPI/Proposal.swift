@@ -110,6 +110,8 @@ public struct FactPath: StringIdentifier {
 
     /// Whether this path equals `other` or lies below it.
     public func isWithin(_ other: FactPath) -> Bool {
-        rawValue == other.rawValue || rawValue.hasPrefix(other.rawValue + "/")
+        let (mine, theirs) = (rawValue.utf8, other.rawValue.utf8)
+        guard mine.starts(with: theirs) else { return false }
+        return mine.count == theirs.count || mine[mine.index(mine.startIndex, offsetBy: theirs.count)] == UInt8(ascii: "/")
     }
 }

@@ -90,3 +90,14 @@ struct EngineTests {
         #expect(forward == engine(BuiltinModules.all).evaluate(c).json(catalog: catalog).serialized())
     }
 }
+
+@Suite("Fact paths")
+struct FactPathTests {
+    @Test(arguments: [
+        ("/symptoms/clicking", "/symptoms", true), ("/symptoms", "/symptoms", true), ("/symptomsX", "/symptoms", false),
+        ("/symptoms", "/symptoms/clicking", false), ("/a/b/c", "/a/b", true), ("/ab", "/a", false), ("/é/x", "/é", true),
+    ])
+    func withinIsByWholeTokens(path: String, other: String, within: Bool) {
+        #expect(FactPath(rawValue: path).isWithin(FactPath(rawValue: other)) == within)
+    }
+}

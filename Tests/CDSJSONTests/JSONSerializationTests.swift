@@ -57,3 +57,31 @@ struct JSONValueTests {
         #expect(JSONPointer("/~2") == nil)
     }
 }
+
+@Suite("JSON Pointer parsing")
+struct JSONPointerParsingTests {
+    @Test(arguments: [
+        ("", [String]()), ("/", [""]), ("/a", ["a"]), ("/a/", ["a", ""]), ("/a//b", ["a", "", "b"]),
+        ("/symptoms/clicking", ["symptoms", "clicking"]), ("/é/0", ["é", "0"]), ("/a~1b/~0", ["a/b", "~"]),
+    ])
+    func tokens(text: String, expected: [String]) {
+        #expect(JSONPointer(text)?.tokens == expected)
+        #expect(JSONPointer(text)?.description == text)
+    }
+}
+
+extension JSONPointerParsingTests {
+    @Test(arguments: ["", "/", "/a/b", "/a~0b~1c", "a", "/~", "/~2", "/a~", "~0"])
+    func validityAgreesWithParsing(text: String) {
+        #expect(JSONPointer.isValid(text) == (JSONPointer(text) != nil))
+    }
+}
+
+extension JSONPointerParsingTests {
+    static let document: JSONValue = ["a": ["b": [10, 20, ["c/d": true, "e~f": nil]]], "": ["": 1]]
+
+    @Test(arguments: ["", "/a", "/a/b", "/a/b/0", "/a/b/2", "/a/b/2/c~1d", "/a/b/2/e~0f", "/a/b/3", "/a/b/01", "/a/x", "/a/b/0/z", "/", "//", "a", "/~2"])
+    func lookupByTextAgreesWithLookupByPointer(text: String) {
+        #expect(Self.document.value(atPointer: text) == JSONPointer(text).flatMap { Self.document.value(at: $0) })
+    }
+}

@@ -35,6 +35,26 @@ extension Catalog {
         return o
     }
 
+    /// The members of an entry that a plan recommendation repeats: all but `id`,
+    /// `evidence` and `substances` (the plan writes its own id and evidence list).
+    static func planMembers(_ entry: JSONObject) -> JSONMembersFragment {
+        var shown = JSONObject()
+        for (key, value) in entry where key != "id" && key != "evidence" && key != "substances" {
+            shown[key] = value
+        }
+        return JSONMembersFragment(shown)
+    }
+
+    /// A recommendation's plan members, serialised once when the Catalog loads.
+    package func planMembers(of id: RecommendationID) -> JSONMembersFragment? {
+        planMembers[id]
+    }
+
+    /// An evidence record's JSON, serialised once when the Catalog loads.
+    package func fragment(of e: Evidence) -> JSONFragment {
+        evidenceFragments[e.id] ?? JSONFragment(json(of: e))
+    }
+
     /// An evidence record as JSON (computed once when the Catalog loads).
     package func json(of e: Evidence) -> JSONValue {
         renderedEvidence[e.id] ?? Self.render(e)

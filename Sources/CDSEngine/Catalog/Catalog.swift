@@ -134,6 +134,9 @@ package struct Catalog: Sendable {
 
     let renderedRecommendations: [RecommendationID: JSONObject]
     let renderedEvidence: [EvidenceID: JSONValue]
+    /// Serialised once for plans: an entry's members as a plan shows them, and evidence records.
+    let planMembers: [RecommendationID: JSONMembersFragment]
+    let evidenceFragments: [EvidenceID: JSONFragment]
     private var recommendationIndex: [RecommendationID: Int]
     private var evidenceIndex: [EvidenceID: Int]
     private var phaseRank: [Phase: Int]
@@ -167,6 +170,8 @@ package struct Catalog: Sendable {
         self.traceability = traceability
         self.renderedRecommendations = Dictionary(recommendations.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
         self.renderedEvidence = Dictionary(evidence.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
+        self.planMembers = renderedRecommendations.mapValues(Self.planMembers)
+        self.evidenceFragments = renderedEvidence.mapValues(JSONFragment.init)
         self.recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.phaseRank = Dictionary(phases.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })

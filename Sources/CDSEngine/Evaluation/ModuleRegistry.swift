@@ -69,7 +69,7 @@ package struct ModuleRegistry: Sendable {
 
 extension FactPath {
     /// Whether the path is a JSON Pointer into the case (starts with `/`, valid escapes).
-    var isValidPointer: Bool { rawValue.hasPrefix("/") && JSONPointer(rawValue) != nil }
+    var isValidPointer: Bool { rawValue.utf8.first == UInt8(ascii: "/") && JSONPointer.isValid(rawValue) }
 }
 
 /// What a host knows about a module beyond its descriptor. Built-in modules do not

@@ -5,25 +5,62 @@ extension Plan {
     /// The version of the plan document format.
     package static let formatVersion: Int64 = 1
 
-    /// The plan as a JSON document (see docs/plan-format.md). Deterministic: the same case
-    /// and Catalog give the same document, byte for byte once serialized.
+    /// Writes the plan as a JSON document (see docs/plan-format.md). Deterministic: the same
+    /// case and Catalog give the same bytes. Catalog text is spliced from fragments
+    /// serialised once when the Catalog loaded; only what depends on the case is encoded
+    /// here. `explanation`, when given, is added as the last member.
+    package func write(to w: inout JSONWriter, catalog: Catalog, explanation: String? = nil) {
+        w.object { o in
+            o.member("planFormat", integer: Self.formatVersion)
+            if let caseId { o.member("caseId", string: caseId) }
+            o.member("asOf", string: asOf.description)
+            if let input { o.member("input", input) }
+            o.key("recommendations")
+            o.array(resolution.recommendations) { w, r in writeItem(r, to: &w, catalog: catalog) }
+            o.key("superseded")
+            o.array(resolution.superseded) { w, s in Self.writeSuperseded(s, to: &w) }
+            o.key("modules")
+            o.array(modules) { w, m in Self.writeModule(m, to: &w) }
+            o.key("evidence")
+            o.array(citedEvidence(catalog: catalog)) { w, e in w.fragment(catalog.fragment(of: e)) }
+            o.key("provenance")
+            o.object { p in
+                p.key("engine")
+                p.object { e in
+                    e.member("name", string: Engine.name)
+                    e.member("version", string: Engine.version.description)
+                }
+                p.member("moduleApi", string: ModuleAPIVersion.current.description)
+                p.key("catalog")
+                p.object { c in
+                    c.member("version", string: catalog.version)
+                    c.member("sha256", string: catalog.digest)
+                }
+                p.key("resolverOrder")
+                p.array(catalog.policy.order) { w, criterion in w.string(criterion.rawValue) }
+            }
+            if let explanation { o.member("explanation", string: explanation) }
+        }
+    }
+
+    /// The plan document's text (one line).
+    package func jsonText(catalog: Catalog, explanation: String? = nil) -> [UInt8] {
+        var w = JSONWriter(capacity: 32 * 1024)
+        write(to: &w, catalog: catalog, explanation: explanation)
+        return w.bytes
+    }
+
+    /// The plan document as a value, read back from ``jsonText(catalog:explanation:)`` so that
+    /// it is exactly what the wire carries.
     package func json(catalog: Catalog) -> JSONValue {
-        var root = JSONObject()
-        root["planFormat"] = .integer(Self.formatVersion)
-        if let caseId { root["caseId"] = .string(caseId) }
-        root["asOf"] = .string(asOf.description)
-        if let input { root["input"] = input }
-        root["recommendations"] = .array(resolution.recommendations.map { item(for: $0, catalog: catalog) })
-        root["superseded"] = .array(resolution.superseded.map(Self.superseded))
-        root["modules"] = .array(modules.map(Self.module))
-        root["evidence"] = .array(citedEvidence(catalog: catalog).map(catalog.json(of:)))
-        root["provenance"] = [
-            "engine": ["name": .string(Engine.name), "version": .string(Engine.version.description)],
-            "moduleApi": .string(ModuleAPIVersion.current.description),
-            "catalog": ["version": .string(catalog.version), "sha256": .string(catalog.digest)],
-            "resolverOrder": .array(catalog.policy.order.map { .string($0.rawValue) }),
-        ]
-        return .object(root)
+        let text = jsonText(catalog: catalog)
+        do {
+            return try JSONParser(limits: .init(maxDepth: 64, maxBytes: max(text.count, 1))).parse(text)
+        } catch {
+            // JSONWriter writes well-formed JSON by construction (and the tests read back
+            // every plan they make); reaching this is a defect in the writer.
+            preconditionFailure("a plan document did not parse back: \(error)")
+        }
     }
 
     /// The evidence ids a plan recommendation rests on: the Catalog entry's, then any the
@@ -44,23 +81,22 @@ extension Plan {
 
     /// The case facts a proposal cites, with their values in this case.
     package func facts(_ paths: [FactPath]) -> [(path: FactPath, value: JSONValue?)] {
-        paths.map { path in (path, JSONPointer(path.rawValue).flatMap { caseDocument.value(at: $0) }) }
+        paths.map { path in (path, caseDocument.value(atPointer: path.rawValue)) }
     }
 
-    private func item(for r: ResolvedRecommendation, catalog: Catalog) -> JSONValue {
-        var o = JSONObject()
-        o["id"] = .string(r.id.rawValue)
-        o["action"] = .string(r.action.rawValue)
-        o["priority"] = .integer(Int64(r.priority))
-        if let entry = catalog.recommendation(r.id) {
-            for (key, value) in catalog.json(of: entry) where key != "id" && key != "evidence" && key != "substances" {
-                o[key] = value
-            }
+    private func writeItem(_ r: ResolvedRecommendation, to w: inout JSONWriter, catalog: Catalog) {
+        w.object { o in
+            o.member("id", string: r.id.rawValue)
+            o.member("action", string: r.action.rawValue)
+            o.member("priority", integer: Int64(r.priority))
+            if let members = catalog.planMembers(of: r.id) { o.members(members) }
+            o.key("modules")
+            o.array(uniqueModules(r.sources)) { w, m in w.string(m) }
+            o.key("because")
+            o.array(r.sources) { w, p in writeBecause(p, to: &w) }
+            o.key("evidence")
+            o.array(evidenceIDs(of: r, catalog: catalog)) { w, e in w.string(e.rawValue) }
         }
-        o["modules"] = .array(uniqueModules(r.sources).map(JSONValue.string))
-        o["because"] = .array(r.sources.map { because($0) })
-        o["evidence"] = .array(evidenceIDs(of: r, catalog: catalog).map { .string($0.rawValue) })
-        return .object(o)
     }
 
     private func uniqueModules(_ sources: [ModuleProposal]) -> [String] {
@@ -68,51 +104,52 @@ extension Plan {
         return sources.map(\.module).filter { seen.insert($0).inserted }
     }
 
-    private func because(_ p: ModuleProposal) -> JSONValue {
-        [
-            "module": .string(p.module),
-            "action": .string(p.proposal.action.rawValue),
-            "priority": .integer(Int64(p.proposal.priority)),
-            "rule": .string(p.proposal.rationale.rule),
-            "facts": factsJSON(p.proposal.rationale.facts),
-        ]
-    }
-
-    private func factsJSON(_ paths: [FactPath]) -> JSONValue {
-        .array(
-            facts(paths).map { fact in
-                if let value = fact.value {
-                    return ["path": .string(fact.path.rawValue), "value": value]
+    private func writeBecause(_ p: ModuleProposal, to w: inout JSONWriter) {
+        w.object { o in
+            o.member("module", string: p.module)
+            o.member("action", string: p.proposal.action.rawValue)
+            o.member("priority", integer: Int64(p.proposal.priority))
+            o.member("rule", string: p.proposal.rationale.rule)
+            o.key("facts")
+            o.array(facts(p.proposal.rationale.facts)) { w, fact in
+                w.object { f in
+                    f.member("path", string: fact.path.rawValue)
+                    if let value = fact.value {
+                        f.member("value", value)
+                    } else {
+                        f.member("absent", .bool(true))
+                    }
                 }
-                return ["path": .string(fact.path.rawValue), "absent": true]
-            })
+            }
+        }
     }
 
-    private static func superseded(_ s: SupersededProposal) -> JSONValue {
-        [
-            "recommendation": .string(s.loser.proposal.recommendation.rawValue),
-            "module": .string(s.loser.module),
-            "action": .string(s.loser.proposal.action.rawValue),
-            "priority": .integer(Int64(s.loser.proposal.priority)),
-            "rule": .string(s.loser.proposal.rationale.rule),
-            "supersededBy": [
-                "recommendation": .string(s.winnerRecommendation.rawValue),
-                "module": .string(s.winner.module),
-                "action": .string(s.winner.proposal.action.rawValue),
-            ],
-            "reason": .string(s.reason),
-        ]
+    private static func writeSuperseded(_ s: SupersededProposal, to w: inout JSONWriter) {
+        w.object { o in
+            o.member("recommendation", string: s.loser.proposal.recommendation.rawValue)
+            o.member("module", string: s.loser.module)
+            o.member("action", string: s.loser.proposal.action.rawValue)
+            o.member("priority", integer: Int64(s.loser.proposal.priority))
+            o.member("rule", string: s.loser.proposal.rationale.rule)
+            o.key("supersededBy")
+            o.object { b in
+                b.member("recommendation", string: s.winnerRecommendation.rawValue)
+                b.member("module", string: s.winner.module)
+                b.member("action", string: s.winner.proposal.action.rawValue)
+            }
+            o.member("reason", string: s.reason)
+        }
     }
 
-    private static func module(_ m: ModuleReport) -> JSONValue {
-        var o = JSONObject()
-        o["id"] = .string(m.descriptor.id)
-        o["version"] = .string(m.descriptor.version.description)
-        o["apiVersion"] = .string(m.descriptor.apiVersion.description)
-        o["priority"] = .integer(Int64(m.priority))
-        o["status"] = .string(m.status.rawValue)
-        o["proposals"] = .integer(Int64(m.proposalCount))
-        if let error = m.error { o["error"] = .string(error) }
-        return .object(o)
+    private static func writeModule(_ m: ModuleReport, to w: inout JSONWriter) {
+        w.object { o in
+            o.member("id", string: m.descriptor.id)
+            o.member("version", string: m.descriptor.version.description)
+            o.member("apiVersion", string: m.descriptor.apiVersion.description)
+            o.member("priority", integer: Int64(m.priority))
+            o.member("status", string: m.status.rawValue)
+            o.member("proposals", integer: Int64(m.proposalCount))
+            if let error = m.error { o.member("error", string: error) }
+        }
     }
 }

@@ -91,12 +91,14 @@ package struct PriorityResolver: Sendable {
             }
         }
 
-        let ordered = resolved.values.sorted { a, b in
-            let (ra, rb) = (phaseRank(a.id), phaseRank(b.id))
-            if ra != rb { return ra < rb }
-            if a.priority != b.priority { return a.priority > b.priority }
-            return a.id < b.id
-        }
+        // Each recommendation's phase rank is looked up once, not once per comparison.
+        let ordered = resolved.values.map { (rank: phaseRank($0.id), item: $0) }
+            .sorted { a, b in
+                if a.rank != b.rank { return a.rank < b.rank }
+                if a.item.priority != b.item.priority { return a.item.priority > b.item.priority }
+                return a.item.id < b.item.id
+            }
+            .map(\.item)
         superseded.sort { a, b in
             if a.loser.proposal.recommendation != b.loser.proposal.recommendation {
                 return a.loser.proposal.recommendation < b.loser.proposal.recommendation
