@@ -37,7 +37,7 @@ extension RPCServerCore {
                 "errors": .array(issues.map { ["path": .string($0.path.description), "message": .string($0.message)] }),
             ]
         },
-        "case/evaluate": Method { core, params throws(RPCError) in try core.evaluate(params) },
+        "case/evaluate": Method(concurrent: true) { core, params throws(RPCError) in try core.evaluate(params) },
         "cds-hooks/discovery": Method { core, params throws(RPCError) in
             _ = try Params(params, allowed: [])
             return core.engine.catalog.cdsHooks.discovery
@@ -139,7 +139,9 @@ extension RPCServerCore {
         return .object(o)
     }
 
-    func evaluate(_ params: JSONValue?) throws(RPCError) -> JSONValue {
+    /// `case/evaluate`. Reads only the engine and the configuration, so requests run
+    /// concurrently (the session registers issued cards when the reply goes out).
+    func evaluate(_ params: JSONValue?) throws(RPCError) -> MethodResult {
         let p = try Params(params, allowed: ["case", "options"], required: ["case"])
         let options = try Params(p["options"], allowed: ["explain", "asOf", "format"])
         let format = try options.string("format") ?? "plan"
@@ -150,29 +152,7 @@ extension RPCServerCore {
             guard let date = CalendarDate(text) else { throw .invalidParams("\"options.asOf\" must be a date YYYY-MM-DD, found \"\(text)\"") }
             asOf = date
         }
-        let clinicalCase: ClinicalCase
-        let report: FHIRCaseBuilder.Report?
-        do {
-            (clinicalCase, report) = try engine.readInput(p["case"] ?? .null, asOf: asOf)
-        } catch {
-            if !error.missingFacts.isEmpty {
-                throw .missingFacts(error.missingFacts, notes: error.report?.notes ?? [])
-            }
-            throw .invalidParams("the case is invalid", errors: error.issues.map { (path: $0.path.tokens.isEmpty ? "" : $0.path.description, message: $0.message) })
-        }
-        var plan = engine.evaluate(clinicalCase, asOf: asOf)
-        plan.input = report?.json
-        if format == "cds-hooks" {
-            let cards = plan.cdsHooksCards(catalog: engine.catalog, hookInstance: p["case"]?["hookInstance"]?.stringValue)
-            if issuedCards.count + cards.count > Self.maxIssuedCards { issuedCards.removeAll() }
-            for card in cards { issuedCards[card.uuid] = card.recommendation.rawValue }
-            return ["cards": .array(cards.map(\.json))]
-        }
-        var result = plan.json(catalog: engine.catalog)
-        if explain, case .object(var o) = result {
-            o["explanation"] = .string(plan.explanation(catalog: engine.catalog))
-            result = .object(o)
-        }
-        return result
+        let request = EvaluationRequest(format: format == "cds-hooks" ? .cdsHooks : .plan, explain: explain, asOf: asOf)
+        return try request.run(on: engine, input: p["case"] ?? .null)
     }
 }

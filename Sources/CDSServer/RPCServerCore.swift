@@ -4,16 +4,19 @@ import Logging
 
 /// The transport-independent JSON-RPC 2.0 server: it turns framed lines into reply lines.
 ///
-/// Work is split in two so that a server can read ahead while it evaluates:
-/// ``prepare(_:)`` (the reading side) parses and classifies a message and applies
-/// cancellations at once; ``execute(_:)`` (the evaluating side) runs it and returns the
-/// reply line. `execute` must be called from one thread at a time, in reading order,
-/// which keeps replies in request order.
+/// Work is split so that a server can read ahead while it evaluates, and evaluate several
+/// requests at once: ``prepare(_:)`` (the reading side) parses and classifies a message and
+/// applies cancellations at once; ``concurrentWork(for:)`` hands out the part of a request
+/// to a concurrent method (`case/evaluate`) that may run on any thread, in parallel with
+/// other requests; ``execute(_:computed:)`` (the session side) runs or completes a job and
+/// returns the reply line. `execute` must be called from one thread at a time, in reading
+/// order, which keeps replies in request order and session state (initialisation,
+/// shutdown, cancellation, issued cards) sequential.
 package final class RPCServerCore: @unchecked Sendable {
     /// A unit of work handed from the reading side to the evaluating side.
     package enum Job: Sendable {
         /// Already answered while reading (parse errors and the like).
-        case reply(String)
+        case reply([UInt8])
         /// One message.
         case single(RPCMessage)
         /// A batch (answered with an array, or nothing if every member is a notification).
@@ -39,7 +42,7 @@ package final class RPCServerCore: @unchecked Sendable {
     var shutdownRequested = false
     /// Cards this session returned (uuid -> recommendation), for feedback. Bounded: when it
     /// reaches `maxIssuedCards` it starts over, and older cards become unknown.
-    var issuedCards: [String: String] = [:]
+    private(set) var issuedCards: [String: String] = [:]
     static let maxIssuedCards = 100_000
     package private(set) var lifecycle: Lifecycle = .running
 
@@ -70,7 +73,7 @@ package final class RPCServerCore: @unchecked Sendable {
         case .line(let line):
             bytes = line
         }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        if frame.isBlank { return nil }
         let value: JSONValue
         do {
             value = try parser.parse(bytes)
@@ -119,49 +122,88 @@ package final class RPCServerCore: @unchecked Sendable {
         }
     }
 
-    // MARK: evaluating side
+    // MARK: concurrent side
+
+    /// What a request can compute before its turn: the method's result or error.
+    package typealias Computed = Result<MethodResult, RPCError>
+
+    /// The part of `job` that may run now, on any thread, concurrently with other jobs:
+    /// non-nil only for a single request to a method that reads no session state. Its
+    /// value goes to ``execute(_:computed:)`` when the job's turn comes, which still
+    /// applies cancellation and shutdown in order.
+    package func concurrentWork(for job: Job) -> (@Sendable () -> Computed)? {
+        guard case .single(.request(_, let method, let params)) = job, let handler = methods[method], handler.concurrent,
+            !method.hasPrefix("rpc.")
+        else { return nil }
+        return { [self] in
+            do throws(RPCError) {
+                return .success(try handler.run(self, params))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    // MARK: session side
 
     /// Runs a job; returns the reply line (without newline), or `nil` when nothing is owed.
-    package func execute(_ job: Job) -> String? {
+    /// `computed` is the result of the job's ``concurrentWork(for:)``, if it ran.
+    package func execute(_ job: Job, computed: Computed? = nil) -> [UInt8]? {
         switch job {
         case .reply(let line):
             return line
         case .single(let message):
-            return respond(to: message).map(Self.line)
+            guard let response = respond(to: message, computed: computed) else { return nil }
+            var w = JSONWriter(capacity: 1024)
+            response.write(to: &w)
+            return w.bytes
         case .batch(let messages):
-            let replies = messages.compactMap(respond(to:))
-            return replies.isEmpty ? nil : Self.line(.array(replies))
+            let responses = messages.compactMap { respond(to: $0) }
+            if responses.isEmpty { return nil }
+            var w = JSONWriter(capacity: 1024)
+            w.array(responses) { w, r in r.write(to: &w) }
+            return w.bytes
         }
     }
 
     /// Parses, runs and answers one line at once (tests and simple embeddings).
     package func handle(_ line: String) -> String? {
-        prepare(.line(Array(line.utf8))).flatMap(execute)
+        prepare(.line(Array(line.utf8))).flatMap { execute($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
-    private func respond(to message: RPCMessage) -> JSONValue? {
+    private func respond(to message: RPCMessage, computed: Computed? = nil) -> Response? {
         switch message {
         case .response:
             logger.debug("ignoring a response object sent to the server")
             return nil
         case .invalid(let error, let id):
-            return RPCMessage.response(id: id, error: error)
+            return Response(id: id, outcome: .failure(error))
         case .notification(let method, let params):
             notify(method, params)
             return nil
         case .request(let id, let method, let params):
             if cancellations.start(id) {
-                return RPCMessage.response(id: id, error: .requestCancelled)
+                return Response(id: id, outcome: .failure(.requestCancelled))
             }
-            do {
-                return RPCMessage.response(id: id, result: try call(method, params))
-            } catch {
-                return RPCMessage.response(id: id, error: error)
+            let outcome: Computed
+            if let computed {
+                outcome = shutdownRequested ? .failure(.shuttingDown) : computed
+            } else {
+                do throws(RPCError) {
+                    outcome = .success(try call(method, params))
+                } catch {
+                    outcome = .failure(error)
+                }
             }
+            if case .success(let result) = outcome, !result.issuedCards.isEmpty {
+                if issuedCards.count + result.issuedCards.count > Self.maxIssuedCards { issuedCards.removeAll() }
+                for card in result.issuedCards { issuedCards[card.uuid] = card.recommendation }
+            }
+            return Response(id: id, outcome: outcome)
         }
     }
 
-    private func call(_ method: String, _ params: JSONValue?) throws(RPCError) -> JSONValue {
+    private func call(_ method: String, _ params: JSONValue?) throws(RPCError) -> MethodResult {
         guard let handler = methods[method], !method.hasPrefix("rpc.") else { throw .methodNotFound(method) }
         if shutdownRequested { throw .shuttingDown }
         return try handler.run(self, params)
@@ -182,12 +224,52 @@ package final class RPCServerCore: @unchecked Sendable {
         }
     }
 
-    static func line(_ value: JSONValue) -> String { value.serialized() }
+    /// A reply line for a value (replies made while reading), serialised by json-c.
+    static func line(_ value: JSONValue) -> [UInt8] { JSONFragment(value).bytes }
+}
+
+/// One Response object: the request's id and its result or error.
+struct Response {
+    var id: JSONValue
+    var outcome: RPCServerCore.Computed
+
+    func write(to w: inout JSONWriter) {
+        w.object { o in
+            o.member("jsonrpc", string: "2.0")
+            o.member("id", id)
+            switch outcome {
+            case .success(let r): o.member("result", fragment: r.result)
+            case .failure(let e): o.member("error", e.json)
+            }
+        }
+    }
+}
+
+/// What a method returns: its result, serialised, and the CDS Hooks cards it issued (the
+/// session remembers them for `feedback/record` when the reply is sent, in order).
+package struct MethodResult: Sendable {
+    package var result: JSONFragment
+    package var issuedCards: [(uuid: String, recommendation: String)] = []
 }
 
 /// A method handler. `acceptsNotifications` marks methods that do work when called as a
-/// notification (their result is discarded); others ignore notifications.
+/// notification (their result is discarded); others ignore notifications. `concurrent`
+/// marks methods that read only immutable state (the engine, the configuration), so that
+/// requests to them may run in parallel, ahead of their turn (``RPCServerCore/concurrentWork(for:)``).
 struct Method: Sendable {
     var acceptsNotifications = false
-    var run: @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> JSONValue
+    var concurrent = false
+    var run: @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> MethodResult
+
+    /// A method whose result is a value (serialised by json-c).
+    init(acceptsNotifications: Bool = false, _ body: @escaping @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> JSONValue) {
+        self.acceptsNotifications = acceptsNotifications
+        self.run = { core, params throws(RPCError) in MethodResult(result: JSONFragment(try body(core, params))) }
+    }
+
+    /// A method that builds its own result.
+    init(concurrent: Bool, _ body: @escaping @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> MethodResult) {
+        self.concurrent = concurrent
+        self.run = body
+    }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import CDSJSON
 
 /// Limits and options of a JSON-RPC server session.
@@ -7,8 +10,11 @@ package struct ServerConfiguration: Sendable {
     package var maxLineBytes: Int = 4 << 20
     /// Deepest accepted nesting of arrays and objects in a message.
     package var maxDepth: Int = 64
-    /// Most messages read ahead of the one being evaluated.
+    /// Most messages read ahead of the one being answered.
     package var maxInFlight: Int = 1024
+    /// Evaluation lanes: `case/evaluate` requests computed in parallel (replies still go
+    /// out in request order). Default: the number of online processors.
+    package var workers: Int = ServerConfiguration.onlineProcessors
     /// Most reply bytes waiting for a client that does not read; then the server stops
     /// reading input until the client catches up (back-pressure).
     package var maxPendingReplyBytes: Int = 64 << 20
@@ -21,6 +27,9 @@ package struct ServerConfiguration: Sendable {
     package var feedbackLog: String?
 
     package init() {}
+
+    /// The number of processors online, at least 1.
+    package static var onlineProcessors: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// The parser for incoming messages under these limits.
     var parser: JSONParser { JSONParser(limits: .init(maxDepth: maxDepth, maxBytes: maxLineBytes)) }

@@ -8,10 +8,13 @@ import Logging
 
 /// Newline-delimited JSON-RPC over a pair of file descriptors (standard input and output).
 ///
-/// Three roles: the calling thread reads and frames input and prepares each message; a
-/// serial worker executes them in order; a serial writer owns the output. The reader never
-/// waits for the writer, so a client that sends many requests before reading any reply
-/// cannot deadlock the server; at most `maxInFlight` messages are read ahead of the worker.
+/// The calling thread reads and frames input and prepares each message; evaluation lanes
+/// (one per worker) compute `case/evaluate` requests in parallel; a serial session queue
+/// takes every job in reading order, completes it (cancellation, shutdown, the other
+/// methods) and hands the reply to a serial writer that owns the output. Replies therefore
+/// come in request order however many lanes there are. The reader never waits for the
+/// writer, so a client that sends many requests before reading any reply cannot deadlock
+/// the server; at most `maxInFlight` messages are read ahead of the session.
 /// End of input means: answer everything read so far, flush, return status 0.
 package final class StdioServer: Sendable {
     package let core: RPCServerCore
@@ -24,35 +27,18 @@ package final class StdioServer: Sendable {
 
     /// Serves until end of input or `exit`; returns the process exit status.
     package func run(input: Int32, output: Int32) -> Int32 {
-        let writer = OutputChannel(fd: output, maxPendingBytes: core.configuration.maxPendingReplyBytes, logger: logger)
-        let worker = DispatchQueue(label: "cds.server.worker")
-        let slots = DispatchSemaphore(value: max(1, core.configuration.maxInFlight))
         let core = self.core
-        var framer = LineFramer(maxLineBytes: core.configuration.maxLineBytes)
+        let writer = OutputChannel(fd: output, maxPendingBytes: core.configuration.maxPendingReplyBytes, logger: logger)
+        let pipeline = OrderedPipeline(label: "cds.server.session", lanes: core.configuration.workers, maxInFlight: core.configuration.maxInFlight)
 
-        func submit(_ frames: [LineFramer.Frame]) {
-            for frame in frames {
-                guard let job = core.prepare(frame) else { continue }
-                slots.wait()
-                worker.async {
-                    defer { slots.signal() }
-                    if let line = core.execute(job) { writer.send(line) }
-                    if case .exit(let status) = core.lifecycle {
-                        writer.flush()
-                        exit(status)
-                    }
-                }
-            }
-        }
-
-        // SIGTERM: stop taking new work, finish what is queued, flush, exit 0. The exit job is
-        // queued behind every request already handed to the worker, so in-flight requests
-        // are answered and no reply is cut short.
+        // SIGTERM: stop taking new work, finish what is queued, flush, exit 0. The exit step
+        // is queued behind every request already read, so in-flight requests are answered
+        // and no reply is cut short.
         signal(SIGTERM, SIG_IGN)
         let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         termination.setEventHandler { [logger] in
             logger.notice("SIGTERM: finishing queued requests, then exiting")
-            worker.async {
+            pipeline.afterQueued {
                 writer.flush()
                 exit(0)
             }
@@ -60,23 +46,20 @@ package final class StdioServer: Sendable {
         termination.resume()
 
         logger.info("serving JSON-RPC on standard input and output")
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        reading: while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress, $0.count) }
-            switch n {
-            case 0:
-                submit(framer.finish())
-                break reading
-            case ..<0:
-                if errno == EINTR { continue }
-                logger.error("reading standard input failed", metadata: ["errno": "\(errno)"])
-                submit(framer.finish())
-                break reading
-            default:
-                submit(chunk.withUnsafeBytes { framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
+        var reader = LineReader(fd: input, maxLineBytes: core.configuration.maxLineBytes, logger: logger)
+        _ = reader.run { frames in
+            for frame in frames {
+                guard let job = core.prepare(frame) else { continue }
+                pipeline.submit(core.concurrentWork(for: job)) { computed in
+                    if let line = core.execute(job, computed: computed) { writer.send(line) }
+                    if case .exit(let status) = core.lifecycle {
+                        writer.flush()
+                        exit(status)
+                    }
+                }
             }
         }
-        worker.sync {}
+        pipeline.drain()
         writer.flush()
         logger.info("end of input; all replies written")
         return 0
@@ -103,12 +86,13 @@ final class OutputChannel: Sendable {
     }
 
     /// Queues `line` and its newline; waits while too many bytes are already queued.
-    func send(_ line: String) {
-        let bytes = Array(line.utf8) + [0x0A]
+    func send(_ line: [UInt8]) {
+        var bytes = line
+        bytes.append(0x0A)
         let size = bytes.count
         while pending.withLock({ $0 > 0 && $0 + size > maxPendingBytes }) { drained.wait() }
         pending.withLock { $0 += size }
-        queue.async { [self] in
+        queue.async { [self, bytes] in
             defer {
                 pending.withLock { $0 -= size }
                 drained.signal()

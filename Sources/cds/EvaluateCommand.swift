@@ -2,17 +2,34 @@ import ArgumentParser
 import CDSEngine
 import CDSJSON
 import CDSModuleAPI
+import CDSServer
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `cds evaluate CASE.json`: one case in, the merged and explained plan out.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Evaluate a case file and print the plan as JSON (or, with --explain, as an account for people).",
-        discussion: "The case format is Catalog/schema/case.schema.json; the plan format is described in docs/plan-format.md."
+        discussion: """
+            The case format is Catalog/schema/case.schema.json; the plan format is described in docs/plan-format.md.
+
+            With --batch the input holds one case per line (NDJSON) and the output one plan per line, in input order, \
+            evaluated on every processor at once; a line that cannot be evaluated gives {"line":N,"error":{...}} instead. \
+            Exit status: 0 when every line was evaluated, 65 when some line was not, 143 when stopped by SIGTERM \
+            (every line read before it is still answered).
+            """
     )
 
-    @Argument(help: ArgumentHelp("The case document; - reads standard input.", valueName: "case.json"))
+    @Argument(help: ArgumentHelp("The case document (with --batch: one per line); - reads standard input.", valueName: "case.json"))
     var casePath: String
+
+    @Flag(help: "Read one case per line (NDJSON) and write one plan per line, in order, using every processor.")
+    var batch = false
+
+    @Option(help: ArgumentHelp("With --batch: evaluation lanes. Default: the number of online processors.", valueName: "count"))
+    var workers = ServerConfiguration.onlineProcessors
 
     @Flag(help: "Print a human-readable explanation instead of JSON.")
     var explain = false
@@ -30,6 +47,10 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard format == "plan" || format == "cds-hooks" else { throw ValidationError("--format must be plan or cds-hooks") }
+        if batch {
+            guard !pretty && !explain else { throw ValidationError("--batch writes one JSON document per line: not with --pretty or --explain") }
+            guard (1...256).contains(workers) else { throw ValidationError("--workers must be within 1...256") }
+        }
         if let asOf, CalendarDate(asOf) == nil {
             throw ValidationError("--as-of \(asOf): expected a date YYYY-MM-DD")
         }
@@ -39,6 +60,7 @@ struct EvaluateCommand: ParsableCommand {
         global.prepare()
         let clock: any EngineClock = asOf.flatMap(CalendarDate.init).map(FixedClock.init) ?? SystemClock()
         let engine = try global.makeEngine(clock: clock)
+        if batch { try runBatch(engine) }
         let bytes = try CaseInput.readOrExit(casePath)
         let document: JSONValue
         do {
@@ -71,10 +93,34 @@ struct EvaluateCommand: ParsableCommand {
             let cards = plan.cdsHooksCards(catalog: engine.catalog, hookInstance: document["hookInstance"]?.stringValue)
             let json: JSONValue = ["cards": .array(cards.map(\.json))]
             text = (pretty ? json.serializedPretty() : json.serialized()) + "\n"
+        } else if pretty {
+            text = plan.json(catalog: engine.catalog).serializedPretty() + "\n"
         } else {
-            let json = plan.json(catalog: engine.catalog)
-            text = (pretty ? json.serializedPretty() : json.serialized()) + "\n"
+            text = String(decoding: plan.jsonText(catalog: engine.catalog), as: UTF8.self) + "\n"
         }
         guard StandardStreams.output(text) else { throw ExitCode(74) }
+    }
+
+    /// `--batch`: the whole input, line by line, on every lane; exits with the batch status.
+    private func runBatch(_ engine: Engine) throws -> Never {
+        let input: Int32
+        if casePath == "-" {
+            input = 0
+        } else {
+            input = open(casePath, O_RDONLY | O_CLOEXEC)
+            guard input >= 0 else {
+                StandardStreams.error("cds: error: \(casePath): cannot open: \(String(cString: strerror(errno)))")
+                throw ExitCode(66)
+            }
+        }
+        let protocolOutput = ProtocolOutput.claimStandardOutput()
+        var configuration = BatchEvaluator.Configuration()
+        configuration.request = EvaluationRequest(format: format == "cds-hooks" ? .cdsHooks : .plan, asOf: asOf.flatMap(CalendarDate.init))
+        configuration.workers = workers
+        let summary = BatchEvaluator(engine: engine, configuration: configuration).run(input: input, output: protocolOutput)
+        if summary.failed > 0 {
+            StandardStreams.error("cds: \(summary.failed) of \(summary.failed + summary.evaluated) lines could not be evaluated (see their \"error\" lines)")
+        }
+        throw ExitCode(summary.exitStatus)
     }
 }

@@ -23,6 +23,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Most reply bytes held for a client that does not read, before the server stops reading input.", valueName: "bytes"))
     var maxPendingReplyBytes = ServerConfiguration().maxPendingReplyBytes
 
+    @Option(help: ArgumentHelp("Evaluation lanes: case/evaluate requests computed in parallel, replies still in request order. Default: the number of online processors.", valueName: "count"))
+    var workers = ServerConfiguration.onlineProcessors
+
     @Flag(help: "Also answer the example methods of the JSON-RPC 2.0 specification (subtract, sum, ...), for conformance testing.")
     var jsonrpcSpecExamples = false
 
@@ -34,6 +37,7 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
         guard (1...1000).contains(maxDepth) else { throw ValidationError("--max-depth must be within 1...1000") }
+        guard (1...256).contains(workers) else { throw ValidationError("--workers must be within 1...256") }
     }
 
     func run() throws {
@@ -45,6 +49,7 @@ struct ServeCommand: ParsableCommand {
         configuration.maxDepth = maxDepth
         configuration.maxBatch = max(1, maxBatch)
         configuration.maxPendingReplyBytes = max(1 << 16, maxPendingReplyBytes)
+        configuration.workers = workers
         configuration.specificationExamples = jsonrpcSpecExamples
         configuration.feedbackLog = feedbackLog
         let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration))

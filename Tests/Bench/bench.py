@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -62,17 +61,35 @@ def write_requests(n, path):
     return first
 
 
-def run_pipelined(command, path):
-    with open(path, "rb") as f:
-        start = time.perf_counter()
-        p = subprocess.Popen(command, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        lines = size = 0
-        while chunk := p.stdout.read(1 << 20):
-            lines += chunk.count(b"\n")
-            size += len(chunk)
-        _, status, usage = os.wait4(p.pid, 0)
-        elapsed = time.perf_counter() - start
-    return elapsed, lines, usage.ru_maxrss, size
+def peak_rss_kib(pid):
+    """VmHWM: the peak resident set of the process's current image. (ru_maxrss is no good
+    here: it also counts the pages the child shared with this process before exec.)"""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def run_pipelined(command, path, expected):
+    """Every request written as fast as the program takes them while this process reads the
+    replies. The requests come from `cat` (not from this process, which would compete for
+    the CPU), and the input stays open until every reply has arrived, so that the peak RSS
+    can be read before the end of input lets the program exit."""
+    feeder = subprocess.Popen(["sh", "-c", 'cat "$0"; read done', path], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    start = time.perf_counter()
+    p = subprocess.Popen(command, stdin=feeder.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    feeder.stdout.close()
+    lines = size = 0
+    while lines < expected and (chunk := p.stdout.read1(1 << 20)):
+        lines += chunk.count(b"\n")
+        size += len(chunk)
+    elapsed = time.perf_counter() - start
+    rss = peak_rss_kib(p.pid)
+    feeder.communicate(b"\n")
+    p.stdout.read()
+    p.wait()
+    return elapsed, lines, rss, size
 
 
 def run_latency(command, lines):
@@ -115,7 +132,7 @@ template.close()
 programs = {"cds serve": [args.cds, "serve"], "C + json-c": [args.reference, template.name]}
 results = {}
 for name, command in programs.items():
-    runs = [run_pipelined(command, requests_file) for _ in range(args.runs)]
+    runs = [run_pipelined(command, requests_file, args.requests) for _ in range(args.runs)]
     elapsed = statistics.median(r[0] for r in runs)
     replies = runs[0][1]
     if replies != args.requests:

@@ -25,6 +25,10 @@ func json(_ text: String?) -> JSONValue? {
     text.flatMap { try? JSONParser().parse($0) }
 }
 
+func json(_ bytes: [UInt8]?) -> JSONValue? {
+    bytes.flatMap { try? JSONParser().parse($0) }
+}
+
 @Suite("JSON-RPC 2.0 specification examples, replayed as written")
 struct SpecificationExampleTests {
     /// Request text and the response the specification shows (nil: no response).
@@ -125,7 +129,7 @@ struct RPCServerCoreTests {
     @Test func invalidUTF8AndNULAreParseErrors() throws {
         let core = Fixture.core()
         for bytes: [UInt8] in [[0x7B, 0x22, 0xC0, 0x80, 0x22, 0x3A, 0x31, 0x7D], [0x7B, 0x00, 0x7D]] {
-            let reply = try #require(core.prepare(.line(bytes)).flatMap(core.execute))
+            let reply = try #require(core.prepare(.line(bytes)).flatMap { core.execute($0) })
             #expect(json(reply)?["error"]?["code"] == .integer(-32700))
             #expect(json(reply)?["id"] == .null)
         }
@@ -166,7 +170,7 @@ struct RPCServerCoreTests {
     func aCancelledPendingRequestGetsExactlyOneCancelledReply(cancel: String) throws {
         let core = Fixture.core()
         let pending = try #require(core.prepare(.line(Array(#"{"jsonrpc":"2.0","method":"ping","id":7}"#.utf8))))
-        #expect(core.prepare(.line(Array(cancel.utf8))).flatMap(core.execute) == nil)
+        #expect(core.prepare(.line(Array(cancel.utf8))).flatMap { core.execute($0) } == nil)
         let reply = try #require(json(core.execute(pending)))
         #expect(reply["error"]?["code"] == .integer(-32800))
         #expect(reply["id"] == .integer(7))
@@ -226,7 +230,7 @@ struct RPCServerCoreTests {
 
     @Test func tooLongAndTooDeepMessagesAreRefusedWithoutCrashing() throws {
         let core = Fixture.core()
-        let long = try #require(core.prepare(.tooLong(limit: 4096)).flatMap(core.execute))
+        let long = try #require(core.prepare(.tooLong(limit: 4096)).flatMap { core.execute($0) })
         #expect(json(long)?["error"]?["code"] == .integer(-32002))
         let deep = String(repeating: "[", count: 100_000)
         #expect(json(core.handle(deep))?["error"]?["code"] == .integer(-32700))

@@ -23,7 +23,7 @@ enum FuzzJSONRPC {
             let frames = framer.feed(UnsafeRawBufferPointer(start: data, count: size)) + framer.finish()
             for frame in frames {
                 guard let job = FuzzJSONRPC.core.prepare(frame), let reply = FuzzJSONRPC.core.execute(job) else { continue }
-                if reply.contains("\n") || (try? JSONParser().parse(reply)) == nil { fatalError("reply is not one line of strict JSON: \(reply)") }
+                if reply.contains(0x0A) || (try? JSONParser().parse(reply)) == nil { fatalError("reply is not one line of strict JSON: \(String(decoding: reply, as: UTF8.self))") }
             }
             return 0
         }

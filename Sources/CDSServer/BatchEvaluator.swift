@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import CDSEngine
+import CDSJSON
+import Dispatch
+import Logging
+
+/// `cds evaluate --batch`: many cases, one per line (NDJSON), evaluated on every lane at
+/// once; one output line per input line, in input order.
+///
+/// An input line is a case document, a FHIR R4 Bundle or a CDS Hooks request, as for
+/// `cds evaluate`. Its output line is what `case/evaluate` would return as its result (the
+/// plan, or with `format` cds-hooks the cards), or, when the line cannot be evaluated,
+/// `{"line":N,"error":{code,message,data}}` with the error `case/evaluate` would give
+/// (N counts input lines from 1, blank lines included). Blank lines give no output line.
+package final class BatchEvaluator: Sendable {
+    /// Limits and options of a batch run.
+    package struct Configuration: Sendable {
+        package var request = EvaluationRequest()
+        /// Evaluation lanes; default: the number of online processors.
+        package var workers = ServerConfiguration.onlineProcessors
+        /// Longest accepted input line in bytes.
+        package var maxLineBytes = ServerConfiguration().maxLineBytes
+        /// Deepest accepted nesting in an input line.
+        package var maxDepth = ServerConfiguration().maxDepth
+        /// Lines read ahead of the one being written.
+        package var maxInFlight = 256
+        /// Output bytes held for a reader that does not keep up, before input reading pauses.
+        package var maxPendingOutputBytes = 16 << 20
+
+        package init() {}
+    }
+
+    /// What a run did.
+    package struct Summary: Sendable, Equatable {
+        /// Cases evaluated (a plan or cards written).
+        package var evaluated = 0
+        /// Lines answered with an error.
+        package var failed = 0
+        /// Whether SIGTERM stopped the run before the end of input.
+        package var interrupted = false
+        /// Whether reading the input failed (the lines read before were answered).
+        package var readFailed = false
+
+        /// The exit status: 0 when every line was evaluated, 65 (EX_DATAERR) when some line
+        /// was answered with an error, 74 (EX_IOERR) when the input could not be read to
+        /// its end, 143 when SIGTERM stopped the run.
+        package var exitStatus: Int32 { interrupted ? 143 : readFailed ? 74 : failed > 0 ? 65 : 0 }
+    }
+
+    package let engine: Engine
+    package let configuration: Configuration
+    private let parser: JSONParser
+    private let logger: Logger
+
+    package init(engine: Engine, configuration: Configuration, logger: Logger = Logger(label: "cds.batch")) {
+        self.engine = engine
+        self.configuration = configuration
+        self.parser = JSONParser(limits: .init(maxDepth: configuration.maxDepth, maxBytes: configuration.maxLineBytes))
+        self.logger = logger
+    }
+
+    /// The output line (without newline) for input line `number`, and whether it was evaluated.
+    package func evaluate(_ frame: LineFramer.Frame, number: Int) -> (line: [UInt8], evaluated: Bool) {
+        let outcome: Result<MethodResult, RPCError>
+        switch frame {
+        case .tooLong(let limit):
+            outcome = .failure(.messageTooLarge(limit: limit))
+        case .line(let bytes):
+            do {
+                let input = try parser.parse(bytes)
+                do throws(RPCError) {
+                    outcome = .success(try configuration.request.run(on: engine, input: input))
+                } catch {
+                    outcome = .failure(error)
+                }
+            } catch {
+                outcome = .failure(.parseError(error.message, offset: error.offset))
+            }
+        }
+        switch outcome {
+        case .success(let result):
+            return (result.result.bytes, true)
+        case .failure(let error):
+            var w = JSONWriter(capacity: 256)
+            w.object { o in
+                o.member("line", integer: Int64(number))
+                o.member("error", error.json)
+            }
+            return (w.bytes, false)
+        }
+    }
+
+    /// Evaluates every line of `input` and writes the results to `output`. SIGTERM stops
+    /// reading; every line read before it is still answered, whole, before the run ends.
+    package func run(input: Int32, output: Int32) -> Summary {
+        let writer = OutputChannel(fd: output, maxPendingBytes: configuration.maxPendingOutputBytes, logger: logger)
+        let pipeline = OrderedPipeline(label: "cds.batch", lanes: configuration.workers, maxInFlight: configuration.maxInFlight)
+        let summary = Locked(Summary())
+        let stop = Locked(false)
+
+        signal(SIGTERM, SIG_IGN)
+        let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        termination.setEventHandler { [logger] in
+            logger.notice("SIGTERM: finishing the lines already read, then stopping")
+            stop.withLock { $0 = true }
+            summary.withLock { $0.interrupted = true }
+            pipeline.afterQueued {
+                writer.flush()
+                let s = summary.withLock { $0 }
+                logger.notice("stopped by SIGTERM", metadata: ["evaluated": "\(s.evaluated)", "failed": "\(s.failed)"])
+                exit(s.exitStatus)
+            }
+        }
+        termination.resume()
+
+        var number = 0
+        var reader = LineReader(fd: input, maxLineBytes: configuration.maxLineBytes, logger: logger)
+        let complete = reader.run(shouldStop: { stop.withLock { $0 } }) { frames in
+            for frame in frames {
+                number += 1
+                if frame.isBlank { continue }
+                let lineNumber = number
+                pipeline.submit({ [self] in evaluate(frame, number: lineNumber) }) { result in
+                    guard let result else { return }
+                    writer.send(result.line)
+                    summary.withLock { s in
+                        if result.evaluated { s.evaluated += 1 } else { s.failed += 1 }
+                    }
+                }
+            }
+        }
+        pipeline.drain()
+        writer.flush()
+        var result = summary.withLock { $0 }
+        result.readFailed = !complete
+        logger.info("batch finished", metadata: ["evaluated": "\(result.evaluated)", "failed": "\(result.failed)"])
+        return result
+    }
+}

@@ -1,0 +1,56 @@
+import CDSEngine
+import CDSJSON
+import CDSModuleAPI
+
+/// One evaluation as `case/evaluate` and `cds evaluate --batch` perform it: an input (case
+/// document, FHIR R4 Bundle or CDS Hooks request) in, a plan or CDS Hooks response out, or
+/// the error an integrator gets for that input. Reads only the engine, so any number run
+/// concurrently.
+package struct EvaluationRequest: Sendable {
+    /// What the result is.
+    package enum Format: String, Sendable {
+        /// The plan document (docs/plan-format.md).
+        case plan
+        /// A CDS Hooks 2.0 response (docs/ehr-integration.md).
+        case cdsHooks = "cds-hooks"
+    }
+
+    package var format: Format
+    /// Add the human-readable explanation to a plan (`explanation` member).
+    package var explain: Bool
+    /// The date to evaluate as of when the input has none.
+    package var asOf: CalendarDate?
+
+    package init(format: Format = .plan, explain: Bool = false, asOf: CalendarDate? = nil) {
+        self.format = format
+        self.explain = explain
+        self.asOf = asOf
+    }
+
+    /// Evaluates `input`. Errors: -32602 with `data.errors` (path + message) for an invalid
+    /// case, -32004 with the missing facts for FHIR input that lacks them.
+    package func run(on engine: Engine, input: JSONValue) throws(RPCError) -> MethodResult {
+        let clinicalCase: ClinicalCase
+        let report: FHIRCaseBuilder.Report?
+        do {
+            (clinicalCase, report) = try engine.readInput(input, asOf: asOf)
+        } catch {
+            if !error.missingFacts.isEmpty {
+                throw .missingFacts(error.missingFacts, notes: error.report?.notes ?? [])
+            }
+            throw .invalidParams("the case is invalid", errors: error.issues.map { (path: $0.path.tokens.isEmpty ? "" : $0.path.description, message: $0.message) })
+        }
+        var plan = engine.evaluate(clinicalCase, asOf: asOf)
+        plan.input = report?.json
+        switch format {
+        case .cdsHooks:
+            let cards = plan.cdsHooksCards(catalog: engine.catalog, hookInstance: input["hookInstance"]?.stringValue)
+            return MethodResult(
+                result: JSONFragment(["cards": .array(cards.map(\.json))]),
+                issuedCards: cards.map { ($0.uuid, $0.recommendation.rawValue) })
+        case .plan:
+            let explanation = explain ? plan.explanation(catalog: engine.catalog) : nil
+            return MethodResult(result: JSONFragment(writing: { plan.write(to: &$0, catalog: engine.catalog, explanation: explanation) }))
+        }
+    }
+}
