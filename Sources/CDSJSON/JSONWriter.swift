@@ -258,11 +258,12 @@ public struct JSONFragment: Sendable, Hashable {
         bytes = Array(value.serialized().utf8)
     }
 
-    /// The value that `body` writes (one value; `null` if it writes nothing).
+    /// The value that `body` writes (one value; `null` if it writes nothing), kept in a
+    /// buffer of its own size.
     public init(writing body: (inout JSONWriter) throws -> Void) rethrows {
         var w = JSONWriter(capacity: 4096)
         try body(&w)
-        bytes = w.bytes.isEmpty ? Array("null".utf8) : w.bytes
+        bytes = w.bytes.isEmpty ? Array("null".utf8) : w.bytes.withUnsafeBufferPointer { Array($0) }
     }
 
     /// The serialised text.

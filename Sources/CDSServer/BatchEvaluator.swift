@@ -25,7 +25,7 @@ package final class BatchEvaluator: Sendable {
         /// Deepest accepted nesting in an input line.
         package var maxDepth = ServerConfiguration().maxDepth
         /// Lines read ahead of the one being written.
-        package var maxInFlight = 256
+        package var maxInFlight = 64
         /// Output bytes held for a reader that does not keep up, before input reading pauses.
         package var maxPendingOutputBytes = 16 << 20
 

@@ -124,20 +124,27 @@ package final class RPCServerCore: @unchecked Sendable {
 
     // MARK: concurrent side
 
-    /// What a request can compute before its turn: the method's result or error.
-    package typealias Computed = Result<MethodResult, RPCError>
+    /// What a request computes before its turn: its whole reply line, or the error.
+    package typealias Computed = Result<PreparedReply, RPCError>
+
+    /// A successful request's reply, ready to send, and the cards it issued.
+    package struct PreparedReply: Sendable {
+        package var line: [UInt8]
+        package var issuedCards: [(uuid: String, recommendation: String)]
+    }
 
     /// The part of `job` that may run now, on any thread, concurrently with other jobs:
     /// non-nil only for a single request to a method that reads no session state. Its
     /// value goes to ``execute(_:computed:)`` when the job's turn comes, which still
     /// applies cancellation and shutdown in order.
     package func concurrentWork(for job: Job) -> (@Sendable () -> Computed)? {
-        guard case .single(.request(_, let method, let params)) = job, let handler = methods[method], handler.concurrent,
+        guard case .single(.request(let id, let method, let params)) = job, let handler = methods[method], handler.concurrent,
             !method.hasPrefix("rpc.")
         else { return nil }
         return { [self] in
             do throws(RPCError) {
-                return .success(try handler.run(self, params))
+                let result = try handler.run(self, params)
+                return .success(PreparedReply(line: Response(id: id, outcome: .success(result)).line(), issuedCards: result.issuedCards))
             } catch {
                 return .failure(error)
             }
@@ -153,10 +160,10 @@ package final class RPCServerCore: @unchecked Sendable {
         case .reply(let line):
             return line
         case .single(let message):
-            guard let response = respond(to: message, computed: computed) else { return nil }
-            var w = JSONWriter(capacity: 1024)
-            response.write(to: &w)
-            return w.bytes
+            if let computed, case .request(let id, _, _) = message {
+                return complete(id: id, computed)
+            }
+            return respond(to: message)?.line()
         case .batch(let messages):
             let responses = messages.compactMap { respond(to: $0) }
             if responses.isEmpty { return nil }
@@ -166,12 +173,32 @@ package final class RPCServerCore: @unchecked Sendable {
         }
     }
 
+    /// The turn of a request whose result was computed ahead: cancellation and shutdown
+    /// still apply, in order, and cards are remembered only when their reply goes out.
+    private func complete(id: JSONValue, _ computed: Computed) -> [UInt8] {
+        if cancellations.start(id) { return Response(id: id, outcome: .failure(.requestCancelled)).line() }
+        if shutdownRequested { return Response(id: id, outcome: .failure(.shuttingDown)).line() }
+        switch computed {
+        case .success(let reply):
+            remember(reply.issuedCards)
+            return reply.line
+        case .failure(let error):
+            return Response(id: id, outcome: .failure(error)).line()
+        }
+    }
+
+    private func remember(_ cards: [(uuid: String, recommendation: String)]) {
+        guard !cards.isEmpty else { return }
+        if issuedCards.count + cards.count > Self.maxIssuedCards { issuedCards.removeAll() }
+        for card in cards { issuedCards[card.uuid] = card.recommendation }
+    }
+
     /// Parses, runs and answers one line at once (tests and simple embeddings).
     package func handle(_ line: String) -> String? {
         prepare(.line(Array(line.utf8))).flatMap { execute($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
 
-    private func respond(to message: RPCMessage, computed: Computed? = nil) -> Response? {
+    private func respond(to message: RPCMessage) -> Response? {
         switch message {
         case .response:
             logger.debug("ignoring a response object sent to the server")
@@ -185,21 +212,13 @@ package final class RPCServerCore: @unchecked Sendable {
             if cancellations.start(id) {
                 return Response(id: id, outcome: .failure(.requestCancelled))
             }
-            let outcome: Computed
-            if let computed {
-                outcome = shutdownRequested ? .failure(.shuttingDown) : computed
-            } else {
-                do throws(RPCError) {
-                    outcome = .success(try call(method, params))
-                } catch {
-                    outcome = .failure(error)
-                }
+            do throws(RPCError) {
+                let result = try call(method, params)
+                remember(result.issuedCards)
+                return Response(id: id, outcome: .success(result))
+            } catch {
+                return Response(id: id, outcome: .failure(error))
             }
-            if case .success(let result) = outcome, !result.issuedCards.isEmpty {
-                if issuedCards.count + result.issuedCards.count > Self.maxIssuedCards { issuedCards.removeAll() }
-                for card in result.issuedCards { issuedCards[card.uuid] = card.recommendation }
-            }
-            return Response(id: id, outcome: outcome)
         }
     }
 
@@ -231,7 +250,15 @@ package final class RPCServerCore: @unchecked Sendable {
 /// One Response object: the request's id and its result or error.
 struct Response {
     var id: JSONValue
-    var outcome: RPCServerCore.Computed
+    var outcome: Result<MethodResult, RPCError>
+
+    /// The response as one line, in a buffer of its own size (plus room for the newline the
+    /// writer adds), so that replies waiting to be sent hold no slack.
+    func line() -> [UInt8] {
+        var w = JSONWriter(capacity: (try? outcome.get().result.bytes.count).map { $0 + 128 } ?? 256)
+        write(to: &w)
+        return w.bytes
+    }
 
     func write(to w: inout JSONWriter) {
         w.object { o in

@@ -11,7 +11,7 @@ package struct ServerConfiguration: Sendable {
     /// Deepest accepted nesting of arrays and objects in a message.
     package var maxDepth: Int = 64
     /// Most messages read ahead of the one being answered.
-    package var maxInFlight: Int = 1024
+    package var maxInFlight: Int = 32
     /// Evaluation lanes: `case/evaluate` requests computed in parallel (replies still go
     /// out in request order). Default: the number of online processors.
     package var workers: Int = ServerConfiguration.onlineProcessors

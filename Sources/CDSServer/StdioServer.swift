@@ -86,7 +86,7 @@ final class OutputChannel: Sendable {
     }
 
     /// Queues `line` and its newline; waits while too many bytes are already queued.
-    func send(_ line: [UInt8]) {
+    func send(_ line: consuming [UInt8]) {
         var bytes = line
         bytes.append(0x0A)
         let size = bytes.count

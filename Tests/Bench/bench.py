@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark of `cds serve` against the reference C + json-c program, in one invocation so
-that the ratios hold on a noisy machine (docs/performance.md).
+"""Benchmark of `cds serve` and `cds evaluate --batch` against the reference C + json-c
+program, in one invocation so that the ratios hold on a noisy machine (docs/performance.md).
 
-Reports for both: throughput of case/evaluate (pipelined), latency p50/p99/max (one
-request at a time), cold start (spawn to first reply of `initialize`), peak RSS.
+Reports throughput of case/evaluate (pipelined; runs of the programs interleaved), latency
+p50/p99/max (one request at a time), cold start (spawn to the first reply, `initialize` for
+cds, which loads the Catalog and every module first), peak RSS (VmHWM), batch mode with one
+lane and with every lane (its scaling), and with --flat N the resident memory of one
+`cds serve` session over N requests.
 
-Usage: bench.py CDS REFERENCE [--requests N] [--latency N] [--runs R]
+Usage: bench.py CDS REFERENCE [--requests N] [--latency N] [--runs R] [--flat N]
 """
 import argparse
 import json
@@ -25,7 +28,9 @@ parser.add_argument("reference")
 parser.add_argument("--requests", type=int, default=20000)
 parser.add_argument("--latency", type=int, default=2000)
 parser.add_argument("--runs", type=int, default=3)
+parser.add_argument("--flat", type=int, default=0, help="also stream this many requests through one session and sample its RSS")
 args = parser.parse_args()
+LANES = os.cpu_count() or 1
 
 random.seed(7)
 base = json.load(open(os.path.join(ROOT, "Tests/Vignettes/01-new-patient.case.json")))
@@ -48,16 +53,18 @@ def realistic_case(i):
     return c
 
 
-def write_requests(n, path):
-    """The requests go to a file, never held in this process: a child's peak RSS counts the
-    pages it shared with this process before exec, so this process stays small."""
+def write_requests(n, path, cases_path):
+    """The requests (and, for batch mode, the same cases one per line) go to files, never
+    held in this process."""
     first = []
-    with open(path, "w") as f:
+    with open(path, "w") as f, open(cases_path, "w") as cases:
         for i in range(n):
-            line = json.dumps({"jsonrpc": "2.0", "id": i, "method": "case/evaluate", "params": {"case": realistic_case(i)}}, separators=(",", ":")) + "\n"
+            c = realistic_case(i)
+            line = json.dumps({"jsonrpc": "2.0", "id": i, "method": "case/evaluate", "params": {"case": c}}, separators=(",", ":")) + "\n"
             if i < args.latency:
                 first.append(line)
             f.write(line)
+            cases.write(json.dumps(c, separators=(",", ":")) + "\n")
     return first
 
 
@@ -71,12 +78,13 @@ def peak_rss_kib(pid):
     return 0
 
 
-def run_pipelined(command, path, expected):
+def run_pipelined(command, path, expected, repeat=1, on_progress=None):
     """Every request written as fast as the program takes them while this process reads the
     replies. The requests come from `cat` (not from this process, which would compete for
     the CPU), and the input stays open until every reply has arrived, so that the peak RSS
     can be read before the end of input lets the program exit."""
-    feeder = subprocess.Popen(["sh", "-c", 'cat "$0"; read done', path], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    feeder = subprocess.Popen(["sh", "-c", 'i=0; while [ $i -lt "$1" ]; do cat "$0"; i=$((i+1)); done; read done', path, str(repeat)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     start = time.perf_counter()
     p = subprocess.Popen(command, stdin=feeder.stdout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     feeder.stdout.close()
@@ -84,6 +92,8 @@ def run_pipelined(command, path, expected):
     while lines < expected and (chunk := p.stdout.read1(1 << 20)):
         lines += chunk.count(b"\n")
         size += len(chunk)
+        if on_progress:
+            on_progress(p.pid, lines)
     elapsed = time.perf_counter() - start
     rss = peak_rss_kib(p.pid)
     feeder.communicate(b"\n")
@@ -121,38 +131,102 @@ def cold_start(command, first_line):
     return statistics.median(best)
 
 
+def current_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 requests_file = tempfile.NamedTemporaryFile(suffix=".ndjson", delete=False).name
-lat_lines = write_requests(args.requests, requests_file)
+cases_file = tempfile.NamedTemporaryFile(suffix=".ndjson", delete=False).name
+lat_lines = write_requests(args.requests, requests_file, cases_file)
 # The reference builds a reply of the same size as cds's: cds's own reply to one request.
 sample = subprocess.run([args.cds, "serve"], input=lat_lines[0], capture_output=True, text=True).stdout
 template = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
 json.dump(json.loads(sample)["result"], template)
 template.close()
 
-programs = {"cds serve": [args.cds, "serve"], "C + json-c": [args.reference, template.name]}
+# Batch output must be the plans case/evaluate gives, in input order.
+batch_check = subprocess.run([args.cds, "evaluate", "--batch", "-"], input="".join(json.dumps(json.loads(l)["params"]["case"]) + "\n" for l in lat_lines[:50]),
+                             capture_output=True, text=True)
+served = subprocess.run([args.cds, "serve"], input="".join(lat_lines[:50]), capture_output=True, text=True).stdout.splitlines()
+if batch_check.returncode != 0 or batch_check.stdout.splitlines() != [json.dumps(json.loads(r)["result"], separators=(",", ":"), ensure_ascii=False) for r in served]:
+    sys.exit("bench: cds evaluate --batch does not give case/evaluate's plans in input order")
+
+programs = {
+    "cds serve": ([args.cds, "serve"], requests_file),
+    "C + json-c": ([args.reference, template.name], requests_file),
+    "batch, 1 lane": ([args.cds, "evaluate", "--batch", "--workers", "1", "-"], cases_file),
+    f"batch, {LANES} lanes": ([args.cds, "evaluate", "--batch", "--workers", str(LANES), "-"], cases_file),
+}
+runs = {name: [] for name in programs}
+for _ in range(args.runs):
+    # Interleaved, so that a slow spell of the machine hits every program alike.
+    for name, (command, path) in programs.items():
+        r = run_pipelined(command, path, args.requests)
+        if r[1] != args.requests:
+            sys.exit(f"bench: {name}: {r[1]} replies for {args.requests} requests")
+        runs[name].append(r)
+
 results = {}
-for name, command in programs.items():
-    runs = [run_pipelined(command, requests_file, args.requests) for _ in range(args.runs)]
-    elapsed = statistics.median(r[0] for r in runs)
-    replies = runs[0][1]
-    if replies != args.requests:
-        sys.exit(f"{name}: {replies} replies for {args.requests} requests")
-    p50, p99, worst = run_latency(command, lat_lines)
-    first = '{"jsonrpc":"2.0","id":0,"method":"initialize"}\n' if name == "cds serve" else lat_lines[0]
+for name, (command, _) in programs.items():
+    elapsed = statistics.median(r[0] for r in runs[name])
     results[name] = {
         "requests/s": args.requests / elapsed,
-        "reply bytes": runs[0][3] / replies,
-        "p50 ms": p50, "p99 ms": p99, "max ms": worst,
-        "cold start ms": cold_start(command, first),
-        "peak RSS MiB": max(r[2] for r in runs) / 1024,
+        "reply bytes": runs[name][0][3] / args.requests,
+        "peak RSS MiB": max(r[2] for r in runs[name]) / 1024,
     }
+    if not name.startswith("batch"):
+        p50, p99, worst = run_latency(command, lat_lines)
+        first = '{"jsonrpc":"2.0","id":0,"method":"initialize"}\n' if name == "cds serve" else lat_lines[0]
+        results[name] |= {"p50 ms": p50, "p99 ms": p99, "max ms": worst, "cold start ms": cold_start(command, first)}
+
+flat = None
+if args.flat:
+    samples = []
+    step = max(1, args.flat // 20)
+
+    def progress(pid, lines):
+        if lines >= (len(samples) + 1) * step:
+            samples.append((lines, current_rss_kib(pid)))
+
+    repeat = -(-args.flat // args.requests)
+    elapsed, lines, peak, _ = run_pipelined([args.cds, "serve"], requests_file, args.flat, repeat=repeat, on_progress=progress)
+    flat = (lines, elapsed, peak, samples)
+
 os.unlink(template.name)
 os.unlink(requests_file)
+os.unlink(cases_file)
 
 ref = results["C + json-c"]["requests/s"]
-print(f"{args.requests} case/evaluate requests, medians of {args.runs} runs, latency over {args.latency} sequential requests")
-print(f"{'program':<12} {'req/s':>9} {'ratio':>6} {'reply B':>8} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cold ms':>8} {'RSS MiB':>8}")
+print(f"{args.requests} case/evaluate requests, medians of {args.runs} interleaved runs, latency over {args.latency} sequential requests, {LANES} processors")
+print(f"{'program':<15} {'req/s':>9} {'ratio':>6} {'reply B':>8} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cold ms':>8} {'RSS MiB':>8}")
+
+
+def cell(r, key, fmt):
+    return format(r[key], fmt) if key in r else format("-", fmt.split(".")[0].rstrip("f") or ">")
+
+
 for name, r in results.items():
-    print(f"{name:<12} {r['requests/s']:>9.0f} {r['requests/s'] / ref:>6.2f} {r['reply bytes']:>8.0f} {r['p50 ms']:>7.3f} {r['p99 ms']:>7.3f} {r['max ms']:>7.3f} {r['cold start ms']:>8.1f} {r['peak RSS MiB']:>8.1f}")
-print("batch mode (cds evaluate --batch): not built yet")
+    print(f"{name:<15} {r['requests/s']:>9.0f} {r['requests/s'] / ref:>6.2f} {r['reply bytes']:>8.0f} {cell(r, 'p50 ms', '>7.3f')} {cell(r, 'p99 ms', '>7.3f')} "
+          f"{cell(r, 'max ms', '>7.3f')} {cell(r, 'cold start ms', '>8.1f')} {r['peak RSS MiB']:>8.1f}")
+cds = results["cds serve"]
+scaling = results[f"batch, {LANES} lanes"]["requests/s"] / results["batch, 1 lane"]["requests/s"]
+print(f"batch scaling, {LANES} lanes over 1: {scaling:.2f}x")
+if flat:
+    lines, elapsed, peak, samples = flat
+    print(f"memory over {lines} requests in one session ({lines / elapsed:.0f} req/s): RSS MiB at each {samples[0][0]} requests: "
+          + " ".join(f"{kib / 1024:.1f}" for _, kib in samples) + f"; peak {peak / 1024:.1f}")
+
+print("targets (issue 7):")
+for label, met in [
+    ("case/evaluate throughput >= 1.5x the reference", cds["requests/s"] / ref >= 1.5),
+    ("p99 latency < 1 ms", cds["p99 ms"] < 1.0),
+    ("cold start < 25 ms", cds["cold start ms"] < 25.0),
+    ("peak RSS serving < 16 MiB", cds["peak RSS MiB"] < 16.0),
+    (f"batch mode scales >= 1.8x on {LANES} lanes", scaling >= 1.8),
+] + ([("memory flat: last sample within 1 MiB of the first", flat[3][-1][1] - flat[3][0][1] <= 1024)] if flat else []):
+    print(f"  {'met' if met else 'NOT met'}: {label}")
 print("bench: 1 passed, 0 failed")
