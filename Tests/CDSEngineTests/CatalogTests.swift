@@ -114,3 +114,15 @@ struct CatalogTests {
         #expect(SHA256.hex(Array(String(repeating: "a", count: 1000).utf8)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }
+
+@Suite("Verbatim quote search")
+struct VerbatimSearchTests {
+    @Test(arguments: [
+        ("cryotherapy for 10 minutes", "10 minutes", true), ("abc", "", true), ("", "a", false), ("abc", "abc", true),
+        ("abc", "abcd", false), ("aab", "ab", true), ("ab", "b", true), ("a b", "ab", false), ("30–40 % MVIC", "–40 %", true),
+        ("caf\u{E9}", "cafe\u{301}", false),  // byte for byte: canonically equivalent text is not the same quote
+    ])
+    func findsExactBytes(text: String, part: String, found: Bool) {
+        #expect(SeedText.contains(text, verbatim: part) == found)
+    }
+}
