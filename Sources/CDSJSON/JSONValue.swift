@@ -141,13 +141,20 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 /// The members of a JSON object: unique keys in insertion order.
 ///
 /// Order is kept so that output is deterministic and reads in the order it was built.
+/// Small objects (the usual case in clinical documents) are searched linearly, which is
+/// cheaper than hashing the key; a hash index is built once an object grows past
+/// ``indexThreshold`` members.
 public struct JSONObject: Sendable, Hashable, Sequence {
     /// One member: a key and its value.
     public typealias Member = (key: String, value: JSONValue)
 
     private var keys: [String] = []
     private var values: [JSONValue] = []
-    private var index: [String: Int] = [:]
+    /// Key -> position, only for objects with more than `indexThreshold` members.
+    private var index: [String: Int]?
+
+    /// Objects up to this many members have no hash index.
+    static let indexThreshold = 12
 
     /// An empty object.
     public init() {}
@@ -161,22 +168,31 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     /// The keys, in insertion order.
     public var orderedKeys: [String] { keys }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
+
     /// Gets or sets a member. Setting a new key appends it; setting `nil` removes the key.
     public subscript(key: String) -> JSONValue? {
-        get { index[key].map { values[$0] } }
+        get { position(of: key).map { values[$0] } }
         set {
-            if let position = index[key] {
+            if let position = position(of: key) {
                 if let newValue {
                     values[position] = newValue
                 } else {
                     keys.remove(at: position)
                     values.remove(at: position)
-                    index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+                    index = keys.count > Self.indexThreshold ? Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }) : nil
                 }
             } else if let newValue {
-                index[key] = keys.count
                 keys.append(key)
                 values.append(newValue)
+                if index != nil {
+                    index?[key] = keys.count - 1
+                } else if keys.count > Self.indexThreshold {
+                    index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+                }
             }
         }
     }
@@ -191,7 +207,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.keys.count == rhs.keys.count else { return false }
         for (i, key) in lhs.keys.enumerated() {
-            guard let j = rhs.index[key], rhs.values[j] == lhs.values[i] else { return false }
+            guard let j = rhs.position(of: key), rhs.values[j] == lhs.values[i] else { return false }
         }
         return true
     }

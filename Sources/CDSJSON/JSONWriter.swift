@@ -216,9 +216,17 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return }
+            let count = utf8.count
             var runStart = 0
-            for i in 0..<utf8.count {
-                let c = utf8[i]
+            var i = 0
+            while i < count {
+                // Eight bytes at a time while none of them needs an escape.
+                if i + 8 <= count && !Self.needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
+                let c = base[i]
                 let escape: UInt8
                 switch c {
                 case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
@@ -229,19 +237,36 @@ public struct JSONWriter: Sendable {
                 case 0x0D: escape = UInt8(ascii: "r")
                 case 0x09: escape = UInt8(ascii: "t")
                 case 0x00..<0x20: escape = UInt8(ascii: "u")
-                default: continue
+                default:
+                    i += 1
+                    continue
                 }
-                if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+                if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
                 bytes.append(UInt8(ascii: "\\"))
                 bytes.append(escape)
                 if escape == UInt8(ascii: "u") {
                     bytes.append(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hexDigits[Int(c >> 4)], Self.hexDigits[Int(c & 0xF)]])
                 }
-                runStart = i + 1
+                i += 1
+                runStart = i
             }
-            if utf8.count > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+            if count > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `word` is below 0x20, `"` or `\` (the bytes that
+    /// need an escape); each test is the classic "has a zero byte" bit trick.
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below20 = (word &- ones &* 0x20) & ~word & highs
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote & highs
+        let hasBackslash = (backslash &- ones) & ~backslash & highs
+        return (below20 | hasQuote | hasBackslash) != 0
     }
 }
 

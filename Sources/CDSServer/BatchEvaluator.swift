@@ -81,7 +81,7 @@ package final class BatchEvaluator: Sendable {
         }
         switch outcome {
         case .success(let result):
-            return (result.result.bytes, true)
+            return (result.text(), true)
         case .failure(let error):
             var w = JSONWriter(capacity: 256)
             w.object { o in
@@ -118,18 +118,21 @@ package final class BatchEvaluator: Sendable {
         var number = 0
         var reader = LineReader(fd: input, maxLineBytes: configuration.maxLineBytes, logger: logger)
         let complete = reader.run(shouldStop: { stop.withLock { $0 } }) { frames in
+            var lines: [(frame: LineFramer.Frame, number: Int)] = []
             for frame in frames {
                 number += 1
-                if frame.isBlank { continue }
-                let lineNumber = number
-                pipeline.submit({ [self] in evaluate(frame, number: lineNumber) }) { result in
+                if !frame.isBlank { lines.append((frame, number)) }
+            }
+            pipeline.submit(
+                lines.map { line in { [self] in evaluate(line.frame, number: line.number) } },
+                deliver: { _, result in
                     guard let result else { return }
-                    writer.send(result.line)
+                    writer.stage(result.line)
                     summary.withLock { s in
                         if result.evaluated { s.evaluated += 1 } else { s.failed += 1 }
                     }
-                }
-            }
+                },
+                finish: writer.commit)
         }
         pipeline.drain()
         writer.flush()

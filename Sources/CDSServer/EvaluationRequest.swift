@@ -50,7 +50,10 @@ package struct EvaluationRequest: Sendable {
                 issuedCards: cards.map { ($0.uuid, $0.recommendation.rawValue) })
         case .plan:
             let explanation = explain ? plan.explanation(catalog: engine.catalog) : nil
-            return MethodResult(result: JSONFragment(writing: { plan.write(to: &$0, catalog: engine.catalog, explanation: explanation) }))
+            let catalog = engine.catalog
+            return MethodResult(estimatedSize: plan.estimatedSize(catalog: catalog) + (explanation?.utf8.count ?? 0)) { [plan] in
+                plan.write(to: &$0, catalog: catalog, explanation: explanation)
+            }
         }
     }
 }

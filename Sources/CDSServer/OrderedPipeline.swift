@@ -3,44 +3,70 @@ import Dispatch
 
 /// Parallel work, delivered in submission order.
 ///
-/// Each submission has an optional part that may run on any of `lanes` evaluation lanes,
-/// concurrently with other submissions, and a delivery step that runs on one serial queue
-/// in submission order, after every earlier submission's delivery, with the result of its
-/// own concurrent part. Lanes are taken round-robin, so no lane runs far ahead of another.
-/// At most `maxInFlight` submissions are pending: ``submit(_:deliver:)`` then blocks the
+/// Each submitted item has an optional part that may run on any of `lanes` evaluation
+/// lanes, concurrently with other items, and a delivery step that runs on one serial
+/// queue in submission order, after every earlier item's delivery, with the result of its
+/// own concurrent part. Items travel in runs: consecutive items of one submission go to
+/// one lane together and are delivered together, then `finish` runs (so that a run's
+/// replies can be written at once), which keeps hand-offs between threads few when input
+/// arrives in large blocks, and costs nothing when it arrives one line at a time. Runs
+/// take the lanes round-robin.
+///
+/// At most `maxInFlight` items are pending: ``submit(_:deliver:finish:)`` then blocks the
 /// submitting thread (back-pressure), so memory stays bounded however fast input arrives.
 package final class OrderedPipeline: Sendable {
     private let serial: DispatchQueue
     private let lanes: [DispatchQueue]
     private let nextLane = Locked(0)
     private let slots: DispatchSemaphore
+    private let runLength: Int
 
     /// `lanes` of 1 runs the concurrent parts on the serial queue itself (no hand-off).
     package init(label: String, lanes: Int, maxInFlight: Int) {
         serial = DispatchQueue(label: label)
         self.lanes = lanes > 1 ? (0..<lanes).map { DispatchQueue(label: "\(label).lane.\($0)") } : []
-        slots = DispatchSemaphore(value: max(1, maxInFlight))
+        let inFlight = max(1, maxInFlight)
+        slots = DispatchSemaphore(value: inFlight)
+        // Small enough that every lane has a run or two in flight at once.
+        runLength = max(1, inFlight / (2 * max(1, lanes)))
     }
 
-    /// Queues `work` (if any) on a lane and `deliver` behind every earlier delivery.
-    package func submit<Result: Sendable>(_ work: (@Sendable () -> Result)?, deliver: @escaping @Sendable (Result?) -> Void) {
-        slots.wait()
-        guard let work, !lanes.isEmpty else {
-            serial.async { [slots] in
-                defer { slots.signal() }
-                deliver(work?())
+    /// Queues `works` (one per item; nil for an item with no concurrent part) in runs, and
+    /// for each run, behind every earlier run: `deliver(index, result)` for its items in
+    /// order, then `finish()`.
+    package func submit<Result: Sendable>(
+        _ works: [(@Sendable () -> Result)?], deliver: @escaping @Sendable (Int, Result?) -> Void, finish: @escaping @Sendable () -> Void
+    ) {
+        var start = 0
+        while start < works.count {
+            let range = start..<min(start + runLength, works.count)
+            start = range.upperBound
+            for _ in range { slots.wait() }
+            let run = Array(works[range])
+            let first = range.lowerBound
+            let release: @Sendable () -> Void = { [slots] in
+                for _ in range { slots.signal() }
             }
-            return
-        }
-        let slot = Slot<Result>()
-        let lane = nextLane.withLock { next in
-            defer { next = (next + 1) % lanes.count }
-            return lanes[next]
-        }
-        lane.async { slot.fill(work()) }
-        serial.async { [slots] in
-            defer { slots.signal() }
-            deliver(slot.take())
+            guard !lanes.isEmpty, run.contains(where: { $0 != nil }) else {
+                serial.async {
+                    for (i, work) in run.enumerated() { deliver(first + i, work?()) }
+                    finish()
+                    release()
+                }
+                continue
+            }
+            let slot = Slot<[Result?]>()
+            let lane = nextLane.withLock { next in
+                defer { next = (next + 1) % lanes.count }
+                return lanes[next]
+            }
+            lane.async { slot.fill(run.map { $0?() }) }
+            serial.async {
+                let results = slot.take() ?? []
+                for i in run.indices { deliver(first + i, results[i]) }
+                finish()
+                release()
+            }
         }
     }
 
@@ -55,7 +81,7 @@ package final class OrderedPipeline: Sendable {
     }
 }
 
-/// One submission's result, handed from its lane to the serial queue.
+/// One run's results, handed from its lane to the serial queue.
 private final class Slot<Value: Sendable>: @unchecked Sendable {
     // Written once by the lane before `ready` is signalled; read once after `wait`.
     private var value: Value?

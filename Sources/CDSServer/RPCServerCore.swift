@@ -252,10 +252,9 @@ struct Response {
     var id: JSONValue
     var outcome: Result<MethodResult, RPCError>
 
-    /// The response as one line, in a buffer of its own size (plus room for the newline the
-    /// writer adds), so that replies waiting to be sent hold no slack.
+    /// The response as one line, in one buffer sized for the whole of it.
     func line() -> [UInt8] {
-        var w = JSONWriter(capacity: (try? outcome.get().result.bytes.count).map { $0 + 128 } ?? 256)
+        var w = JSONWriter(capacity: ((try? outcome.get().estimatedSize) ?? 0) + 256)
         write(to: &w)
         return w.bytes
     }
@@ -265,18 +264,46 @@ struct Response {
             o.member("jsonrpc", string: "2.0")
             o.member("id", id)
             switch outcome {
-            case .success(let r): o.member("result", fragment: r.result)
+            case .success(let r):
+                o.key("result")
+                r.write(&o)
             case .failure(let e): o.member("error", e.json)
             }
         }
     }
 }
 
-/// What a method returns: its result, serialised, and the CDS Hooks cards it issued (the
+/// What a method returns: how to write its result, and the CDS Hooks cards it issued (the
 /// session remembers them for `feedback/record` when the reply is sent, in order).
+///
+/// A result is written straight into its reply's buffer (a plan is not serialised on its
+/// own first and then copied into the response).
 package struct MethodResult: Sendable {
-    package var result: JSONFragment
+    /// Writes the result value.
+    package var write: @Sendable (inout JSONWriter) -> Void
+    /// About how many bytes `write` writes (the reply buffer is sized from it).
+    package var estimatedSize: Int
     package var issuedCards: [(uuid: String, recommendation: String)] = []
+
+    /// A result already serialised.
+    package init(result: JSONFragment, issuedCards: [(uuid: String, recommendation: String)] = []) {
+        self.write = { $0.fragment(result) }
+        self.estimatedSize = result.bytes.count
+        self.issuedCards = issuedCards
+    }
+
+    /// A result that `write` writes, about `estimatedSize` bytes.
+    package init(estimatedSize: Int, write: @escaping @Sendable (inout JSONWriter) -> Void) {
+        self.write = write
+        self.estimatedSize = estimatedSize
+    }
+
+    /// The result alone, as one line.
+    package func text() -> [UInt8] {
+        var w = JSONWriter(capacity: estimatedSize + 1)
+        write(&w)
+        return w.bytes
+    }
 }
 
 /// A method handler. `acceptsNotifications` marks methods that do work when called as a

@@ -11,7 +11,8 @@ import Logging
 /// The calling thread reads and frames input and prepares each message; evaluation lanes
 /// (one per worker) compute `case/evaluate` requests in parallel; a serial session queue
 /// takes every job in reading order, completes it (cancellation, shutdown, the other
-/// methods) and hands the reply to a serial writer that owns the output. Replies therefore
+/// methods) and hands the replies to a serial writer that owns the output, the replies to
+/// one run of messages (``OrderedPipeline``) in one write. Replies therefore
 /// come in request order however many lanes there are. The reader never waits for the
 /// writer, so a client that sends many requests before reading any reply cannot deadlock
 /// the server; at most `maxInFlight` messages are read ahead of the session.
@@ -48,16 +49,18 @@ package final class StdioServer: Sendable {
         logger.info("serving JSON-RPC on standard input and output")
         var reader = LineReader(fd: input, maxLineBytes: core.configuration.maxLineBytes, logger: logger)
         _ = reader.run { frames in
-            for frame in frames {
-                guard let job = core.prepare(frame) else { continue }
-                pipeline.submit(core.concurrentWork(for: job)) { computed in
-                    if let line = core.execute(job, computed: computed) { writer.send(line) }
+            let jobs = frames.compactMap(core.prepare)
+            pipeline.submit(
+                jobs.map(core.concurrentWork(for:)),
+                deliver: { index, computed in
+                    if let line = core.execute(jobs[index], computed: computed) { writer.stage(line) }
                     if case .exit(let status) = core.lifecycle {
+                        writer.commit()
                         writer.flush()
                         exit(status)
                     }
-                }
-            }
+                },
+                finish: writer.commit)
         }
         pipeline.drain()
         writer.flush()
@@ -77,6 +80,8 @@ final class OutputChannel: Sendable {
     private let logger: Logger
     private let maxPendingBytes: Int
     private let pending = Locked<Int>(0)
+    /// Lines of one run, written together by `commit` (touched by the delivering queue).
+    private let staged = Locked<[UInt8]>([])
     private let drained = DispatchSemaphore(value: 0)
 
     init(fd: Int32, maxPendingBytes: Int, logger: Logger) {
@@ -89,10 +94,31 @@ final class OutputChannel: Sendable {
     func send(_ line: consuming [UInt8]) {
         var bytes = line
         bytes.append(0x0A)
+        enqueue(bytes)
+    }
+
+    /// Adds `line` and its newline to the lines that ``commit()`` writes together.
+    func stage(_ line: [UInt8]) {
+        staged.withLock {
+            $0.append(contentsOf: line)
+            $0.append(0x0A)
+        }
+    }
+
+    /// Queues the staged lines as one write (nothing if none).
+    func commit() {
+        let bytes = staged.withLock { staged in
+            defer { staged = [] }
+            return staged
+        }
+        if !bytes.isEmpty { enqueue(bytes) }
+    }
+
+    private func enqueue(_ bytes: [UInt8]) {
         let size = bytes.count
         while pending.withLock({ $0 > 0 && $0 + size > maxPendingBytes }) { drained.wait() }
         pending.withLock { $0 += size }
-        queue.async { [self, bytes] in
+        queue.async { [self] in
             defer {
                 pending.withLock { $0 -= size }
                 drained.signal()

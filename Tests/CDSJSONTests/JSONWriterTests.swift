@@ -69,3 +69,39 @@ struct JSONWriterTests {
         #expect(w.text == #"["é","é"]"#)
     }
 }
+
+extension JSONWriterTests {
+    /// The writer skips eight bytes at a time while none needs an escape: every escape, at
+    /// every position of a word, in strings long enough for several words.
+    @Test(arguments: ["\"", "\\", "\n", "\u{0}", "\u{1F}", "\t", "é", "/", "\u{7F}", " ", "\u{1F600}"])
+    func escapesAtEveryPositionMatchJSONC(special: String) {
+        for position in 0..<20 {
+            let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: 23 - position)
+            var w = JSONWriter()
+            w.string(text)
+            #expect(w.text == JSONValue.string(text).serialized(), "at \(position)")
+        }
+    }
+}
+
+@Suite("JSONObject: small objects without an index, large ones with")
+struct JSONObjectIndexTests {
+    @Test func getSetRemoveAcrossTheThreshold() {
+        var o = JSONObject()
+        for i in 0..<30 { o["k\(i)"] = .integer(Int64(i)) }
+        for i in 0..<30 { #expect(o["k\(i)"] == .integer(Int64(i))) }
+        o["k3"] = "changed"
+        #expect(o["k3"] == "changed" && o.count == 30)
+        for i in stride(from: 29, through: 5, by: -1) { o["k\(i)"] = nil }
+        #expect(o.count == 5 && o.orderedKeys == ["k0", "k1", "k2", "k3", "k4"])
+        #expect(o["k20"] == nil && o["k4"] == .integer(4))
+        o["new"] = true
+        #expect(o.orderedKeys.last == "new" && o["new"] == true)
+        var big = JSONObject()
+        for i in (0..<30).reversed() { big["k\(i)"] = .integer(Int64(i)) }
+        var same = big
+        same["k0"] = nil
+        same["k0"] = .integer(0)
+        #expect(big == same && big.hashValue == same.hashValue, "order-insensitive equality across the index")
+    }
+}

@@ -45,16 +45,6 @@ extension Catalog {
         return JSONMembersFragment(shown)
     }
 
-    /// A recommendation's plan members, serialised once when the Catalog loads.
-    package func planMembers(of id: RecommendationID) -> JSONMembersFragment? {
-        planMembers[id]
-    }
-
-    /// An evidence record's JSON, serialised once when the Catalog loads.
-    package func fragment(of e: Evidence) -> JSONFragment {
-        evidenceFragments[e.id] ?? JSONFragment(json(of: e))
-    }
-
     /// An evidence record as JSON (computed once when the Catalog loads).
     package func json(of e: Evidence) -> JSONValue {
         renderedEvidence[e.id] ?? Self.render(e)

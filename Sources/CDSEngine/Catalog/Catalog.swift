@@ -5,7 +5,7 @@ import CDSModuleAPI
 ///
 /// A `Catalog` exists only if every file passed validation (see ``CatalogLoader``):
 /// there is no partially loaded state.
-package struct Catalog: Sendable {
+package final class Catalog: Sendable {
     /// A document a clinical statement is quoted from.
     package struct Source: Sendable, Hashable {
         package var id: String
@@ -107,39 +107,41 @@ package struct Catalog: Sendable {
         package var higherIsBetter: Bool
     }
 
-    package var version: String
-    package var title: String
+    package let version: String
+    package let title: String
     /// SHA-256 over every Catalog file, in a fixed order: identifies the exact content.
-    package var digest: String
-    package var sources: [Source]
-    package var evidence: [Evidence]
-    package var recommendations: [Recommendation]
-    package var phases: [PhaseInfo]
-    package var progressions: [String: [Phase]]
-    package var policy: ResolverPolicy
-    package var symptoms: [Code]
-    package var contraindications: [ContraindicationCode]
-    package var substances: [Code]
-    package var strengths: [Code]
-    package var instruments: [Instrument]
-    package var caseSchema: JSONSchema
+    package let digest: String
+    package let sources: [Source]
+    package let evidence: [Evidence]
+    package let recommendations: [Recommendation]
+    package let phases: [PhaseInfo]
+    package let progressions: [String: [Phase]]
+    package let policy: ResolverPolicy
+    package let symptoms: [Code]
+    package let contraindications: [ContraindicationCode]
+    package let substances: [Code]
+    package let strengths: [Code]
+    package let instruments: [Instrument]
+    package let caseSchema: JSONSchema
     /// The case schema as written (for tools that describe the case fields, such as the REPL).
-    package var caseSchemaDocument: JSONValue
+    package let caseSchemaDocument: JSONValue
     /// How FHIR R4 codes become case facts.
-    package var fhirMapping: FHIRMapping
+    package let fhirMapping: FHIRMapping
     /// The CDS Hooks service definition and card settings.
-    package var cdsHooks: CDSHooksSettings
+    package let cdsHooks: CDSHooksSettings
     /// How every line of the clinical source maps to Catalog entries.
-    package var traceability: Traceability?
+    package let traceability: Traceability?
 
     let renderedRecommendations: [RecommendationID: JSONObject]
     let renderedEvidence: [EvidenceID: JSONValue]
-    /// Serialised once for plans: an entry's members as a plan shows them, and evidence records.
-    let planMembers: [RecommendationID: JSONMembersFragment]
-    let evidenceFragments: [EvidenceID: JSONFragment]
-    private var recommendationIndex: [RecommendationID: Int]
-    private var evidenceIndex: [EvidenceID: Int]
-    private var phaseRank: [Phase: Int]
+    /// What a plan needs of each recommendation (parallel to `recommendations`) and each
+    /// evidence record's JSON (parallel to `evidence`), prepared once at load so that
+    /// evaluating a case copies no Catalog entry and serialises no Catalog text.
+    let planEntries: [PlanEntry]
+    let evidenceFragments: [JSONFragment]
+    private let recommendationIndex: [RecommendationID: Int]
+    private let evidenceIndex: [EvidenceID: Int]
+    private let phaseRank: [Phase: Int]
 
     init(
         version: String, title: String, digest: String, sources: [Source], evidence: [Evidence],
@@ -170,11 +172,19 @@ package struct Catalog: Sendable {
         self.traceability = traceability
         self.renderedRecommendations = Dictionary(recommendations.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
         self.renderedEvidence = Dictionary(evidence.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
-        self.planMembers = renderedRecommendations.mapValues(Self.planMembers)
-        self.evidenceFragments = renderedEvidence.mapValues(JSONFragment.init)
-        self.recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        self.evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        self.phaseRank = Dictionary(phases.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let phaseRank = Dictionary(phases.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.recommendationIndex = recommendationIndex
+        self.evidenceIndex = evidenceIndex
+        self.phaseRank = phaseRank
+        let rendered = renderedRecommendations
+        self.planEntries = recommendations.map { r in
+            PlanEntry(
+                rank: phaseRank[r.phase] ?? phases.count, members: Self.planMembers(rendered[r.id] ?? Self.render(r)), evidence: r.evidence,
+                evidenceIndices: r.evidence.compactMap { evidenceIndex[$0] })
+        }
+        self.evidenceFragments = evidence.map { JSONFragment(Self.render($0)) }
         self.view = CatalogView(
             version: version,
             phases: phases.map(\.id),
@@ -194,6 +204,26 @@ package struct Catalog: Sendable {
 
     package func recommendation(_ id: RecommendationID) -> Recommendation? {
         recommendationIndex[id].map { recommendations[$0] }
+    }
+
+    /// Whether the Catalog has a recommendation with this id (no entry is copied).
+    package func contains(_ id: RecommendationID) -> Bool {
+        recommendationIndex[id] != nil
+    }
+
+    /// The position of a recommendation in `recommendations` and `planEntries`.
+    package func index(of id: RecommendationID) -> Int? {
+        recommendationIndex[id]
+    }
+
+    /// The position of an evidence record in `evidence`.
+    package func index(of id: EvidenceID) -> Int? {
+        evidenceIndex[id]
+    }
+
+    /// A recommendation's position in plan order: its phase's rank (unknown ids last).
+    package func planRank(of id: RecommendationID) -> Int {
+        recommendationIndex[id].map { planEntries[$0].rank } ?? phases.count
     }
 
     package func evidence(_ id: EvidenceID) -> Evidence? {
@@ -216,5 +246,18 @@ package struct Catalog: Sendable {
     /// The recommendations that cite an evidence record.
     package func recommendations(citing id: EvidenceID) -> [RecommendationID] {
         recommendations.filter { $0.evidence.contains(id) }.map(\.id)
+    }
+}
+
+extension Catalog {
+    /// What a plan shows of one recommendation, prepared when the Catalog loads.
+    package struct PlanEntry: Sendable {
+        /// The rank of the entry's phase in plan order.
+        package let rank: Int
+        /// The entry's members as a plan recommendation repeats them, serialised.
+        package let members: JSONMembersFragment
+        /// The entry's evidence ids, and their positions in `Catalog.evidence`.
+        package let evidence: [EvidenceID]
+        package let evidenceIndices: [Int]
     }
 }

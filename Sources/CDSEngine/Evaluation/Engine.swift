@@ -80,7 +80,7 @@ package struct Engine: Sendable {
                     descriptor: refusal.descriptor, priority: policy.priority(ofModule: refusal.descriptor.id),
                     status: .refused, proposalCount: 0, error: refusal.reason))
         }
-        let resolution = resolver.resolve(proposals) { catalog.rank(of: catalog.recommendation($0)?.phase ?? "") }
+        let resolution = resolver.resolve(proposals) { catalog.planRank(of: $0) }
         return Plan(caseId: clinicalCase.caseId, asOf: asOf, caseDocument: clinicalCase.document, resolution: resolution, modules: reports, input: nil)
     }
 
@@ -89,7 +89,7 @@ package struct Engine: Sendable {
     private func validate(_ proposals: [Proposal], from d: ModuleDescriptor) -> String? {
         for (i, p) in proposals.enumerated() {
             let at = "proposal \(i + 1) ('\(p.recommendation)')"
-            guard catalog.recommendation(p.recommendation) != nil else {
+            guard catalog.contains(p.recommendation) else {
                 return "\(at): no such recommendation in Catalog \(catalog.version)"
             }
             guard p.action.safetyRank != nil else {

@@ -10,19 +10,25 @@ extension Plan {
     /// serialised once when the Catalog loaded; only what depends on the case is encoded
     /// here. `explanation`, when given, is added as the last member.
     package func write(to w: inout JSONWriter, catalog: Catalog, explanation: String? = nil) {
+        // Each recommendation's Catalog position is looked up once; everything else about
+        // the entry is read by position, without copying the entry.
+        let positions = resolution.recommendations.map { catalog.index(of: $0.id) }
+        let evidence = resolution.recommendations.indices.map { evidenceIDs(of: resolution.recommendations[$0], at: positions[$0], catalog: catalog) }
         w.object { o in
             o.member("planFormat", integer: Self.formatVersion)
             if let caseId { o.member("caseId", string: caseId) }
             o.member("asOf", string: asOf.description)
             if let input { o.member("input", input) }
             o.key("recommendations")
-            o.array(resolution.recommendations) { w, r in writeItem(r, to: &w, catalog: catalog) }
+            o.array(resolution.recommendations.indices) { w, i in
+                writeItem(resolution.recommendations[i], members: positions[i].map { catalog.planEntries[$0].members }, evidence: evidence[i], to: &w)
+            }
             o.key("superseded")
             o.array(resolution.superseded) { w, s in Self.writeSuperseded(s, to: &w) }
             o.key("modules")
             o.array(modules) { w, m in Self.writeModule(m, to: &w) }
             o.key("evidence")
-            o.array(citedEvidence(catalog: catalog)) { w, e in w.fragment(catalog.fragment(of: e)) }
+            o.array(citedEvidenceIndices(evidence, catalog: catalog)) { w, e in w.fragment(catalog.evidenceFragments[e]) }
             o.key("provenance")
             o.object { p in
                 p.key("engine")
@@ -43,9 +49,17 @@ extension Plan {
         }
     }
 
+    /// About how many bytes ``write(to:catalog:explanation:)`` writes: the Catalog text it
+    /// splices plus a margin for what depends on the case, so that one buffer holds it all.
+    package func estimatedSize(catalog: Catalog) -> Int {
+        resolution.recommendations.reduce(4096 + 512 * resolution.superseded.count + 160 * modules.count) { total, r in
+            total + 1024 + (catalog.index(of: r.id).map { catalog.planEntries[$0].members.bytes.count } ?? 0)
+        } + catalog.evidenceFragments.reduce(0) { $0 + $1.bytes.count }
+    }
+
     /// The plan document's text (one line).
     package func jsonText(catalog: Catalog, explanation: String? = nil) -> [UInt8] {
-        var w = JSONWriter(capacity: 32 * 1024)
+        var w = JSONWriter(capacity: estimatedSize(catalog: catalog) + (explanation?.utf8.count ?? 0))
         write(to: &w, catalog: catalog, explanation: explanation)
         return w.bytes
     }
@@ -66,7 +80,12 @@ extension Plan {
     /// The evidence ids a plan recommendation rests on: the Catalog entry's, then any the
     /// agreeing modules added.
     package func evidenceIDs(of item: ResolvedRecommendation, catalog: Catalog) -> [EvidenceID] {
-        var ids = catalog.recommendation(item.id)?.evidence ?? []
+        evidenceIDs(of: item, at: catalog.index(of: item.id), catalog: catalog)
+    }
+
+    private func evidenceIDs(of item: ResolvedRecommendation, at position: Int?, catalog: Catalog) -> [EvidenceID] {
+        var ids = position.map { catalog.planEntries[$0].evidence } ?? []
+        guard item.sources.contains(where: { !$0.proposal.additionalEvidence.isEmpty }) else { return ids }
         for extra in item.sources.flatMap(\.proposal.additionalEvidence).sorted() where !ids.contains(extra) {
             ids.append(extra)
         }
@@ -75,8 +94,19 @@ extension Plan {
 
     /// Every evidence record the plan's recommendations cite, in Catalog order.
     package func citedEvidence(catalog: Catalog) -> [Catalog.Evidence] {
-        let cited = Set(resolution.recommendations.flatMap { evidenceIDs(of: $0, catalog: catalog) })
-        return catalog.evidence.filter { cited.contains($0.id) }
+        let evidence = resolution.recommendations.map { evidenceIDs(of: $0, catalog: catalog) }
+        return citedEvidenceIndices(evidence, catalog: catalog).map { catalog.evidence[$0] }
+    }
+
+    /// The positions in `catalog.evidence` of every id in `evidence`, in Catalog order.
+    private func citedEvidenceIndices(_ evidence: [[EvidenceID]], catalog: Catalog) -> [Int] {
+        var cited = [Bool](repeating: false, count: catalog.evidence.count)
+        for ids in evidence {
+            for id in ids {
+                if let i = catalog.index(of: id) { cited[i] = true }
+            }
+        }
+        return cited.indices.filter { cited[$0] }
     }
 
     /// The case facts a proposal cites, with their values in this case.
@@ -84,18 +114,18 @@ extension Plan {
         paths.map { path in (path, caseDocument.value(atPointer: path.rawValue)) }
     }
 
-    private func writeItem(_ r: ResolvedRecommendation, to w: inout JSONWriter, catalog: Catalog) {
+    private func writeItem(_ r: ResolvedRecommendation, members: JSONMembersFragment?, evidence: [EvidenceID], to w: inout JSONWriter) {
         w.object { o in
             o.member("id", string: r.id.rawValue)
             o.member("action", string: r.action.rawValue)
             o.member("priority", integer: Int64(r.priority))
-            if let members = catalog.planMembers(of: r.id) { o.members(members) }
+            if let members { o.members(members) }
             o.key("modules")
             o.array(uniqueModules(r.sources)) { w, m in w.string(m) }
             o.key("because")
             o.array(r.sources) { w, p in writeBecause(p, to: &w) }
             o.key("evidence")
-            o.array(evidenceIDs(of: r, catalog: catalog)) { w, e in w.string(e.rawValue) }
+            o.array(evidence) { w, e in w.string(e.rawValue) }
         }
     }
 

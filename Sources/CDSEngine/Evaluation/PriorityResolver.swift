@@ -57,21 +57,35 @@ package struct PriorityResolver: Sendable {
 
     /// Resolves `proposals`; `phaseRank` gives each recommendation's position in plan order.
     package func resolve(_ proposals: [ModuleProposal], phaseRank: (RecommendationID) -> Int) -> Resolution {
-        var byRecommendation: [RecommendationID: [ModuleProposal]] = [:]
-        for p in Set(proposals) { byRecommendation[p.proposal.recommendation, default: []].append(p) }
-
+        // One sort groups the proposals by recommendation, puts each group in canonical
+        // order and makes exact duplicates adjacent (canonical order ties only for equal
+        // proposals), so duplicates drop out without hashing every proposal.
+        let sorted = proposals.sorted { a, b in
+            a.proposal.recommendation != b.proposal.recommendation
+                ? a.proposal.recommendation < b.proposal.recommendation : Self.canonicalOrder(a, b)
+        }
         var resolved: [RecommendationID: ResolvedRecommendation] = [:]
         var superseded: [SupersededProposal] = []
-        for (id, group) in byRecommendation {
+        var start = 0
+        while start < sorted.count {
+            let id = sorted[start].proposal.recommendation
+            var group: [ModuleProposal] = []
+            var end = start
+            while end < sorted.count, sorted[end].proposal.recommendation == id {
+                if group.last != sorted[end] { group.append(sorted[end]) }
+                end += 1
+            }
+            start = end
             let ranked = group.sorted(by: wins)
             let winner = ranked[0]
-            let agreeing = ranked.filter { $0.proposal.action == winner.proposal.action }
             for loser in ranked where loser.proposal.action != winner.proposal.action {
                 superseded.append(SupersededProposal(loser: loser, winner: winner, winnerRecommendation: id, reason: reason(loser, lostTo: winner)))
             }
+            // `group` is in canonical order already, so the agreeing sources are too.
+            let agreeing = group.filter { $0.proposal.action == winner.proposal.action }
             resolved[id] = ResolvedRecommendation(
                 id: id, action: winner.proposal.action, priority: agreeing.map(\.proposal.priority).max() ?? winner.proposal.priority,
-                sources: agreeing.sorted(by: Self.canonicalOrder), decidedBy: winner)
+                sources: agreeing, decidedBy: winner)
         }
 
         for group in policy.conflictGroups {
@@ -148,6 +162,7 @@ package struct PriorityResolver: Sendable {
         if a.proposal.recommendation != b.proposal.recommendation { return a.proposal.recommendation < b.proposal.recommendation }
         let (sa, sb) = (a.proposal.action.safetyRank ?? -1, b.proposal.action.safetyRank ?? -1)
         if sa != sb { return sa > sb }
+        if a.proposal.action != b.proposal.action { return a.proposal.action.rawValue < b.proposal.action.rawValue }
         if a.proposal.priority != b.proposal.priority { return a.proposal.priority > b.proposal.priority }
         if a.proposal.rationale.rule != b.proposal.rationale.rule { return a.proposal.rationale.rule < b.proposal.rationale.rule }
         if a.proposal.rationale.facts != b.proposal.rationale.facts {
