@@ -42,8 +42,8 @@ let package = Package(
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
         ),
-        // glibc's malloc tuning, for the executable only (no library: malloc.h is glibc's).
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // Linux and glibc tuning (malloc arenas, pipe sizes), for the executable only.
+        .systemLibrary(name: "CSystemTuning", path: "Sources/CSystemTuning"),
         .target(name: "CDSRepl", dependencies: ["CDSEngine", "CDSJSON", "CDSModuleAPI", "CLibedit"]),
         .target(name: "CDSModuleAPI", dependencies: ["CDSJSON"]),
         .target(name: "CDSModuleProtocol", dependencies: ["CDSModuleAPI", "CDSJSON"]),
@@ -88,7 +88,7 @@ let package = Package(
                 "CDSModuleHost",
                 "CDSModuleSDK",
                 "CDSBuiltins",
-                "CMalloc",
+                "CSystemTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

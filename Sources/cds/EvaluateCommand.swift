@@ -3,6 +3,7 @@ import CDSEngine
 import CDSJSON
 import CDSModuleAPI
 import CDSServer
+import CSystemTuning
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -31,6 +32,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --batch: evaluation lanes. Default: the number of online processors.", valueName: "count"))
     var workers = ServerConfiguration.onlineProcessors
 
+    @Option(help: ArgumentHelp("With --batch: most lines read ahead of the one being written.", valueName: "count"))
+    var maxInFlight = BatchEvaluator.Configuration().maxInFlight
+
     @Flag(help: "Print a human-readable explanation instead of JSON.")
     var explain = false
 
@@ -50,6 +54,7 @@ struct EvaluateCommand: ParsableCommand {
         if batch {
             guard !pretty && !explain else { throw ValidationError("--batch writes one JSON document per line: not with --pretty or --explain") }
             guard (1...256).contains(workers) else { throw ValidationError("--workers must be within 1...256") }
+            guard (1...1_000_000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be within 1...1000000") }
         }
         if let asOf, CalendarDate(asOf) == nil {
             throw ValidationError("--as-of \(asOf): expected a date YYYY-MM-DD")
@@ -114,9 +119,13 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         let protocolOutput = ProtocolOutput.claimStandardOutput()
+        // A reader on the other end of a pipe is woken once per pipe-full: a 1 MiB pipe
+        // instead of 64 KiB means far fewer wake-ups on both sides at high throughput.
+        _ = cds_grow_pipe(protocolOutput, 1 << 20)
         var configuration = BatchEvaluator.Configuration()
         configuration.request = EvaluationRequest(format: format == "cds-hooks" ? .cdsHooks : .plan, asOf: asOf.flatMap(CalendarDate.init))
         configuration.workers = workers
+        configuration.maxInFlight = maxInFlight
         let summary = BatchEvaluator(engine: engine, configuration: configuration).run(input: input, output: protocolOutput)
         if summary.failed > 0 {
             StandardStreams.error("cds: \(summary.failed) of \(summary.failed + summary.evaluated) lines could not be evaluated (see their \"error\" lines)")

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CDSEngine
 import CDSServer
-import CMalloc
+import CSystemTuning
 import Logging
 
 /// `cds serve`: JSON-RPC 2.0 for EHR integrations, one message per line on stdin/stdout.
@@ -53,6 +53,9 @@ struct ServeCommand: ParsableCommand {
         // (docs/performance.md); batch mode, where throughput is the point, keeps glibc's default.
         _ = cds_limit_malloc_arenas(2)
         let protocolOutput = ProtocolOutput.claimStandardOutput()
+        // A reader on the other end of a pipe is woken once per pipe-full: a 1 MiB pipe
+        // instead of 64 KiB means far fewer wake-ups on both sides at high throughput.
+        _ = cds_grow_pipe(protocolOutput, 1 << 20)
         let engine = try global.makeEngine()
         var configuration = ServerConfiguration()
         configuration.maxLineBytes = maxLineBytes
