@@ -88,6 +88,13 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
         lhs.tokens.lexicographicallyPrecedes(rhs.tokens)
     }
 
+    /// The array index a token's bytes denote under RFC 6901 (digits, no leading zero).
+    static func arrayIndex(utf8 token: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let first = token.first, token.count <= 18, token.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        if first == 0x30 && token.count > 1 { return nil }
+        return token.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    }
+
     /// The array index a token denotes under RFC 6901 (digits, no leading zero), or `nil`.
     static func arrayIndex(_ token: String) -> Int? {
         guard let first = token.utf8.first, token.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }

@@ -99,23 +99,41 @@ extension JSONValue {
 
 extension JSONValue {
     /// The value at the pointer written as `text` (RFC 6901), or `nil` when `text` is not a
-    /// valid pointer or any step does not exist. Walks the document without building a
-    /// ``JSONPointer`` when the text has no escapes.
+    /// valid pointer or any step does not exist. Walks the document over the text's bytes,
+    /// without building a ``JSONPointer``, when the text has no escapes.
     public func value(atPointer text: String) -> JSONValue? {
-        guard !text.utf8.contains(UInt8(ascii: "~")) else {
-            return JSONPointer(text).flatMap { value(at: $0) }
+        // JSONValue is ExpressibleByNilLiteral, so the walk's three outcomes are spelled out.
+        enum Walk {
+            case found(JSONValue)
+            case absent
+            case needsPointer
         }
-        var rest = Substring(text).utf8
-        guard let first = rest.first else { return self }
-        guard first == UInt8(ascii: "/") else { return nil }
-        rest = rest.dropFirst()
-        var current = self
-        while true {
-            let end = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-            guard let next = current.child(String(Substring(rest[..<end]))) else { return nil }
-            current = next
-            guard end < rest.endIndex else { return current }
-            rest = rest[rest.index(after: end)...]
+        let walk: Walk? = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard !utf8.contains(UInt8(ascii: "~")) else { return .needsPointer }
+            guard let first = utf8.first else { return .found(self) }
+            guard first == UInt8(ascii: "/") else { return .absent }
+            var current = self
+            var start = 1
+            while true {
+                var end = start
+                while end < utf8.count && utf8[end] != UInt8(ascii: "/") { end += 1 }
+                let token = UnsafeBufferPointer(rebasing: utf8[start..<end])
+                let next: JSONValue?
+                switch current {
+                case .object(let o): next = o.member(utf8: token)
+                case .array(let a): next = JSONPointer.arrayIndex(utf8: token).flatMap { $0 < a.count ? a[$0] : nil }
+                default: next = nil
+                }
+                guard let next else { return .absent }
+                current = next
+                guard end < utf8.count else { return .found(current) }
+                start = end + 1
+            }
+        }
+        switch walk {
+        case .found(let value): return value
+        case .absent: return nil
+        case .needsPointer, nil: return JSONPointer(text).flatMap { value(at: $0) }
         }
     }
 }
@@ -171,6 +189,17 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
         return keys.firstIndex(of: key)
+    }
+
+    /// The member whose key has exactly the UTF-8 bytes `token` (a JSON Pointer step):
+    /// compared byte for byte, without building a `String`, in small objects.
+    public func member(utf8 token: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+        if let index { return index[String(decoding: token, as: UTF8.self)].map { values[$0] } }
+        for (i, key) in keys.enumerated() where key.utf8.count == token.count {
+            let equal = key.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(token) } ?? key.utf8.elementsEqual(token)
+            if equal { return values[i] }
+        }
+        return nil
     }
 
     /// Gets or sets a member. Setting a new key appends it; setting `nil` removes the key.

@@ -62,12 +62,30 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// Writes a member's key inside an object; the next value written is the member's value.
-    public mutating func key(_ key: String) {
+    /// Writes a member's key, as written in code, inside an object; the next value written
+    /// is the member's value. Such keys need no escapes (checked in debug builds), so their
+    /// bytes are copied as they are.
+    public mutating func key(_ key: StaticString) {
+        assert(!Self.needsEscapeAnywhere(key), "a literal key that needs escaping: use key(text:)")
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    /// Writes a member's key that comes from data (escaped as needed); the next value
+    /// written is the member's value.
+    public mutating func key(text key: String) {
         separate()
         appendString(key)
         bytes.append(UInt8(ascii: ":"))
         afterKey = true
+    }
+
+    private static func needsEscapeAnywhere(_ key: StaticString) -> Bool {
+        UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount).contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
     }
 
     // MARK: values
@@ -122,7 +140,7 @@ public struct JSONWriter: Sendable {
         case .object(let members):
             object { w in
                 for (k, v) in members {
-                    w.key(k)
+                    w.key(text: k)
                     w.value(v)
                 }
             }
@@ -145,25 +163,25 @@ public struct JSONWriter: Sendable {
     // MARK: member conveniences
 
     /// Writes a member with any value.
-    public mutating func member(_ name: String, _ value: JSONValue) {
+    public mutating func member(_ name: StaticString, _ value: JSONValue) {
         key(name)
         self.value(value)
     }
 
     /// Writes a string member.
-    public mutating func member(_ name: String, string value: String) {
+    public mutating func member(_ name: StaticString, string value: String) {
         key(name)
         string(value)
     }
 
     /// Writes an integer member.
-    public mutating func member(_ name: String, integer value: Int64) {
+    public mutating func member(_ name: StaticString, integer value: Int64) {
         key(name)
         integer(value)
     }
 
     /// Writes a member whose value is a fragment.
-    public mutating func member(_ name: String, fragment value: JSONFragment) {
+    public mutating func member(_ name: StaticString, fragment value: JSONFragment) {
         key(name)
         fragment(value)
     }

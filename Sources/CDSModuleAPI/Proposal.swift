@@ -110,8 +110,13 @@ public struct FactPath: StringIdentifier {
 
     /// Whether this path equals `other` or lies below it.
     public func isWithin(_ other: FactPath) -> Bool {
-        let (mine, theirs) = (rawValue.utf8, other.rawValue.utf8)
-        guard mine.starts(with: theirs) else { return false }
-        return mine.count == theirs.count || mine[mine.index(mine.startIndex, offsetBy: theirs.count)] == UInt8(ascii: "/")
+        // Byte for byte (JSON Pointer tokens are compared exactly, not as Unicode text).
+        var (mine, theirs) = (rawValue, other.rawValue)
+        return mine.withUTF8 { m in
+            theirs.withUTF8 { t in
+                m.count >= t.count && UnsafeBufferPointer(rebasing: m[..<t.count]).elementsEqual(t)
+                    && (m.count == t.count || m[t.count] == UInt8(ascii: "/"))
+            }
+        }
     }
 }

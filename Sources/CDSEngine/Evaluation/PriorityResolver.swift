@@ -76,7 +76,7 @@ package struct PriorityResolver: Sendable {
                 end += 1
             }
             start = end
-            let ranked = group.sorted(by: wins)
+            let ranked = group.count == 1 ? group : group.sorted(by: wins)
             let winner = ranked[0]
             for loser in ranked where loser.proposal.action != winner.proposal.action {
                 superseded.append(SupersededProposal(loser: loser, winner: winner, winnerRecommendation: id, reason: reason(loser, lostTo: winner)))
