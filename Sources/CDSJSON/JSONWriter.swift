@@ -30,6 +30,11 @@ public struct JSONWriter: Sendable {
     /// The text written so far.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Makes room for `count` more bytes, so that writing them reallocates nothing.
+    public mutating func reserveCapacity(additional count: Int) {
+        bytes.reserveCapacity(bytes.count + count)
+    }
+
     // MARK: structure
 
     /// Writes an object whose members `body` writes with ``key(_:)`` and a value, or the

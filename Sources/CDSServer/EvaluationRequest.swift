@@ -51,7 +51,8 @@ package struct EvaluationRequest: Sendable {
         case .plan:
             let explanation = explain ? plan.explanation(catalog: engine.catalog) : nil
             let catalog = engine.catalog
-            return MethodResult(estimatedSize: plan.estimatedSize(catalog: catalog) + (explanation?.utf8.count ?? 0)) { [plan] in
+            // The plan reserves what it needs when it starts writing.
+            return MethodResult(estimatedSize: 0) { [plan] in
                 plan.write(to: &$0, catalog: catalog, explanation: explanation)
             }
         }

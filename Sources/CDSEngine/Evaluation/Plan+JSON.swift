@@ -14,6 +14,8 @@ extension Plan {
         // the entry is read by position, without copying the entry.
         let positions = resolution.recommendations.map { catalog.index(of: $0.id) }
         let evidence = resolution.recommendations.indices.map { evidenceIDs(of: resolution.recommendations[$0], at: positions[$0], catalog: catalog) }
+        let cited = citedEvidenceIndices(evidence, catalog: catalog)
+        w.reserveCapacity(additional: estimatedSize(positions: positions, cited: cited, catalog: catalog) + (explanation?.utf8.count ?? 0))
         w.object { o in
             o.member("planFormat", integer: Self.formatVersion)
             if let caseId { o.member("caseId", string: caseId) }
@@ -28,7 +30,7 @@ extension Plan {
             o.key("modules")
             o.array(modules) { w, m in Self.writeModule(m, to: &w) }
             o.key("evidence")
-            o.array(citedEvidenceIndices(evidence, catalog: catalog)) { w, e in w.fragment(catalog.evidenceFragments[e]) }
+            o.array(cited) { w, e in w.fragment(catalog.evidenceFragments[e]) }
             o.key("provenance")
             o.object { p in
                 p.key("engine")
@@ -49,17 +51,24 @@ extension Plan {
         }
     }
 
-    /// About how many bytes ``write(to:catalog:explanation:)`` writes: the Catalog text it
-    /// splices plus a margin for what depends on the case, so that one buffer holds it all.
-    package func estimatedSize(catalog: Catalog) -> Int {
-        resolution.recommendations.reduce(4096 + 512 * resolution.superseded.count + 160 * modules.count) { total, r in
-            total + 1024 + (catalog.index(of: r.id).map { catalog.planEntries[$0].members.bytes.count } ?? 0)
-        } + catalog.evidenceFragments.reduce(0) { $0 + $1.bytes.count }
+    /// About how many bytes the plan document takes (a little more, rarely less): the
+    /// Catalog text it splices, exactly, plus generous room for what depends on the case,
+    /// so that one buffer holds the document without reallocating.
+    private func estimatedSize(positions: [Int?], cited: [Int], catalog: Catalog) -> Int {
+        var size = 512 + 384 * resolution.superseded.count + 160 * modules.count
+        for (r, position) in zip(resolution.recommendations, positions) {
+            size += 160 + r.id.rawValue.utf8.count + (position.map { 24 * catalog.planEntries[$0].evidence.count + catalog.planEntries[$0].members.bytes.count } ?? 0)
+            for source in r.sources {
+                size += 96 + source.module.utf8.count + source.proposal.rationale.rule.utf8.count
+                for fact in source.proposal.rationale.facts { size += 48 + fact.rawValue.utf8.count }
+            }
+        }
+        return cited.reduce(size) { $0 + catalog.evidenceFragments[$1].bytes.count }
     }
 
     /// The plan document's text (one line).
     package func jsonText(catalog: Catalog, explanation: String? = nil) -> [UInt8] {
-        var w = JSONWriter(capacity: estimatedSize(catalog: catalog) + (explanation?.utf8.count ?? 0))
+        var w = JSONWriter()
         write(to: &w, catalog: catalog, explanation: explanation)
         return w.bytes
     }
