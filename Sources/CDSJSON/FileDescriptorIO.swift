@@ -31,6 +31,63 @@ public enum FileDescriptorIO {
         }
     }
 
+    /// Writes every line of `lines`, each followed by a newline, with as few system calls
+    /// as `writev` allows and without copying them into one buffer first; false on an
+    /// error (EPIPE included), with `errno` set.
+    public static func writeLines(_ fd: Int32, _ lines: [[UInt8]]) -> Bool {
+        var start = 0
+        while start < lines.count {
+            // At most 512 lines (1,024 vectors: IOV_MAX) per call.
+            let end = min(lines.count, start + 512)
+            var vectors: [iovec] = []
+            vectors.reserveCapacity(2 * (end - start))
+            guard withVectors(lines[start..<end], &vectors, { writeVectors(fd, &$0) }) else { return false }
+            start = end
+        }
+        return true
+    }
+
+    /// One newline byte for the vectors; written once here and only read after (writev).
+    nonisolated(unsafe) private static let newline: UnsafeMutableRawPointer = {
+        let byte = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+        byte.storeBytes(of: 0x0A, as: UInt8.self)
+        return byte
+    }()
+
+    /// Collects the lines' storage (each pinned while `body` runs) and newlines as vectors.
+    private static func withVectors(_ lines: ArraySlice<[UInt8]>, _ vectors: inout [iovec], _ body: (inout [iovec]) -> Bool) -> Bool {
+        guard let line = lines.first else { return body(&vectors) }
+        return line.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress, bytes.count > 0 {
+                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: bytes.count))
+            }
+            vectors.append(iovec(iov_base: newline, iov_len: 1))
+            return withVectors(lines.dropFirst(), &vectors, body)
+        }
+    }
+
+    /// `writev` until every vector is written, resuming after short writes.
+    private static func writeVectors(_ fd: Int32, _ vectors: inout [iovec]) -> Bool {
+        var first = 0
+        while first < vectors.count {
+            let n = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress! + first, Int32(vectors.count - first)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            var written = n
+            while first < vectors.count && written >= vectors[first].iov_len {
+                written -= vectors[first].iov_len
+                first += 1
+            }
+            if written > 0 {
+                vectors[first].iov_base += written
+                vectors[first].iov_len -= written
+            }
+        }
+        return true
+    }
+
     /// Reads until end of input, refusing more than `limit` bytes.
     public static func readAll(_ fd: Int32, limit: Int) throws(Failure) -> [UInt8] {
         var result: [UInt8] = []

@@ -81,7 +81,7 @@ final class OutputChannel: Sendable {
     private let maxPendingBytes: Int
     private let pending = Locked<Int>(0)
     /// Lines of one run, written together by `commit` (touched by the delivering queue).
-    private let staged = Locked<[UInt8]>([])
+    private let staged = Locked<[[UInt8]]>([])
     private let drained = DispatchSemaphore(value: 0)
 
     init(fd: Int32, maxPendingBytes: Int, logger: Logger) {
@@ -91,31 +91,26 @@ final class OutputChannel: Sendable {
     }
 
     /// Queues `line` and its newline; waits while too many bytes are already queued.
-    func send(_ line: consuming [UInt8]) {
-        var bytes = line
-        bytes.append(0x0A)
-        enqueue(bytes)
+    func send(_ line: [UInt8]) {
+        enqueue([line])
     }
 
-    /// Adds `line` and its newline to the lines that ``commit()`` writes together.
+    /// Adds `line` to the lines that ``commit()`` hands to the writer together.
     func stage(_ line: [UInt8]) {
-        staged.withLock {
-            $0.append(contentsOf: line)
-            $0.append(0x0A)
-        }
+        staged.withLock { $0.append(line) }
     }
 
-    /// Queues the staged lines as one write (nothing if none).
+    /// Queues the staged lines, to be written with one `writev` (nothing if none).
     func commit() {
-        let bytes = staged.withLock { staged in
+        let lines = staged.withLock { staged in
             defer { staged = [] }
             return staged
         }
-        if !bytes.isEmpty { enqueue(bytes) }
+        if !lines.isEmpty { enqueue(lines) }
     }
 
-    private func enqueue(_ bytes: [UInt8]) {
-        let size = bytes.count
+    private func enqueue(_ lines: [[UInt8]]) {
+        let size = lines.reduce(lines.count) { $0 + $1.count }
         while pending.withLock({ $0 > 0 && $0 + size > maxPendingBytes }) { drained.wait() }
         pending.withLock { $0 += size }
         queue.async { [self] in
@@ -123,7 +118,7 @@ final class OutputChannel: Sendable {
                 pending.withLock { $0 -= size }
                 drained.signal()
             }
-            if !FileDescriptorIO.writeAll(fd, bytes) {
+            if !FileDescriptorIO.writeLines(fd, lines) {
                 let code = errno
                 // The client stopped reading (EPIPE) or output failed: nobody can receive
                 // replies any more, so end now rather than compute unanswerable work.
