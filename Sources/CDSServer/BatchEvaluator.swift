@@ -47,6 +47,8 @@ package final class BatchEvaluator: Sendable {
         /// was answered with an error, 74 (EX_IOERR) when the input could not be read to
         /// its end, 143 when SIGTERM stopped the run.
         package var exitStatus: Int32 { interrupted ? 143 : readFailed ? 74 : failed > 0 ? 65 : 0 }
+
+        package init() {}
     }
 
     package let engine: Engine

@@ -181,6 +181,27 @@ struct ServeStressTests {
         }
     }
 
+    /// Evaluations computed on three lanes, interleaved with requests the session answers
+    /// itself and with bad lines: every reply in request order, evaluations identical to
+    /// the same session on one lane.
+    @Test func repliesFromSeveralLanesComeInRequestOrder() throws {
+        let c = try TestRepository.vignette("19-dancer-with-nsaid-allergy-failed-care").replacingOccurrences(of: "\n", with: "")
+        let text = (0..<300).map { i -> String in
+            switch i % 4 {
+            case 0, 1: #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":\#(c),"options":{"asOf":"2026-03-02"}}}"# + "\n"
+            case 2: ping(i)
+            default: #"{"jsonrpc":"2.0","id":\#(i),"method":"case/evaluate","params":{"case":{}}}"# + "\n"
+            }
+        }.joined()
+        let three = try ServerProcess.session(text, ["--workers", "3"])
+        let one = try ServerProcess.session(text, ["--workers", "1"])
+        #expect(three.status == 0 && three.lines.count == 300)
+        #expect(three.lines == one.lines)
+        for (i, line) in three.lines.enumerated() {
+            #expect((try? JSONParser().parse(line))?["id"] == .integer(Int64(i)))
+        }
+    }
+
     @Test func anOversizedBatchIsOneInvalidRequest() throws {
         let batch = "[" + (0..<5).map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# }.joined(separator: ",") + "]\n"
         let r = try ServerProcess.session(batch, ["--max-batch", "4"])
