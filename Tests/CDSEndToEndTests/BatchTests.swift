@@ -60,15 +60,7 @@ struct BatchTests {
     /// SIGTERM while input is still open: every line read before it is answered whole and
     /// in order, nothing after, and the status says the run was cut short.
     @Test func sigtermAnswersWhatWasReadAndExits143() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
-        p.arguments = ["evaluate", "--batch", "--as-of", "2026-03-02", "-"]
-        p.currentDirectoryURL = URL(fileURLWithPath: CLITests.root)
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let (p, input, output) = try CLITests.spawn(["evaluate", "--batch", "--as-of", "2026-03-02", "-"])
         let line = try Self.oneLine("09-escalation-at-4-months") + "\n"
         input.fileHandleForWriting.write(Data(String(repeating: line, count: 200).utf8))
         Thread.sleep(forTimeInterval: 0.5)

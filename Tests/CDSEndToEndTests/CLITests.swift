@@ -48,6 +48,21 @@ struct CLITests {
         return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Starts `executable` (default: cds) in the repository with pipes to its standard input
+    /// and output; standard error is discarded.
+    static func spawn(_ arguments: [String], executable: String = binary) throws -> (process: Process, input: Pipe, output: Pipe) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: root)
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return (p, input, output)
+    }
+
     static let vignette = "Tests/Vignettes/09-escalation-at-4-months"
 
     @Test func evaluatePrintsTheGoldenPlan() throws {
@@ -300,15 +315,7 @@ struct CDSHooksTests {
         let card = try #require(try JSONParser().parse(first.lines[0])["result"]?["cards"]?.arrayValue?.first?["uuid"]?.stringValue)
         let feedback = #"{"jsonrpc":"2.0","id":2,"method":"feedback/record","params":{"feedback":[{"card":"\#(card)","outcome":"accepted","outcomeTimestamp":"t"}]}}"#
         // A file-size limit of 1024 bytes (2 blocks of 512) stands in for a full disk.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "ulimit -f 2; exec \"$0\" serve --feedback-log \"$1\"", CLITests.binary, log]
-        p.currentDirectoryURL = URL(fileURLWithPath: CLITests.root)
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let (p, input, output) = try CLITests.spawn(["-c", "ulimit -f 2; exec \"$0\" serve --feedback-log \"$1\"", CLITests.binary, log], executable: "/bin/sh")
         input.fileHandleForWriting.write(Data((evaluate + "\n" + feedback + "\n").utf8))
         try input.fileHandleForWriting.close()
         let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
