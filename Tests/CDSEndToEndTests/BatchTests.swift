@@ -60,7 +60,10 @@ struct BatchTests {
     /// SIGTERM while input is still open: every line read before it is answered whole and
     /// in order, nothing after, and the status says the run was cut short.
     @Test func sigtermAnswersWhatWasReadAndExits143() throws {
-        let (p, input, output) = try CLITests.spawn(["evaluate", "--batch", "--as-of", "2026-03-02", "-"])
+        // Read-ahead above the 200 lines, so that the reader takes them all at once however
+        // slowly the lanes go (under ThreadSanitizer too); lines not yet read at SIGTERM are
+        // rightly never answered.
+        let (p, input, output) = try CLITests.spawn(["evaluate", "--batch", "--max-in-flight", "256", "--as-of", "2026-03-02", "-"])
         let line = try Self.oneLine("09-escalation-at-4-months") + "\n"
         input.fileHandleForWriting.write(Data(String(repeating: line, count: 200).utf8))
         Thread.sleep(forTimeInterval: 0.5)
