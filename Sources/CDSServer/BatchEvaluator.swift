@@ -45,7 +45,7 @@ package final class BatchEvaluator: Sendable {
 
         /// The exit status: 0 when every line was evaluated, 65 (EX_DATAERR) when some line
         /// was answered with an error, 74 (EX_IOERR) when the input could not be read to
-        /// its end, 143 when SIGTERM stopped the run.
+        /// its end (or the output could not be written), 143 when SIGTERM stopped the run.
         package var exitStatus: Int32 { interrupted ? 143 : readFailed ? 74 : failed > 0 ? 65 : 0 }
 
         package init() {}
@@ -97,7 +97,8 @@ package final class BatchEvaluator: Sendable {
     /// Evaluates every line of `input` and writes the results to `output`. SIGTERM stops
     /// reading; every line read before it is still answered, whole, before the run ends.
     package func run(input: Int32, output: Int32) -> Summary {
-        let writer = OutputChannel(fd: output, maxPendingBytes: configuration.maxPendingOutputBytes, logger: logger)
+        // Output cut short (`| head`) means lines went unanswered: EX_IOERR, not success.
+        let writer = OutputChannel(fd: output, maxPendingBytes: configuration.maxPendingOutputBytes, logger: logger, statusWhenReaderGone: 74)
         let pipeline = OrderedPipeline(label: "cds.batch", lanes: configuration.workers, maxInFlight: configuration.maxInFlight)
         let summary = Locked(Summary())
         let stop = Locked(false)

@@ -57,11 +57,6 @@ package enum RPCMessage: Sendable {
         }
     }
 
-    /// A response line's value.
-    package static func response(id: JSONValue, result: JSONValue) -> JSONValue {
-        ["jsonrpc": "2.0", "id": id, "result": result]
-    }
-
     /// An error response's value.
     package static func response(id: JSONValue, error: RPCError) -> JSONValue {
         ["jsonrpc": "2.0", "id": id, "error": error.json]

@@ -84,10 +84,15 @@ final class OutputChannel: Sendable {
     private let staged = Locked<[[UInt8]]>([])
     private let drained = DispatchSemaphore(value: 0)
 
-    init(fd: Int32, maxPendingBytes: Int, logger: Logger) {
+    /// The exit status when the reader has gone (EPIPE): 0 for a server whose client closed
+    /// the session, an error for batch output that a consumer cut short.
+    private let statusWhenReaderGone: Int32
+
+    init(fd: Int32, maxPendingBytes: Int, logger: Logger, statusWhenReaderGone: Int32 = 0) {
         self.fd = fd
         self.maxPendingBytes = maxPendingBytes
         self.logger = logger
+        self.statusWhenReaderGone = statusWhenReaderGone
     }
 
     /// Queues `line` and its newline; waits while too many bytes are already queued.
@@ -123,7 +128,7 @@ final class OutputChannel: Sendable {
                 // The client stopped reading (EPIPE) or output failed: nobody can receive
                 // replies any more, so end now rather than compute unanswerable work.
                 logger.error("writing a reply failed; exiting", metadata: ["errno": "\(code)"])
-                exit(code == EPIPE ? 0 : 74)
+                exit(code == EPIPE ? statusWhenReaderGone : 74)
             }
         }
     }

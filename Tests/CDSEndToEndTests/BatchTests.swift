@@ -57,6 +57,18 @@ struct BatchTests {
         #expect(run.status == 64)
     }
 
+    /// A consumer that stops reading (`| head -1`) cuts the output short: that is an
+    /// error (74), not success, and no crash.
+    @Test func outputCutShortIsStatus74() throws {
+        let line = try Self.oneLine("09-escalation-at-4-months")
+        let cases = NSTemporaryDirectory() + "cds-batch-cut-\(getpid()).ndjson"
+        try String(repeating: line + "\n", count: 500).write(toFile: cases, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: cases) }
+        let script = "\"$0\" evaluate --batch --as-of 2026-03-02 \"$1\" | head -c 100 > /dev/null; echo \"${PIPESTATUS[0]}\""
+        let run = try CLITests.run(["-c", script, CLITests.binary, cases], executable: "/bin/bash")
+        #expect(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "74")
+    }
+
     /// SIGTERM while input is still open: every line read before it is answered whole and
     /// in order, nothing after, and the status says the run was cut short.
     @Test func sigtermAnswersWhatWasReadAndExits143() throws {

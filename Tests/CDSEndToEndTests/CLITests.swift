@@ -27,9 +27,9 @@ struct CLITests {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil, cwd: String = root) throws -> Run {
+    static func run(_ arguments: [String], stdin: String? = nil, cwd: String = root, executable: String = binary) throws -> Run {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         p.currentDirectoryURL = URL(fileURLWithPath: cwd)
         var env = ProcessInfo.processInfo.environment
