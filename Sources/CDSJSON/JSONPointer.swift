@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A JSON Pointer (RFC 6901): the path of a value inside a document, such as `/symptoms/0`.
 ///
 /// Every error the product reports about JSON input carries one, so that an integrator
@@ -53,6 +59,10 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
     /// Whether `text` is a valid RFC 6901 pointer (empty, or `/` then tokens in which
     /// every `~` is followed by `0` or `1`), without building it.
     public static func isValid(_ text: String) -> Bool {
+        // The usual case: no `~` at all, so only the leading `/` matters.
+        if let plain = text.utf8.withContiguousStorageIfAvailable({ $0.isEmpty || ($0[0] == UInt8(ascii: "/") && memchr($0.baseAddress!, 0x7E, $0.count) == nil) }), plain {
+            return true
+        }
         var utf8 = text.utf8.makeIterator()
         guard let first = utf8.next() else { return true }
         guard first == UInt8(ascii: "/") else { return false }

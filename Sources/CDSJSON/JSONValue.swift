@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A JSON value as defined by RFC 8259, held in Swift memory.
 ///
 /// Values produced by ``JSONParser`` obey invariants the parser enforces:
@@ -196,7 +202,10 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     public func member(utf8 token: UnsafeBufferPointer<UInt8>) -> JSONValue? {
         if let index { return index[String(decoding: token, as: UTF8.self)].map { values[$0] } }
         for (i, key) in keys.enumerated() where key.utf8.count == token.count {
-            let equal = key.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(token) } ?? key.utf8.elementsEqual(token)
+            let equal =
+                key.utf8.withContiguousStorageIfAvailable { bytes in
+                    bytes.isEmpty || memcmp(bytes.baseAddress!, token.baseAddress!, bytes.count) == 0
+                } ?? key.utf8.elementsEqual(token)
             if equal { return values[i] }
         }
         return nil

@@ -73,6 +73,8 @@ public struct CatalogView: Sendable {
     public let contraindicationCodes: [ContraindicationCode]
     private let recommendationsByID: [RecommendationID: CatalogRecommendation]
     private let ordered: [CatalogRecommendation]
+    /// Each phase's recommendations in Catalog order, computed once (modules ask often).
+    private let byPhase: [Phase: [CatalogRecommendation]]
 
     /// A view over the given content (the engine builds it from the loaded Catalog; tests and
     /// module authors may build small ones).
@@ -88,6 +90,7 @@ public struct CatalogView: Sendable {
         self.progressions = progressions
         self.ordered = recommendations
         self.recommendationsByID = Dictionary(recommendations.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.byPhase = Dictionary(grouping: recommendations, by: \.phase)
         self.contraindicationCodes = contraindicationCodes
     }
 
@@ -101,7 +104,7 @@ public struct CatalogView: Sendable {
 
     /// The recommendations of one phase, in Catalog order.
     public func recommendations(in phase: Phase) -> [CatalogRecommendation] {
-        ordered.filter { $0.phase == phase }
+        byPhase[phase] ?? []
     }
 
     /// A parameter a module's logic depends on. Throws when the Catalog lacks it, so a

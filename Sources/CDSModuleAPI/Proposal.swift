@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What a module proposes for one Catalog recommendation, and why.
 public struct Proposal: Sendable, Hashable {
     /// The Catalog recommendation the proposal is about.
@@ -114,7 +120,7 @@ public struct FactPath: StringIdentifier {
         var (mine, theirs) = (rawValue, other.rawValue)
         return mine.withUTF8 { m in
             theirs.withUTF8 { t in
-                m.count >= t.count && UnsafeBufferPointer(rebasing: m[..<t.count]).elementsEqual(t)
+                m.count >= t.count && (t.isEmpty || memcmp(m.baseAddress!, t.baseAddress!, t.count) == 0)
                     && (m.count == t.count || m[t.count] == UInt8(ascii: "/"))
             }
         }

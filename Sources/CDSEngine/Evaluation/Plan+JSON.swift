@@ -130,17 +130,17 @@ extension Plan {
             o.member("priority", integer: Int64(r.priority))
             if let members { o.members(members) }
             o.key("modules")
-            o.array(uniqueModules(r.sources)) { w, m in w.string(m) }
+            o.array { w in
+                // Each module once, in source order (sources are few: a linear check).
+                for (i, source) in r.sources.enumerated() where !r.sources[..<i].contains(where: { $0.module == source.module }) {
+                    w.string(source.module)
+                }
+            }
             o.key("because")
             o.array(r.sources) { w, p in writeBecause(p, to: &w) }
             o.key("evidence")
             o.array(evidence) { w, e in w.string(e.rawValue) }
         }
-    }
-
-    private func uniqueModules(_ sources: [ModuleProposal]) -> [String] {
-        var seen: Set<String> = []
-        return sources.map(\.module).filter { seen.insert($0).inserted }
     }
 
     private func writeBecause(_ p: ModuleProposal, to w: inout JSONWriter) {
@@ -150,10 +150,10 @@ extension Plan {
             o.member("priority", integer: Int64(p.proposal.priority))
             o.member("rule", string: p.proposal.rationale.rule)
             o.key("facts")
-            o.array(facts(p.proposal.rationale.facts)) { w, fact in
+            o.array(p.proposal.rationale.facts) { w, path in
                 w.object { f in
-                    f.member("path", string: fact.path.rawValue)
-                    if let value = fact.value {
+                    f.member("path", string: path.rawValue)
+                    if let value = caseDocument.value(atPointer: path.rawValue) {
                         f.member("value", value)
                     } else {
                         f.member("absent", .bool(true))
