@@ -295,8 +295,8 @@ public struct JSONWriter: Sendable {
 
 /// A JSON value serialised once, to be spliced into many documents by ``JSONWriter``.
 ///
-/// Made only by serialising a ``JSONValue`` through json-c or by a ``JSONWriter``, so its
-/// text is always valid, compact, single-line JSON.
+/// Made only by serialising a ``JSONValue`` through json-c, so its text is always valid,
+/// compact, single-line JSON.
 public struct JSONFragment: Sendable, Hashable {
     /// The serialised text, UTF-8.
     public let bytes: [UInt8]
@@ -304,14 +304,6 @@ public struct JSONFragment: Sendable, Hashable {
     /// Serialises `value` with json-c (``JSONValue/serialized()``).
     public init(_ value: JSONValue) {
         bytes = Array(value.serialized().utf8)
-    }
-
-    /// The value that `body` writes (one value; `null` if it writes nothing), kept in a
-    /// buffer of its own size.
-    public init(writing body: (inout JSONWriter) throws -> Void) rethrows {
-        var w = JSONWriter(capacity: 4096)
-        try body(&w)
-        bytes = w.bytes.isEmpty ? Array("null".utf8) : w.bytes.withUnsafeBufferPointer { Array($0) }
     }
 
     /// The serialised text.

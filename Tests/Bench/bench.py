@@ -78,31 +78,11 @@ def peak_rss_kib(pid):
     return 0
 
 
-def run_pipelined(command, path, expected):
-    """Every request available at once (standard input is the file), every reply consumed
-    by `wc -l` (C, cheap: the consumer should not compete with the program for the CPU);
-    elapsed time until the program exits, peak RSS from VmHWM polled while it runs."""
-    with open(path, "rb") as requests:
-        counter = subprocess.Popen(["wc", "-lc"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        start = time.perf_counter()
-        p = subprocess.Popen(command, stdin=requests, stdout=counter.stdin, stderr=subprocess.DEVNULL)
-        counter.stdin.close()
-        peak = 0
-        while p.poll() is None:
-            try:
-                peak = max(peak, peak_rss_kib(p.pid))
-            except OSError:
-                pass
-            time.sleep(0.005)
-        elapsed = time.perf_counter() - start
-        lines, size = (int(x) for x in counter.stdout.read().split())
-        counter.wait()
-    return elapsed, lines, peak, size
-
-
 def run_processes(jobs):
-    """Several programs at once, each reading its own file and writing to its own `wc`:
-    elapsed time until the last exits, replies and bytes summed, the largest peak RSS."""
+    """Programs run at once, each reading its whole input from its own file (every request
+    available at once) and writing to its own `wc` (C, cheap: the consumer should not
+    compete with the program for the CPU): elapsed time until the last exits, replies and
+    bytes summed, the largest peak RSS (VmHWM, polled while they run)."""
     started = []
     start = time.perf_counter()
     for command, path in jobs:
@@ -228,7 +208,7 @@ runs = {name: [] for name in programs}
 for _ in range(args.runs):
     # Interleaved, so that a slow spell of the machine hits every program alike.
     for name, (command, path) in programs.items():
-        r = run_processes(command) if path is None else run_pipelined(command, path, args.requests)
+        r = run_processes(command if path is None else [(command, path)])
         if r[1] != args.requests:
             sys.exit(f"bench: {name}: {r[1]} replies for {args.requests} requests")
         runs[name].append(r)

@@ -141,7 +141,6 @@ package final class Catalog: Sendable {
     let evidenceFragments: [JSONFragment]
     private let recommendationIndex: [RecommendationID: Int]
     private let evidenceIndex: [EvidenceID: Int]
-    private let phaseRank: [Phase: Int]
 
     init(
         version: String, title: String, digest: String, sources: [Source], evidence: [Evidence],
@@ -177,7 +176,6 @@ package final class Catalog: Sendable {
         let phaseRank = Dictionary(phases.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.recommendationIndex = recommendationIndex
         self.evidenceIndex = evidenceIndex
-        self.phaseRank = phaseRank
         let rendered = renderedRecommendations
         self.planEntries = recommendations.map { r in
             PlanEntry(
@@ -234,10 +232,6 @@ package final class Catalog: Sendable {
         sources.first { $0.id == id }
     }
 
-    /// The position of a phase in plan order (unknown phases sort last).
-    package func rank(of phase: Phase) -> Int {
-        phaseRank[phase] ?? phases.count
-    }
 
     package func phaseTitle(_ phase: Phase) -> String {
         phases.first { $0.id == phase }?.title ?? phase.rawValue
