@@ -78,7 +78,8 @@ extension Plan {
     package func json(catalog: Catalog) -> JSONValue {
         let text = jsonText(catalog: catalog)
         do {
-            return try JSONParser(limits: .init(maxDepth: 64, maxBytes: max(text.count, 1))).parse(text)
+            // Deeper than any case can be (a cited fact's value sits a few levels down).
+            return try JSONParser(limits: .init(maxDepth: 512, maxBytes: max(text.count, 1))).parse(text)
         } catch {
             // JSONWriter writes well-formed JSON by construction (and the tests read back
             // every plan they make); reaching this is a defect in the writer.
