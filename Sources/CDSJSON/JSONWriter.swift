@@ -40,22 +40,20 @@ public struct JSONWriter: Sendable {
     /// Writes an object whose members `body` writes with ``key(_:)`` and a value, or the
     /// `member` conveniences.
     public mutating func object(_ body: (inout JSONWriter) throws -> Void) rethrows {
-        beginValue()
-        bytes.append(UInt8(ascii: "{"))
-        atContainerStart = true
-        try body(&self)
-        bytes.append(UInt8(ascii: "}"))
-        atContainerStart = false
-        afterKey = false
+        try container(UInt8(ascii: "{"), UInt8(ascii: "}"), body)
     }
 
     /// Writes an array whose elements `body` writes.
     public mutating func array(_ body: (inout JSONWriter) throws -> Void) rethrows {
+        try container(UInt8(ascii: "["), UInt8(ascii: "]"), body)
+    }
+
+    private mutating func container(_ open: UInt8, _ close: UInt8, _ body: (inout JSONWriter) throws -> Void) rethrows {
         beginValue()
-        bytes.append(UInt8(ascii: "["))
+        bytes.append(open)
         atContainerStart = true
         try body(&self)
-        bytes.append(UInt8(ascii: "]"))
+        bytes.append(close)
         atContainerStart = false
         afterKey = false
     }

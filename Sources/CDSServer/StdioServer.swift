@@ -69,10 +69,11 @@ package final class StdioServer: Sendable {
     }
 }
 
-/// The only writer of protocol output: one line per reply, written whole, in order.
+/// The only writer of protocol output: one line per reply, written whole, in order; the
+/// lines of one run (``stage(_:)``, then ``commit()``) go out in one `writev`.
 ///
 /// Replies wait here while the client is not reading, up to `maxPendingBytes`; beyond
-/// that `send` blocks the worker, the worker stops taking jobs, and the reader stops
+/// that `commit` blocks the session queue, which stops taking jobs, and the reader stops
 /// reading input: back-pressure instead of unbounded growth.
 final class OutputChannel: Sendable {
     private let fd: Int32
@@ -93,11 +94,6 @@ final class OutputChannel: Sendable {
         self.maxPendingBytes = maxPendingBytes
         self.logger = logger
         self.statusWhenReaderGone = statusWhenReaderGone
-    }
-
-    /// Queues `line` and its newline; waits while too many bytes are already queued.
-    func send(_ line: [UInt8]) {
-        enqueue([line])
     }
 
     /// Adds `line` to the lines that ``commit()`` hands to the writer together.

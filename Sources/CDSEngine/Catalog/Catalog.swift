@@ -178,11 +178,10 @@ package final class Catalog: Sendable {
         self.evidenceIndex = evidenceIndex
         let rendered = renderedRecommendations
         self.planEntries = recommendations.map { r in
-            PlanEntry(
-                rank: phaseRank[r.phase] ?? phases.count, members: Self.planMembers(rendered[r.id] ?? Self.render(r)), evidence: r.evidence,
-                evidenceIndices: r.evidence.compactMap { evidenceIndex[$0] })
+            PlanEntry(rank: phaseRank[r.phase] ?? phases.count, members: Self.planMembers(rendered[r.id] ?? Self.render(r)))
         }
-        self.evidenceFragments = evidence.map { JSONFragment(Self.render($0)) }
+        let evidenceJSON = renderedEvidence
+        self.evidenceFragments = evidence.map { JSONFragment(evidenceJSON[$0.id] ?? Self.render($0)) }
         self.view = CatalogView(
             version: version,
             phases: phases.map(\.id),
@@ -250,8 +249,5 @@ extension Catalog {
         package let rank: Int
         /// The entry's members as a plan recommendation repeats them, serialised.
         package let members: JSONMembersFragment
-        /// The entry's evidence ids, and their positions in `Catalog.evidence`.
-        package let evidence: [EvidenceID]
-        package let evidenceIndices: [Int]
     }
 }

@@ -57,7 +57,7 @@ extension Plan {
     private func estimatedSize(positions: [Int?], cited: [Int], catalog: Catalog) -> Int {
         var size = 512 + 384 * resolution.superseded.count + 160 * modules.count
         for (r, position) in zip(resolution.recommendations, positions) {
-            size += 160 + r.id.rawValue.utf8.count + (position.map { 24 * catalog.planEntries[$0].evidence.count + catalog.planEntries[$0].members.bytes.count } ?? 0)
+            size += 160 + r.id.rawValue.utf8.count + (position.map { 24 * catalog.recommendations[$0].evidence.count + catalog.planEntries[$0].members.bytes.count } ?? 0)
             for source in r.sources {
                 size += 96 + source.module.utf8.count + source.proposal.rationale.rule.utf8.count
                 for fact in source.proposal.rationale.facts { size += 48 + fact.rawValue.utf8.count }
@@ -94,7 +94,7 @@ extension Plan {
     }
 
     private func evidenceIDs(of item: ResolvedRecommendation, at position: Int?, catalog: Catalog) -> [EvidenceID] {
-        var ids = position.map { catalog.planEntries[$0].evidence } ?? []
+        var ids = position.map { catalog.recommendations[$0].evidence } ?? []
         guard item.sources.contains(where: { !$0.proposal.additionalEvidence.isEmpty }) else { return ids }
         for extra in item.sources.flatMap(\.proposal.additionalEvidence).sorted() where !ids.contains(extra) {
             ids.append(extra)
