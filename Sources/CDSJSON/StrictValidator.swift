@@ -130,7 +130,7 @@ struct StrictValidator {
                 }
                 throw unexpected(memberCounts[slot] == 0 ? "a double-quoted key or '}'" : "a double-quoted key")
             }
-            try string()
+            try string(isKey: true)
             skipWhitespace()
             guard !atEnd, byte(at: position) == UInt8(ascii: ":") else { throw unexpected("':' after the object key") }
             position += 1
@@ -184,7 +184,9 @@ struct StrictValidator {
 
     // MARK: strings
 
-    private mutating func string() throws(JSONParseError) {
+    /// A string; in a key, an escaped NUL (`\u0000`) is refused: json-c reads keys as C
+    /// strings and would cut the key there, renaming it silently.
+    private mutating func string(isKey: Bool = false) throws(JSONParseError) {
         let start = position
         position += 1  // "
         while true {
@@ -195,7 +197,7 @@ struct StrictValidator {
                 position += 1
                 return
             case UInt8(ascii: "\\"):
-                try escape()
+                try escape(isKey: isKey)
             case 0x00..<0x20:
                 throw fail(.controlCharacter, "raw control character 0x" + String(b, radix: 16, uppercase: true) + " in a string; escape it")
             case 0x80...:
@@ -206,7 +208,7 @@ struct StrictValidator {
         }
     }
 
-    private mutating func escape() throws(JSONParseError) {
+    private mutating func escape(isKey: Bool) throws(JSONParseError) {
         let start = position
         position += 1  // backslash
         guard !atEnd else { throw fail(.unexpectedEnd, "unterminated escape sequence") }
@@ -217,6 +219,9 @@ struct StrictValidator {
         case UInt8(ascii: "u"):
             position += 1
             let unit = try hex4()
+            if unit == 0 && isKey {
+                throw fail(.invalidEscape, "an object key may not contain U+0000 (\\u0000)", at: start)
+            }
             if (0xDC00...0xDFFF).contains(unit) {
                 throw fail(.invalidEscape, "unpaired low surrogate \\u" + String(unit, radix: 16, uppercase: true), at: start)
             }

@@ -109,6 +109,19 @@ struct JSONParserTests {
         #expect(outside.offset == 2)
     }
 
+    /// Issue 11 defect 5: json-c reads keys as C strings, so `"age\u0000x"` became `"age"`
+    /// (a silent rename) and `{"a\u0000b":1,"a":2}` a false duplicate.
+    @Test func refusesAnEscapedNULInAKeyWithItsOffset() throws {
+        let renamed = try #require(error("{\"patient\":{\"age\\u0000x\":34,\"sex\":\"female\"}}"))
+        #expect(renamed.code == .invalidEscape, "\(renamed)")
+        #expect(renamed.offset == 16, "\(renamed)")
+        #expect(renamed.message.contains("U+0000"))
+        let falseDuplicate = try #require(error("{\"a\\u0000b\":1,\"a\":2}"))
+        #expect(falseDuplicate.code == .invalidEscape, "\(falseDuplicate)")
+        #expect(falseDuplicate.offset == 3)
+        #expect(try parser.parse("{\"k\":\"a\\u0000b\"}")["k"]?.stringValue?.utf8.count == 3, "a NUL in a value is kept")
+    }
+
     @Test func acceptsWellFormedUTF8AndEscapes() throws {
         let v = try parser.parse("[\"é€😀\", \"\\u00e9\\u20ac\\ud83d\\ude00\", \"a\\u0000b\", \"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]")
         #expect(v == ["é€😀", "é€😀", "a\u{0}b", "\"\\/\u{08}\u{0C}\n\r\t"])
