@@ -27,6 +27,14 @@ public struct SafetyScreeningModule: AssessmentModule {
         }
         for (i, substance) in c.allergies.enumerated() {
             let fact = FactPath(rawValue: "/allergies/\(i)/substance")
+            if substance == "unclassified-medication" {
+                // Fail safe: every medication item waits until the allergy has been reviewed.
+                for r in context.catalog.recommendations where !r.substances.isEmpty {
+                    proposals.append(
+                        Proposal(.defer, r.id, priority: 100, because: Rationale("a recorded medication allergy could not be classified: review it before this medication", facts: [fact, FactPath(rawValue: "/allergies/\(i)/note")])))
+                }
+                continue
+            }
             for r in context.catalog.recommendations where r.substances.contains(substance) {
                 proposals.append(
                     Proposal(.avoid, r.id, priority: 100, because: Rationale("recorded allergy to '\(substance)', which this recommendation administers", facts: [fact])))

@@ -28,20 +28,15 @@ package struct EvaluationRequest: Sendable {
     }
 
     /// Evaluates `input`. Errors: -32602 with `data.errors` (path + message) for an invalid
-    /// case, -32004 with the missing facts for FHIR input that lacks them.
+    /// case, -32602 naming the patients for FHIR input that is not one patient's record,
+    /// -32004 with the prefetch keys for a CDS Hooks request that lacks some.
     package func run(on engine: Engine, input: JSONValue) throws(RPCError) -> MethodResult {
-        let clinicalCase: ClinicalCase
-        let report: FHIRCaseBuilder.Report?
+        let plan: Plan
         do {
-            (clinicalCase, report) = try engine.readInput(input, asOf: asOf)
+            plan = try engine.evaluateInput(input, asOf: asOf)
         } catch {
-            if !error.missingFacts.isEmpty {
-                throw .missingFacts(error.missingFacts, notes: error.report?.notes ?? [])
-            }
-            throw .invalidParams("the case is invalid", errors: error.issues.map { (path: $0.path.tokens.isEmpty ? "" : $0.path.description, message: $0.message) })
+            throw RPCError(error)
         }
-        var plan = engine.evaluate(clinicalCase, asOf: asOf)
-        plan.input = report?.json
         switch format {
         case .cdsHooks:
             let cards = plan.cdsHooksCards(catalog: engine.catalog, hookInstance: input["hookInstance"]?.stringValue)

@@ -1,3 +1,4 @@
+import CDSEngine
 import CDSJSON
 
 /// A JSON-RPC error object: code, message and optional data.
@@ -52,15 +53,30 @@ package struct RPCError: Error, Sendable, Hashable {
     package static func messageTooLarge(limit: Int) -> RPCError {
         RPCError(-32002, "Message too large", data: ["limitBytes": .integer(Int64(limit))])
     }
-    /// FHIR input lacks facts a decision needs (the CDS Hooks "412" case): never guessed.
-    package static func missingFacts(_ facts: [String], notes: [String]) -> RPCError {
-        RPCError(-32004, "Facts missing", data: ["missing": .array(facts.map(JSONValue.string)), "notes": .array(notes.map(JSONValue.string))])
+    /// A CDS Hooks request lacks prefetch data the service asked for (the CDS Hooks "412"
+    /// case): never guessed, never fetched.
+    package static func missingPrefetch(_ keys: [String], notes: [String]) -> RPCError {
+        RPCError(-32004, "Prefetch missing", data: ["missing": .array(keys.map(JSONValue.string)), "notes": .array(notes.map(JSONValue.string))])
     }
     package static func unknownCard(_ uuid: String) -> RPCError {
         RPCError(-32005, "Unknown card", data: ["card": .string(uuid)])
     }
     package static func feedbackNotRecorded(_ detail: String) -> RPCError {
         RPCError(-32006, "Feedback not recorded", data: ["detail": .string(detail)])
+    }
+    /// The error for input that could not become a case: -32602 for an invalid case or
+    /// input that is not one patient's record (`data` names the patients), -32004 for
+    /// missing prefetch.
+    package init(_ error: InputError) {
+        if let problem = error.identityProblem {
+            var data = problem.data
+            data["detail"] = .string(problem.message)
+            self.init(-32602, "Invalid params", data: .object(data))
+        } else if !error.missingPrefetch.isEmpty {
+            self = .missingPrefetch(error.missingPrefetch, notes: error.report?.notes ?? [])
+        } else {
+            self = .invalidParams("the case is invalid", errors: error.issues.map { (path: $0.path.tokens.isEmpty ? "" : $0.path.description, message: $0.message) })
+        }
     }
     package static func unknownEntry(_ id: String) -> RPCError {
         RPCError(-32003, "Unknown Catalog entry", data: ["id": .string(id)])

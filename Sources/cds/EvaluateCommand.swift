@@ -75,22 +75,17 @@ struct EvaluateCommand: ParsableCommand {
             throw ExitCode(65)
         }
         let date = asOf.flatMap(CalendarDate.init)
-        let clinicalCase: ClinicalCase
-        let report: FHIRCaseBuilder.Report?
+        let plan: Plan
         do {
-            (clinicalCase, report) = try engine.readInput(document, asOf: date)
+            plan = try engine.evaluateInput(document, asOf: date)
         } catch {
-            if !error.missingFacts.isEmpty {
-                StandardStreams.error("cds: error: \(casePath): facts needed for a decision are missing: \(error.missingFacts.joined(separator: ", "))")
+            if !error.missingPrefetch.isEmpty {
+                StandardStreams.error("cds: error: \(casePath): prefetch the service asked for is missing: \(error.missingPrefetch.joined(separator: ", "))")
                 for note in error.report?.notes ?? [] { StandardStreams.error("cds: note: \(note)") }
             }
-            for issue in error.issues where error.missingFacts.isEmpty || !issue.message.hasPrefix("missing required property") {
-                StandardStreams.error("cds: error: \(casePath): \(issue)")
-            }
+            for issue in error.issues { StandardStreams.error("cds: error: \(casePath): \(issue)") }
             throw ExitCode(65)
         }
-        var plan = engine.evaluate(clinicalCase, asOf: date)
-        plan.input = report?.json
         let text: String
         if explain {
             text = plan.explanation(catalog: engine.catalog)

@@ -125,7 +125,7 @@ struct CLITests {
     @Test func catalogCheckReportsAValidCatalog() throws {
         let r = try Self.run(["catalog", "check"])
         #expect(r.status == 0)
-        #expect(r.stdout.hasPrefix("Catalog 1.0.0 is valid: 23 recommendations, 7 evidence records, 7 sources, 10 phases; sha256 "))
+        #expect(r.stdout.hasPrefix("Catalog 1.0.0 is valid: 23 recommendations, 7 evidence records, 9 sources, 10 phases; sha256 "))
     }
 
     @Test func aBrokenCatalogStopsEverySubcommandWithFilePathMessage() throws {
@@ -232,17 +232,41 @@ struct FHIRCLITests {
         #expect(plan["recommendations"]?.arrayValue?.contains { $0["id"] == "population.post-arthroplasty-mobilization" && $0["action"] == "recommend" } == true)
     }
 
-    @Test func missingFactsAreNamedWithStatus65AndAsJSONRPCError() throws {
+    @Test func missingPrefetchIsNamedWithStatus65AndAsJSONRPCError() throws {
         let file = "Tests/FHIR/patient-view-missing-observations.hooks.json"
         let r = try CLITests.run(["evaluate", "--as-of", "2026-03-02", file])
         #expect(r.status == 65)
         #expect(r.stdout == "")
-        #expect(r.stderr.hasPrefix("cds: error: \(file): facts needed for a decision are missing: /symptoms/anteriorHipOrGroinPain, /symptoms/painWithHipFlexionActivities, /symptoms/weaknessResistedHipFlexionInAbduction\n"))
+        #expect(r.stderr.hasPrefix("cds: error: \(file): prefetch the service asked for is missing: observations\n"))
         let request = try String(contentsOfFile: CLITests.root + "/" + file, encoding: .utf8).replacingOccurrences(of: "\n", with: "")
         let session = try ServerProcess.session(#"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(request),"options":{"asOf":"2026-03-02"}}}"# + "\n")
         let reply = try JSONParser().parse(session.lines[0])
         #expect(reply["error"]?["code"] == .integer(-32004))
-        #expect(reply["error"]?["data"]?["missing"]?.arrayValue?.count == 3)
+        #expect(reply["error"]?["data"]?["missing"] == ["observations"])
+    }
+
+    /// Issue 11 defect 3: a request whose context names one patient and whose prefetch holds
+    /// another was evaluated.
+    @Test func aContextNamingAnotherPatientIsInvalidParamsNamingBothIDs() throws {
+        let file = "Tests/FHIR/patient-view-missing-observations.hooks.json"
+        let request = try String(contentsOfFile: CLITests.root + "/" + file, encoding: .utf8).replacingOccurrences(of: "\n", with: "")
+            .replacingOccurrences(of: #""patientId": "p1""#, with: #""patientId": "p7""#)
+        let session = try ServerProcess.session(#"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(request),"options":{"asOf":"2026-03-02"}}}"# + "\n")
+        let reply = try JSONParser().parse(session.lines[0])
+        #expect(reply["error"]?["code"] == .integer(-32602))
+        #expect(reply["error"]?["data"]?["contextPatientId"] == "p7")
+        #expect(reply["error"]?["data"]?["prefetchPatientId"] == "p1")
+    }
+
+    /// A patient with nothing iliopsoas-related gets `{"cards": []}`, not an error.
+    @Test func aPatientWithNothingRelevantGetsNoCards() throws {
+        let bundle = #"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:a","resource":{"resourceType":"Patient","gender":"male","birthDate":"1970-01-01"}},{"resource":{"resourceType":"Condition","code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"E11.9"}]},"subject":{"reference":"urn:uuid:a"}}}]}"#
+        let path = NSTemporaryDirectory() + "cds-no-guidance-\(getpid()).json"
+        try bundle.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CLITests.run(["evaluate", "--as-of", "2026-03-02", "--format", "cds-hooks", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "{\"cards\":[]}\n")
     }
 }
 

@@ -48,17 +48,17 @@ struct FHIRInputTests {
         #expect(a["initial.nsaids"] == "avoid")
     }
 
-    @Test func missingFactsAreNamedNeverGuessedAndPrefetchGapsExplained() throws {
+    @Test func missingPrefetchIsNamedAndPrefetchGapsExplained() throws {
         let request = try document("patient-view-missing-observations.hooks.json")
         do {
-            _ = try engine.readInput(request, asOf: TestRepository.today)
-            Issue.record("a case was built without its symptoms")
+            _ = try engine.evaluateInput(request, asOf: TestRepository.today)
+            Issue.record("evaluated without the observations the service asked for")
         } catch {
-            #expect(error.missingFacts == ["/symptoms/anteriorHipOrGroinPain", "/symptoms/painWithHipFlexionActivities", "/symptoms/weaknessResistedHipFlexionInAbduction"])
+            #expect(error.missingPrefetch == ["observations"])
             #expect(error.report?.format == "cds-hooks-request")
             #expect(error.report?.notes == [
                 "prefetch \"observations\" was not provided; this service does not fetch data itself",
-                "prefetch \"medications\" is null: the EHR returned nothing for it",
+                "prefetch \"medications\" is null: the EHR has no data for it",
             ])
         }
     }

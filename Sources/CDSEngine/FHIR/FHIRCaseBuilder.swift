@@ -4,18 +4,32 @@ import CDSModuleAPI
 /// Builds a case document from a FHIR R4 Bundle or a CDS Hooks request, using the
 /// Catalog's FHIR mapping; reports what it used, what it ignored and why.
 ///
-/// It never guesses: a fact no resource states stays absent, and a case that lacks what
-/// the schema requires is refused with the missing facts named (the CDS Hooks "412" case).
+/// It never guesses a clinical fact, and it never mixes patients: every resource it uses
+/// references the one Patient (by `Patient/ID` or the Patient entry's `fullUrl`); any
+/// other resource is ignored with the reason, and input holding two Patients, or a CDS
+/// Hooks request whose `context.patientId` is not the Patient's id, is refused.
 package struct FHIRCaseBuilder: Sendable {
     /// The prefetch keys the discovery document declares.
     package static let prefetchKeys = ["patient", "conditions", "observations", "procedures", "allergies", "medications"]
+    /// The substance code of an allergy the mapping cannot classify (terminology.json).
+    package static let unclassifiedSubstance = "unclassified-medication"
 
     package let mapping: FHIRMapping
     package let asOf: CalendarDate
+    /// Valid score range per reading list (`/measurements/nprs` → 0...10).
+    package let readingRanges: [JSONPointer: ClosedRange<Int>]
 
-    package init(mapping: FHIRMapping, asOf: CalendarDate) {
+    package init(mapping: FHIRMapping, asOf: CalendarDate, readingRanges: [JSONPointer: ClosedRange<Int>] = [:]) {
         self.mapping = mapping
         self.asOf = asOf
+        self.readingRanges = readingRanges
+    }
+
+    /// Why the input cannot be evaluated as one patient's record.
+    package struct IdentityProblem: Sendable, Hashable {
+        package var message: String
+        /// The patient ids involved (the context's first, for a mismatch).
+        package var data: JSONObject
     }
 
     /// What the builder did.
@@ -24,9 +38,25 @@ package struct FHIRCaseBuilder: Sendable {
         package var mapped: [JSONValue] = []
         package var ignored: [JSONValue] = []
         package var notes: [String] = []
+        /// The Patient the record belongs to (`Patient/ID`), when there is one.
+        package var patient: String?
+        /// Prefetch keys the service asked for and the request did not answer.
+        package var missingPrefetch: [String] = []
+        /// Set when the input holds more than one patient or names another one.
+        package var identityProblem: IdentityProblem?
+        /// Whether anything on record concerns the iliopsoas algorithm.
+        package var applicable = false
+        /// Required case facts that no resource states (filled in by the engine).
+        package var unknown: [String] = []
+        /// Medication allergies the mapping could not classify (`system|code display`).
+        package var unclassifiedAllergies: [String] = []
 
         package var json: JSONValue {
             var o: JSONObject = ["format": .string(format), "mapped": .array(mapped), "ignored": .array(ignored)]
+            if let patient { o["patient"] = .string(patient) }
+            o["applicable"] = .bool(applicable)
+            if !unknown.isEmpty { o["unknown"] = .array(unknown.map(JSONValue.string)) }
+            if !unclassifiedAllergies.isEmpty { o["unclassifiedAllergies"] = .array(unclassifiedAllergies.map(JSONValue.string)) }
             if !notes.isEmpty { o["notes"] = .array(notes.map(JSONValue.string)) }
             return .object(o)
         }
@@ -37,112 +67,264 @@ package struct FHIRCaseBuilder: Sendable {
         document["resourceType"] == "Bundle" || (document["hook"]?.stringValue != nil && document["hookInstance"] != nil)
     }
 
+    /// A resource and the `fullUrl` of its Bundle entry.
+    struct Item {
+        var resource: JSONValue
+        var fullUrl: String?
+    }
+
     /// The case document and the report.
     package func build(_ input: JSONValue) -> (document: JSONValue, report: Report) {
         var report: Report
-        var resources: [JSONValue] = []
+        var items: [Item] = []
         var caseId: String?
+        var contextPatient: String?
         if input["resourceType"] == "Bundle" {
             report = Report(format: "fhir-r4-bundle")
-            resources = Self.entries(of: input)
+            items = Self.entries(of: input)
             caseId = input["id"]?.stringValue
         } else {
             report = Report(format: "cds-hooks-request")
             caseId = input["hookInstance"]?.stringValue
+            contextPatient = input["context"]?["patientId"]?.stringValue
             let prefetch = input["prefetch"]?.objectValue
             for key in Self.prefetchKeys {
                 switch prefetch?[key] {
                 case nil:
+                    report.missingPrefetch.append(key)
                     report.notes.append("prefetch \"\(key)\" was not provided; this service does not fetch data itself")
                 case .null?:
-                    report.notes.append("prefetch \"\(key)\" is null: the EHR returned nothing for it")
+                    report.notes.append("prefetch \"\(key)\" is null: the EHR has no data for it")
+                case let value? where value["resourceType"] == "OperationOutcome":
+                    report.notes.append("prefetch \"\(key)\" is an OperationOutcome, not data: \(Self.outcomeText(value))")
+                    if key == "allergies" {
+                        report.unclassifiedAllergies.append("allergy list not available (OperationOutcome)")
+                    }
                 case let value?:
-                    resources += value["resourceType"] == "Bundle" ? Self.entries(of: value) : [value]
+                    items += value["resourceType"] == "Bundle" ? Self.entries(of: value) : [Item(resource: value, fullUrl: nil)]
                 }
             }
         }
         var document: JSONObject = ["schemaVersion": 1, "assessmentDate": .string(asOf.description)]
         if let caseId, !caseId.isEmpty { document["caseId"] = .string(String(caseId.prefix(128))) }
-        var latest: [JSONPointer: String] = [:]
-        for (index, resource) in resources.enumerated() {
-            apply(resource, index: index, to: &document, latest: &latest, report: &report)
+
+        // One patient: the Patient resources, by id (the same id twice is the same patient).
+        var patientIDs: [String] = []
+        var patientRefs: [String] = []
+        var identities: Set<String> = []
+        for item in items where item.resource["resourceType"] == "Patient" {
+            let id = item.resource["id"]?.stringValue ?? item.fullUrl ?? "#\(patientIDs.count + 1)"
+            if !patientIDs.contains(id) {
+                patientIDs.append(id)
+                patientRefs.append(item.resource["id"]?.stringValue.map { "Patient/\($0)" } ?? id)
+            }
+            if let rid = item.resource["id"]?.stringValue { identities.insert("Patient/\(rid)") }
+            if let url = item.fullUrl { identities.insert(url) }
+        }
+        if patientIDs.count > 1 {
+            report.identityProblem = IdentityProblem(
+                message: "the input holds \(patientIDs.count) patients (\(patientIDs.joined(separator: ", "))); one evaluation is for one patient",
+                data: ["patients": .array(patientIDs.map(JSONValue.string))])
+            return (.object(document), report)
+        }
+        if let contextPatient {
+            if let id = patientIDs.first, id != contextPatient {
+                report.identityProblem = IdentityProblem(
+                    message: "context.patientId \"\(contextPatient)\" is not the prefetched Patient \"\(id)\"",
+                    data: ["contextPatientId": .string(contextPatient), "prefetchPatientId": .string(id)])
+                return (.object(document), report)
+            }
+            identities.insert("Patient/\(contextPatient)")
+        }
+        report.patient = patientRefs.first ?? contextPatient.map { "Patient/\($0)" }
+
+        var state = State()
+        for (index, item) in items.enumerated() {
+            apply(item, index: index, identities: identities, to: &document, state: &state, report: &report)
+        }
+        // Readings in order of their real time; same-time readings keep record order.
+        for (list, readings) in state.readings.sorted(by: { $0.key.description < $1.key.description }) {
+            let ordered = readings.enumerated().sorted { ($0.element.instant, $0.offset) < ($1.element.instant, $1.offset) }
+            Self.put(.array(ordered.map { ["date": .string($0.element.date.description), "value": .integer(Int64($0.element.value))] }), at: list, in: &document)
+        }
+        for allergy in report.unclassifiedAllergies {
+            var list = JSONValue.object(document)["allergies"]?.arrayValue ?? []
+            list.append(["substance": .string(Self.unclassifiedSubstance), "note": .string(String(allergy.prefix(1000)))])
+            document["allergies"] = .array(list)
+        }
+        // A hip replacement with every Procedure on record classified and none of them a
+        // tenotomy: the record says no tenotomy was performed (local policy, docs/ehr-integration.md).
+        let surgery = JSONValue.object(document)["surgicalHistory"]
+        if surgery?["totalHipArthroplasty"] == true, surgery?["iliopsoasTenotomy"] == nil {
+            if state.unclassifiedProcedures.isEmpty && !report.missingPrefetch.contains("procedures") {
+                Self.put(false, at: JSONPointer(tokens: ["surgicalHistory", "iliopsoasTenotomy"]), in: &document)
+                report.notes.append("no iliopsoas tenotomy among the Procedures on record: /surgicalHistory/iliopsoasTenotomy is false")
+            } else {
+                report.notes.append("/surgicalHistory/iliopsoasTenotomy is unknown: Procedures on record that this service cannot classify (\(state.unclassifiedProcedures.joined(separator: ", ")))")
+            }
+        }
+        report.applicable = state.applicable
+        if !report.applicable {
+            report.notes.append("nothing on record concerns iliopsoas syndrome: the algorithm does not apply")
         }
         return (.object(document), report)
     }
 
-    static func entries(of bundle: JSONValue) -> [JSONValue] {
-        (bundle["entry"]?.arrayValue ?? []).compactMap { $0["resource"] }
+    static func entries(of bundle: JSONValue) -> [Item] {
+        (bundle["entry"]?.arrayValue ?? []).compactMap { e in e["resource"].map { Item(resource: $0, fullUrl: e["fullUrl"]?.stringValue) } }
     }
 
-    private func reference(_ resource: JSONValue, _ index: Int) -> String {
-        let type = resource["resourceType"]?.stringValue ?? "resource"
-        return resource["id"]?.stringValue.map { "\(type)/\($0)" } ?? "\(type) #\(index + 1)"
+    static func outcomeText(_ outcome: JSONValue) -> String {
+        let issues = (outcome["issue"]?.arrayValue ?? []).map { i in
+            [i["severity"]?.stringValue, i["code"]?.stringValue, i["diagnostics"]?.stringValue ?? i["details"]?["text"]?.stringValue]
+                .compactMap { $0 }.joined(separator: " ")
+        }
+        return issues.isEmpty ? "no issue stated" : String(issues.joined(separator: "; ").prefix(300))
     }
 
-    private func apply(_ resource: JSONValue, index: Int, to document: inout JSONObject, latest: inout [JSONPointer: String], report: inout Report) {
-        let ref = reference(resource, index)
+    private func reference(_ item: Item, _ index: Int) -> String {
+        let type = item.resource["resourceType"]?.stringValue ?? "resource"
+        return item.resource["id"]?.stringValue.map { "\(type)/\($0)" } ?? item.fullUrl.map { "\(type) \($0)" } ?? "\(type) #\(index + 1)"
+    }
+
+    /// What builds up over the resources.
+    struct State {
+        struct Reading {
+            var instant: Int64
+            var date: CalendarDate
+            var value: Int
+        }
+        var latest: [JSONPointer: Int64] = [:]
+        var readings: [JSONPointer: [Reading]] = [:]
+        var unclassifiedProcedures: [String] = []
+        var applicable = false
+    }
+
+    /// Facts whose presence alone does not make the iliopsoas algorithm apply: demographics,
+    /// a pain score any patient may have, a hip replacement, allergies.
+    private static let contextOnly: [JSONPointer] = [
+        JSONPointer(tokens: ["measurements", "nprs"]), JSONPointer(tokens: ["surgicalHistory", "totalHipArthroplasty"]),
+        JSONPointer(tokens: ["allergies"]),
+    ]
+
+    /// The patient reference member of each resource type this service reads.
+    private static let patientMember: [String: String] = [
+        "Condition": "subject", "Observation": "subject", "Procedure": "subject", "MedicationStatement": "subject",
+        "MedicationRequest": "subject", "AllergyIntolerance": "patient", "Coverage": "beneficiary",
+    ]
+
+    private func apply(_ item: Item, index: Int, identities: Set<String>, to document: inout JSONObject, state: inout State, report: inout Report) {
+        let resource = item.resource
+        let ref = reference(item, index)
         func ignore(_ reason: String) { report.ignored.append(["resource": .string(ref), "reason": .string(reason)]) }
         guard let type = resource["resourceType"]?.stringValue else { return ignore("no resourceType") }
         if type == "Patient" {
             applyPatient(resource, ref, &document, &report)
             return
         }
+        if type == "OperationOutcome" {
+            report.notes.append("\(ref): \(Self.outcomeText(resource))")
+            return ignore("an OperationOutcome, not patient data")
+        }
+        guard let member = Self.patientMember[type] else { return ignore("resource type \(type) is not used") }
+        guard let target = resource[member]?["reference"]?.stringValue else {
+            return ignore("no \(member) reference: it cannot be shown to belong to this patient")
+        }
+        guard Self.belongs(target, to: identities) else {
+            return ignore("\(member) \(target) is not this evaluation's patient")
+        }
         if let reason = inactiveReason(resource, type) { return ignore(reason) }
         let codings = (type == "MedicationStatement" ? resource["medicationCodeableConcept"] : resource["code"])?["coding"]?.arrayValue ?? []
         guard
-            let (coding, entry) = codings.lazy.compactMap({ c -> (JSONValue, FHIRMapping.Entry)? in
-                guard let s = c["system"]?.stringValue, let k = c["code"]?.stringValue,
-                    let e = mapping.entry(system: s, code: k, resourceType: type)
-                else { return nil }
-                return (c, e)
+            let entry = codings.lazy.compactMap({ c -> FHIRMapping.Entry? in
+                guard let s = c["system"]?.stringValue, let k = c["code"]?.stringValue else { return nil }
+                return mapping.entry(system: s, code: k, resourceType: type)
             }).first
         else {
             let shown = codings.compactMap { c in c["code"]?.stringValue.map { "\(c["system"]?.stringValue ?? "?")|\($0)" } }
+            if type == "AllergyIntolerance", let what = unclassifiedMedicationAllergy(resource, codings) {
+                report.unclassifiedAllergies.append(what)
+                report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a medication allergy this service cannot classify: \(what); review it before any medication")])
+                return
+            }
+            if type == "Procedure" { state.unclassifiedProcedures.append(ref) }
             return ignore(shown.isEmpty ? "no coded \(type == "MedicationStatement" ? "medication" : "code")" : "no mapping for \(shown.joined(separator: ", "))")
         }
-        _ = coding
         var mapped: JSONObject = ["resource": .string(ref), "system": .string(entry.system), "code": .string(entry.code)]
+        var fact: JSONPointer?
         switch entry.effect {
         case .recognized(let why):
             mapped["note"] = .string(why)
-        case .set(let fact, let value):
-            Self.put(value, at: fact, in: &document)
-            mapped["fact"] = .string(fact.description)
+            state.applicable = state.applicable || type == "Condition"
+        case .set(let f, let value):
+            fact = f
+            Self.put(value, at: f, in: &document)
+            mapped["fact"] = .string(f.description)
             if let monthsFact = entry.monthsSince {
                 if let date = Self.date(resource["performedDateTime"] ?? resource["performedPeriod"]?["start"]) {
                     let months = Self.wholeMonths(from: date, to: asOf)
                     Self.put(.integer(Int64(max(0, months))), at: monthsFact, in: &document)
-                    mapped["fact"] = .string("\(fact) and \(monthsFact)")
+                    mapped["fact"] = .string("\(f) and \(monthsFact)")
                 } else {
                     report.notes.append("\(ref): no performed date, so \(monthsFact) is not set")
                 }
             }
-        case .value(let fact):
+        case .value(let f):
+            fact = f
             guard let value = Self.observationValue(resource) else { return ignore("no value[x] this service can read") }
-            let when = resource["effectiveDateTime"]?.stringValue ?? ""
-            if let previous = latest[fact], previous > when { return ignore("a later observation sets \(fact)") }
-            latest[fact] = when
-            Self.put(value, at: fact, in: &document)
-            mapped["fact"] = .string(fact.description)
+            let when = Self.effective(resource)?.instant ?? Int64.min
+            if let previous = state.latest[f], previous > when { return ignore("a later observation sets \(f)") }
+            state.latest[f] = when
+            Self.put(value, at: f, in: &document)
+            mapped["fact"] = .string(f.description)
         case .reading(let list):
-            guard let date = Self.date(resource["effectiveDateTime"] ?? resource["effectivePeriod"]?["start"]) else {
-                return ignore("no effective date")
+            fact = list
+            guard let (instant, date) = Self.effective(resource) else {
+                return ignore("no effective date (effectiveDateTime, effectivePeriod or effectiveInstant)")
             }
-            guard let value = Self.observationValue(resource), let score = value.numberValue, score == score.rounded() else {
+            if let unit = Self.unit(resource), !Self.scoreUnits.contains(unit.lowercased()) {
+                return ignore("unit \"\(unit)\" is not a score")
+            }
+            guard let value = Self.observationValue(resource), let score = value.numberValue, score == score.rounded(), abs(score) < 1e9 else {
                 return ignore("no whole-number score in valueInteger or valueQuantity")
             }
-            var items = JSONValue.object(document).value(at: list)?.arrayValue ?? []
-            items.append(["date": .string(date.description), "value": .integer(Int64(score))])
-            Self.put(.array(items), at: list, in: &document)
+            if let range = readingRanges[list], !range.contains(Int(score)) {
+                return ignore("score \(Int(score)) is outside \(range.lowerBound)-\(range.upperBound)")
+            }
+            state.readings[list, default: []].append(.init(instant: instant, date: date, value: Int(score)))
             mapped["fact"] = .string(list.description)
         case .append(let list, let member, let value):
+            fact = list
             var items = JSONValue.object(document).value(at: list)?.arrayValue ?? []
             let item: JSONValue = [member: .string(value)]
             if !items.contains(item) { items.append(item) }
             Self.put(.array(items), at: list, in: &document)
             mapped["fact"] = .string(list.description)
         }
+        if let fact, !Self.contextOnly.contains(where: { fact.tokens.starts(with: $0.tokens) }) { state.applicable = true }
         report.mapped.append(.object(mapped))
+    }
+
+    /// Whether a reference (`Patient/ID`, the Patient's `fullUrl`, or an absolute URL ending
+    /// in `/Patient/ID`) names the patient.
+    static func belongs(_ reference: String, to identities: Set<String>) -> Bool {
+        if identities.contains(reference) { return true }
+        guard reference.contains("://") else { return false }
+        return identities.contains { $0.hasPrefix("Patient/") && reference.hasSuffix("/" + $0) }
+    }
+
+    /// A medication allergy the mapping does not classify, described, or nil when the
+    /// allergy is not to a medication (category food, environment or biologic only).
+    private func unclassifiedMedicationAllergy(_ r: JSONValue, _ codings: [JSONValue]) -> String? {
+        let categories = (r["category"]?.arrayValue ?? []).compactMap(\.stringValue)
+        guard categories.isEmpty || categories.contains("medication") else { return nil }
+        let named = codings.compactMap { c -> String? in
+            guard let code = c["code"]?.stringValue else { return nil }
+            return "\(c["system"]?.stringValue ?? "?")|\(code)" + (c["display"]?.stringValue.map { " \($0)" } ?? "")
+        }
+        if !named.isEmpty { return named.joined(separator: ", ") }
+        if let text = r["code"]?["text"]?.stringValue { return "\"\(text.prefix(200))\" (not coded)" }
+        return categories.isEmpty ? nil : "a medication allergy with no substance recorded"
     }
 
     private func applyPatient(_ patient: JSONValue, _ ref: String, _ document: inout JSONObject, _ report: inout Report) {
@@ -177,10 +359,21 @@ package struct FHIRCaseBuilder: Sendable {
             if let s = r["status"]?.stringValue, s != "completed" { return "status \(s)" }
         case "MedicationStatement":
             return "medication statements set no case fact in this version"
+        case "MedicationRequest":
+            return "medication requests set no case fact in this version"
         default:
             return "resource type \(type) is not used"
         }
         return nil
+    }
+
+    /// Units a score may carry (UCUM annotations and unity), lower-cased.
+    static let scoreUnits: Set<String> = ["{score}", "score", "1", "{#}", "{points}", "points"]
+
+    /// The unit of a `valueQuantity`, if it states one.
+    static func unit(_ r: JSONValue) -> String? {
+        guard let q = r["valueQuantity"] else { return nil }
+        return q["code"]?.stringValue ?? q["unit"]?.stringValue
     }
 
     static func observationValue(_ r: JSONValue) -> JSONValue? {
@@ -190,6 +383,54 @@ package struct FHIRCaseBuilder: Sendable {
         if let s = r["valueString"] { return s }
         if let c = r["valueCodeableConcept"]?["coding"]?.arrayValue?.first?["code"] { return c }
         return nil
+    }
+
+    /// When an Observation was made: seconds since 0001-01-01 UTC (for ordering) and its
+    /// date, from `effectiveDateTime`, `effectiveInstant` or `effectivePeriod` (start, else end).
+    static func effective(_ r: JSONValue) -> (instant: Int64, date: CalendarDate)? {
+        let candidates = [r["effectiveDateTime"], r["effectiveInstant"], r["effectivePeriod"]?["start"], r["effectivePeriod"]?["end"]]
+        for case let text? in candidates.map({ $0?.stringValue }) {
+            if let parsed = instant(text) { return parsed }
+        }
+        return nil
+    }
+
+    /// A FHIR date, dateTime or instant as seconds (UTC; a date alone is its midnight) and
+    /// the calendar date as written.
+    static func instant(_ text: String) -> (instant: Int64, date: CalendarDate)? {
+        guard let date = Self.date(.string(text)) else { return nil }
+        let days = Int64(daysFromCivil(date.year, date.month, date.day))
+        var seconds = days * 86_400
+        let bytes = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= bytes.count else { return nil }
+            var n = 0
+            for b in bytes[from..<(from + count)] {
+                guard (0x30...0x39).contains(b) else { return nil }
+                n = n * 10 + Int(b - 0x30)
+            }
+            return n
+        }
+        if bytes.count > 10, bytes[10] == UInt8(ascii: "T"), let h = number(11, 2), let m = number(14, 2) {
+            seconds += Int64(h * 3600 + m * 60 + (number(17, 2) ?? 0))
+            if let sign = bytes.lastIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }), sign > 10,
+                let oh = number(sign + 1, 2), let om = number(sign + 4, 2)
+            {
+                let offset = Int64(oh * 3600 + om * 60)
+                seconds += bytes[sign] == UInt8(ascii: "+") ? -offset : offset
+            }
+        }
+        return (seconds, date)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 
     /// The date part of a FHIR date or dateTime.

@@ -9,19 +9,61 @@ extension Plan {
         package var json: JSONValue
     }
 
-    /// The plan as a CDS Hooks 2.0 response (`{"cards": [...]}`), in plan order.
+    /// The plan as a CDS Hooks 2.0 response (`{"cards": [...]}`), in plan order, after the
+    /// warning cards: a medication allergy the mapping could not classify, a case that could
+    /// not be assessed (facts not on record), a module that failed or was refused. No
+    /// recommendation and no warning gives no card: the algorithm does not apply.
     ///
     /// Indicator: `critical` for `avoid` decided by a recorded allergy, `warning` for other
     /// `avoid`, `info` otherwise. Recommend and consider cards carry one suggestion (accept)
     /// with `selectionBehavior` `at-most-one`; every card carries the Catalog's override
-    /// reasons. Card ids are derived from the hook instance (or case id), the recommendation
-    /// and the Catalog digest, so the same request gives the same response.
+    /// reasons. Card ids are derived from the hook instance, the case id, the patient, the
+    /// case content, the card and the Catalog digest: the same request gives the same
+    /// response, and two patients never share a card id.
     package func cdsHooksCards(catalog: Catalog, hookInstance: String?) -> [Card] {
         let settings = catalog.cdsHooks
-        return resolution.recommendations.map { r in
+        let patient = input?["patient"]?.stringValue ?? ""
+        let seed = "\(hookInstance ?? "")|\(caseId ?? "")|\(patient)|\(SHA256.hex(Array(caseDocument.serialized().utf8)))|\(catalog.digest)"
+        let reasons = JSONValue.array(
+            settings.overrideReasons.map { ["code": .string($0.code), "system": .string(settings.overrideReasonSystem), "display": .string($0.display)] })
+        func warning(_ key: String, _ summary: String, _ detail: String) -> Card {
+            let uuid = Self.uuid("\(seed)|warning|\(key)")
+            let card: JSONObject = [
+                "uuid": .string(uuid), "summary": .string(summary.count > 139 ? String(summary.prefix(138)) + "…" : summary),
+                "detail": .string(detail), "indicator": "warning",
+                "source": ["label": .string("\(settings.sourceLabel), Catalog \(catalog.version)")], "overrideReasons": reasons,
+            ]
+            return Card(uuid: uuid, recommendation: RecommendationID(rawValue: "warning.\(key)"), json: .object(card))
+        }
+        var warnings: [Card] = []
+        let unclassified = (input?["unclassifiedAllergies"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let medication = resolution.recommendations.filter { catalog.recommendation($0.id)?.substances.isEmpty == false }
+        if !unclassified.isEmpty, !medication.isEmpty {
+            let items = medication.compactMap { catalog.recommendation($0.id)?.title }
+            warnings.append(
+                warning(
+                    "unclassified-allergy", "Review medication allergy before \(items.joined(separator: " or "))",
+                    "A recorded medication allergy or intolerance could not be classified by this service:\n"
+                        + unclassified.map { "- \($0)" }.joined(separator: "\n")
+                        + "\n\nReview it before any medication: \(items.joined(separator: ", ")) are no stronger than *consider* (deferred until reviewed)."))
+        }
+        let unknown = (input?["unknown"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if input?["applicable"] == true, !unknown.isEmpty {
+            warnings.append(
+                warning(
+                    "incomplete-case", "Iliopsoas plan incomplete: facts not on record",
+                    "The case could not be assessed; these facts are not on record:\n" + unknown.map { "- `\($0)`" }.joined(separator: "\n")))
+        }
+        for m in modules where m.status == .failed || m.status == .refused {
+            warnings.append(
+                warning(
+                    "module.\(m.descriptor.id)", "Plan incomplete: module \(m.descriptor.id) \(m.status.rawValue)",
+                    "The module `\(m.descriptor.id)` \(m.status == .failed ? "failed" : "was refused")\(m.error.map { ": \($0)" } ?? ""). Its recommendations are missing from this plan."))
+        }
+        return warnings + resolution.recommendations.map { r in
             let entry = catalog.recommendation(r.id)
             let title = entry?.title ?? r.id.rawValue
-            let uuid = Self.uuid("\(hookInstance ?? caseId ?? "")|\(r.id)|\(catalog.digest)")
+            let uuid = Self.uuid("\(seed)|\(r.id)")
             let allergy = r.sources.contains { $0.proposal.rationale.facts.contains { $0.isWithin("/allergies") } }
             let indicator = r.action == .avoid ? (allergy ? "critical" : "warning") : "info"
             var summary = "\(r.action.rawValue.prefix(1).uppercased())\(r.action.rawValue.dropFirst()): \(title)"
@@ -45,8 +87,7 @@ extension Plan {
                 ]
                 card["selectionBehavior"] = "at-most-one"
             }
-            card["overrideReasons"] = .array(
-                settings.overrideReasons.map { ["code": .string($0.code), "system": .string(settings.overrideReasonSystem), "display": .string($0.display)] })
+            card["overrideReasons"] = reasons
             return Card(uuid: uuid, recommendation: r.id, json: .object(card))
         }
     }
