@@ -8,7 +8,7 @@ CDS := .build/debug/cds
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
 
-.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
+.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
 
 all: build
 
@@ -26,7 +26,7 @@ setup:
 
 setup-test: setup
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
-	@python3 -c "import jsonschema, jsonrpcclient, pexpect, fhir.resources" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient pexpect fhir.resources
+	@python3 -c "import jsonschema, jsonrpcclient, pexpect, fhir.resources, carebundle" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient pexpect fhir.resources carebundle
 
 build: setup
 	$(SWIFT) build --product cds
@@ -76,6 +76,10 @@ fhir-validate:
 # Every CDS Hooks response validates against docs/schemas/cds-hooks-response.schema.json.
 cds-hooks-validate: build
 	python3 Tests/Tools/cds_hooks_validate.py $(CDS)
+
+# Issue 11 end to end on third-party synthetic US Core patients (PyPI carebundle).
+carebundle-check: build
+	python3 Tests/Tools/carebundle_check.py $(CDS)
 
 # Benchmark against the reference C + json-c program (docs/performance.md).
 REFERENCE := .build/bench-reference
@@ -138,7 +142,7 @@ tsan: setup
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak bench-smoke fuzz-replay fuzz asan-server
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server
 	$(SWIFT) test
 
 docs: build
