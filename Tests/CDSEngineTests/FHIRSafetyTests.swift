@@ -101,6 +101,17 @@ struct FHIRSafetyTests {
         #expect(actions(try engine.evaluateInput(try adding([food]), asOf: TestRepository.today))["initial.nsaids"] == "recommend")
     }
 
+    @Test func aContraindicationThisServiceCannotReadHoldsEveryMedicationForReview() throws {
+        let unread: JSONValue = [
+            "resourceType": "Condition", "id": "k1", "code": ["coding": [["system": "urn:cds:iliopsoas:local", "code": "contraindication-unheard-of"]]],
+            "subject": ["reference": "Patient/p1"],
+        ]
+        let plan = try engine.evaluateInput(try adding([unread]), asOf: TestRepository.today)
+        #expect(actions(plan)["initial.nsaids"] == "defer")
+        #expect(plan.input?["unclassifiedAllergies"]?.arrayValue?.first?.stringValue?.contains("contraindication-unheard-of") == true)
+        #expect(cards(plan).first?["indicator"] == "warning")
+    }
+
     // MARK: defects 2-4: one patient per evaluation
 
     @Test func anotherPatientsObservationIsIgnoredAndListed() throws {
@@ -159,6 +170,28 @@ struct FHIRSafetyTests {
             #expect(error.identityProblem?.data == ["contextPatientId": "p2", "prefetchPatientId": "p1"])
         }
         #expect(try engine.evaluateInput(try hooksRequest(contextPatient: "p1"), asOf: TestRepository.today).resolution.recommendations.isEmpty == false)
+    }
+
+    @Test func withoutAPatientNoResourceIsUsed() throws {
+        var b = try bundle("09-escalation-at-4-months.bundle.json")
+        b["entry"] = .array((b["entry"]?.arrayValue ?? []).filter { $0["resource"]?["resourceType"] != "Patient" })
+        let plan = try engine.evaluateInput(.object(b), asOf: TestRepository.today)
+        #expect(plan.resolution.recommendations.isEmpty)
+        #expect(plan.input?["mapped"] == [])
+        #expect(plan.input?["notes"]?.arrayValue?.first == "no Patient in the input: no resource can be shown to belong to one patient, so none is used")
+    }
+
+    // MARK: the prefetch templates ask for what the mapping uses
+
+    @Test func theObservationTemplateAsksForEveryMappedObservationCodeAndNoOther() throws {
+        let settings = engine.catalog.cdsHooks
+        let template = try #require(settings.prefetch["observations"]?.stringValue)
+        let codes = template.components(separatedBy: "&code=").last?.split(separator: ",").map(String.init) ?? []
+        let mapped = engine.catalog.fhirMapping.entries.filter { $0.resources.contains("Observation") }.map { "\($0.system)|\($0.code)" }
+        #expect(template.hasPrefix("Observation?patient={{context.patientId}}&code="))
+        #expect(codes == mapped)
+        #expect(settings.prefetch["medications"] == "MedicationRequest?patient={{context.patientId}}&intent=order", "as US Core exposes it")
+        #expect(settings.prefetch.objectValue.map { o in o.map(\.key).sorted() } == FHIRCaseBuilder.prefetchKeys.sorted())
     }
 
     // MARK: no guidance is an answer

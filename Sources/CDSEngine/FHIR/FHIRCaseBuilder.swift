@@ -137,6 +137,9 @@ package struct FHIRCaseBuilder: Sendable {
             identities.insert("Patient/\(contextPatient)")
         }
         report.patient = patientRefs.first ?? contextPatient.map { "Patient/\($0)" }
+        if report.patient == nil {
+            report.notes.append("no Patient in the input: no resource can be shown to belong to one patient, so none is used")
+        }
 
         var state = State()
         for (index, item) in items.enumerated() {
@@ -245,6 +248,14 @@ package struct FHIRCaseBuilder: Sendable {
             if type == "AllergyIntolerance", let what = unclassifiedMedicationAllergy(resource, codings) {
                 report.unclassifiedAllergies.append(what)
                 report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a medication allergy this service cannot classify: \(what); review it before any medication")])
+                return
+            }
+            if let unread = codings.first(where: { $0["system"]?.stringValue == mapping.localCodeSystem && $0["code"]?.stringValue?.hasPrefix("contraindication-") == true }),
+                let code = unread["code"]?.stringValue
+            {
+                // Fail safe: a contraindication this service cannot read holds every medication for review.
+                report.unclassifiedAllergies.append("contraindication \(mapping.localCodeSystem)|\(code) (not a code this service knows)")
+                report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a contraindication this service cannot read: \(code); review it before any medication")])
                 return
             }
             if type == "Procedure" { state.unclassifiedProcedures.append(ref) }

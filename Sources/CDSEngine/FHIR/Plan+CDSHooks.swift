@@ -43,9 +43,9 @@ extension Plan {
             warnings.append(
                 warning(
                     "unclassified-allergy", "Review medication allergy before \(items.joined(separator: " or "))",
-                    "A recorded medication allergy or intolerance could not be classified by this service:\n"
+                    "A recorded medication allergy, intolerance or contraindication could not be classified by this service:\n"
                         + unclassified.map { "- \($0)" }.joined(separator: "\n")
-                        + "\n\nReview it before any medication: \(items.joined(separator: ", ")) are no stronger than *consider* (deferred until reviewed)."))
+                        + "\n\nUntil it is reviewed, these items are deferred (no stronger than *consider*): \(items.joined(separator: ", "))."))
         }
         let unknown = (input?["unknown"]?.arrayValue ?? []).compactMap(\.stringValue)
         if input?["applicable"] == true, !unknown.isEmpty {
