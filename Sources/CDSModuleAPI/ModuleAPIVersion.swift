@@ -17,6 +17,22 @@ public struct ModuleAPIVersion: Sendable, Hashable, Comparable, CustomStringConv
         self.minor = minor
     }
 
+    /// Parses `MAJOR.MINOR` strictly: exactly two components, each `0` or ASCII digits
+    /// without a leading zero, in range; `nil` otherwise ("1.-1", "01.0", "1.0.0x", "+1.0",
+    /// "1.0 " are refused).
+    public init?(_ text: String) {
+        let parts = text.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        var values: [Int] = []
+        for part in parts {
+            guard !part.isEmpty, part.count <= 9, part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                part.count == 1 || part.first != 0x30
+            else { return nil }
+            values.append(part.reduce(0) { $0 * 10 + Int($1 - 0x30) })
+        }
+        self.init(major: values[0], minor: values[1])
+    }
+
     /// The contract this copy of the library defines.
     public static let current = ModuleAPIVersion(major: 1, minor: 0)
 

@@ -48,19 +48,33 @@ package struct ExternalModules: Sendable {
 
     /// Stops every module process when the host process exits, however it exits (return
     /// from main, `exit` from any thread), so that no module outlives its host, not even
-    /// one that hangs and would never notice its input closing.
+    /// one that hangs and would never notice its input closing. A module in the middle of
+    /// a call is killed (with its process group) rather than waited for. A host killed
+    /// outright runs no exit code; the ``ProcessGuardian`` covers that case.
     package func stopAtExit() {
         ExitHook.modules.withLock { $0 += modules }
         ExitHook.install
     }
-}
 
+    /// Stops every external module of this process now, from any thread, without waiting
+    /// for a module call in progress: each module's process group gets SIGKILL, so a call
+    /// blocked on a hung module returns at once (the module is reported as failed, "the host
+    /// is stopping"), and no module is called or restarted afterwards. For a host that is
+    /// shutting down (SIGTERM, SIGINT): call it once reading has stopped, before waiting for
+    /// the evaluations in flight. Returns the number of module process groups signalled.
+    @discardableResult
+    package static func terminateAll() -> Int {
+        OutOfProcessModule.stopping.withLock { $0 = true }
+        return ModuleProcess.killAllGroups()
+    }
+}
 
 enum ExitHook {
     static let modules = Locked<[OutOfProcessModule]>([])
     static let install: Void = {
         atexit {
-            for module in ExitHook.modules.withLock({ $0 }) { module.stop() }
+            for module in ExitHook.modules.withLock({ $0 }) { module.stopWithoutWaiting() }
+            ModuleProcess.killAllGroups()
         }
     }()
 }

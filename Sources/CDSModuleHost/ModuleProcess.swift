@@ -1,14 +1,18 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import CDSEngine
 import CDSJSON
 import Dispatch
 import Logging
 
 /// One running module executable with pipes to its standard streams.
 ///
-/// Standard error is drained continuously into the host's log (a module that floods it
-/// cannot block on a full pipe); standard output is read line by line with deadlines.
+/// The module is spawned as the leader of its own process group, and stopping it signals the
+/// whole group, so children it forked go with it; the ``ProcessGuardian`` kills the group if
+/// the host dies first. Standard error is drained continuously (a module that floods it cannot
+/// block on a full pipe) into the host's log at debug level, escaped and within a byte budget
+/// per evaluation; standard output is read line by line with deadlines.
 final class ModuleProcess: @unchecked Sendable {
     enum Received {
         case line([UInt8])
@@ -21,18 +25,42 @@ final class ModuleProcess: @unchecked Sendable {
         var description: String
     }
 
+    /// Bytes of a module's standard error logged per evaluation; the rest is counted.
+    static let stderrBytesPerEvaluation = 4096
+
     let pid: pid_t
     private let input: Int32
     private let output: Int32
+    /// What the module's standard error may still put into the log this evaluation.
+    let stderrBudget: LogBudget
     private var framer = LineFramer(maxLineBytes: 64 << 20)
     private var pending: [LineFramer.Frame] = []
+    private var pendingHead = 0
+    /// One receive buffer for the life of the process (not a fresh zeroed one per receive).
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     private var outputClosed = false
+    private var inputClosed = false
     private var reaped: Int32?
 
-    private init(pid: pid_t, input: Int32, output: Int32) {
+    private init(pid: pid_t, input: Int32, output: Int32, stderrBudget: LogBudget) {
         self.pid = pid
         self.input = input
         self.output = output
+        self.stderrBudget = stderrBudget
+    }
+
+    /// Process groups of modules that have not been reaped, for ``killAllGroups()``.
+    private static let liveGroups = Locked<Set<pid_t>>([])
+
+    /// Sends SIGKILL to the process group of every module not yet reaped, without waiting
+    /// for any lock a module call holds: a call blocked on a hung module then sees its output
+    /// close and returns at once. Returns how many groups were signalled.
+    @discardableResult
+    static func killAllGroups() -> Int {
+        liveGroups.withLock { groups in
+            for g in groups { kill(-g, SIGKILL) }
+            return groups.count
+        }
     }
 
     /// Starts `executable` with `arguments`.
@@ -50,7 +78,9 @@ final class ModuleProcess: @unchecked Sendable {
             _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
             return true
         }
-        guard makePipe(&toChild), makePipe(&fromChild), makePipe(&errChild) else {
+        // Under the lock that module spawns share, so one module never inherits another's pipes.
+        let piped = liveGroups.withLock { _ in makePipe(&toChild) && makePipe(&fromChild) && makePipe(&errChild) }
+        guard piped else {
             throw SpawnError(description: "cannot create pipes: \(String(cString: strerror(errno)))")
         }
         var actions = posix_spawn_file_actions_t()
@@ -59,10 +89,16 @@ final class ModuleProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errChild[1], 2)
+        var attributes = SpawnAttributes()
+        defer { attributes.destroy() }
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let status = liveGroups.withLock { groups in
+            let status = posix_spawn(&pid, executable, &actions, &attributes.value, argv, environ)
+            if status == 0 { groups.insert(pid) }
+            return status
+        }
         close(toChild[0])
         close(fromChild[1])
         close(errChild[1])
@@ -72,37 +108,68 @@ final class ModuleProcess: @unchecked Sendable {
             close(errChild[0])
             throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
         }
-        let errorFD = errChild[0]
+        ProcessGuardian.watch(pid)
+        let budget = LogBudget(bytesPerEvaluation: stderrBytesPerEvaluation)
+        drainStandardError(errChild[0], label: label, budget: budget, logger: logger)
+        // Writes to the module never block: see `send(_:until:)`.
+        _ = fcntl(toChild[1], F_SETFL, fcntl(toChild[1], F_GETFL) | O_NONBLOCK)
+        return ModuleProcess(pid: pid, input: toChild[1], output: fromChild[0], stderrBudget: budget)
+    }
+
+    /// Logs the module's standard error line by line at debug level (a module may echo case
+    /// data, and no patient data is logged above debug), escaped, within `budget`.
+    private static func drainStandardError(_ fd: Int32, label: String, budget: LogBudget, logger: Logger) {
+        let module = Logger.MetadataValue.string(ModuleText.escaped(label))
         DispatchQueue.global().async {
             var framer = LineFramer(maxLineBytes: 8192)
             var buffer = [UInt8](repeating: 0, count: 8192)
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(errorFD, $0.baseAddress, $0.count) }
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 let frames = n > 0 ? buffer.withUnsafeBytes { framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } : framer.finish()
                 for frame in frames {
-                    if case .line(let bytes) = frame {
-                        // Debug level: a module may echo case data, and no patient data is
-                        // logged above debug.
-                        logger.debug("module stderr", metadata: ["module": "\(label)", "line": "\(String(decoding: bytes, as: UTF8.self))"])
+                    switch frame {
+                    case .line(let bytes):
+                        if budget.spend(bytes.count + 1) {
+                            logger.debug("module stderr", metadata: ["module": module, "line": "\(ModuleText.escaped(bytes, limit: budget.bytesPerEvaluation))"])
+                        }
+                    case .tooLong(let limit):
+                        _ = budget.spend(limit)
                     }
                 }
                 if n <= 0 { break }
             }
-            close(errorFD)
+            close(fd)
+            logTruncation(label: label, dropped: budget.renew(), logger: logger)
         }
-        // Writes to the module never block: see `send(_:until:)`.
-        _ = fcntl(toChild[1], F_SETFL, fcntl(toChild[1], F_GETFL) | O_NONBLOCK)
-        return ModuleProcess(pid: pid, input: toChild[1], output: fromChild[0])
+    }
+
+    /// Starts a new evaluation: renews the standard-error budget, and logs (at debug) how
+    /// much of the last evaluation's standard error did not fit (also logged when the
+    /// module's standard error closes).
+    func beginEvaluation(label: String, logger: Logger) {
+        Self.logTruncation(label: label, dropped: stderrBudget.renew(), logger: logger)
+    }
+
+    private static func logTruncation(label: String, dropped: Int, logger: Logger) {
+        if dropped > 0 {
+            logger.debug("module stderr truncated", metadata: ["module": "\(ModuleText.escaped(label))", "droppedBytes": "\(dropped)"])
+        }
     }
 
     /// Writes one line by `deadline` (monotonic ms; default: 10 s from now). False if the
     /// module no longer reads, or does not take the line in time (its input pipe is full
     /// because it stopped reading): a hung module can never block the host.
     func send(_ line: String, until deadline: Int64? = nil) -> Bool {
-        let deadline = deadline ?? Monotonic.milliseconds() + 10_000
         var bytes = Array(line.utf8)
         bytes.append(0x0A)
+        return send(line: bytes, until: deadline)
+    }
+
+    /// Writes `bytes` (one line, its newline included) by `deadline`, as ``send(_:until:)``.
+    func send(line bytes: [UInt8], until deadline: Int64? = nil) -> Bool {
+        if inputClosed { return false }
+        let deadline = deadline ?? Monotonic.milliseconds() + 10_000
         return bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return true }
             var offset = 0
@@ -130,10 +197,15 @@ final class ModuleProcess: @unchecked Sendable {
 
     /// The next line from the module, waiting at most until `deadline` (monotonic ms).
     func receive(until deadline: Int64) -> Received {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            if !pending.isEmpty {
-                switch pending.removeFirst() {
+            if pendingHead < pending.count {
+                let frame = pending[pendingHead]
+                pendingHead += 1
+                if pendingHead == pending.count {
+                    pending.removeAll(keepingCapacity: true)
+                    pendingHead = 0
+                }
+                switch frame {
                 case .line(let bytes): return .line(bytes)
                 case .tooLong: return .tooLong
                 }
@@ -161,48 +233,68 @@ final class ModuleProcess: @unchecked Sendable {
 
     /// Closes the module's input (end of input for it).
     func closeInput() {
+        guard !inputClosed else { return }
+        inputClosed = true
         close(input)
     }
 
     /// The exit status once the process ended within `milliseconds`, else nil.
     /// Exit codes are returned as is; death by signal N as 128 + N.
+    ///
+    /// Once the leader has exited, and before it is reaped (its id cannot be reused while it
+    /// is a zombie), whatever is left of its process group is killed.
     func waitForExit(milliseconds: Int64) -> Int32? {
         if let reaped { return reaped }
         let deadline = Monotonic.milliseconds() + milliseconds
         repeat {
-            var status: Int32 = 0
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid {
-                let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-                reaped = code
-                return code
+            var info = siginfo_t()
+            let r = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+            if r == 0 && info.si_signo == SIGCHLD {
+                return reap()
             }
-            if r < 0 { return -1 }
+            if r < 0 && errno != EINTR { return reap() }
             usleep(2000)
         } while Monotonic.milliseconds() < deadline
         return nil
     }
 
-    /// Stops the process: SIGTERM, then SIGKILL after `grace` ms; always reaps it.
+    /// Kills the rest of the group, forgets it, and reaps the exited leader.
+    private func reap() -> Int32 {
+        Self.liveGroups.withLock { groups in
+            kill(-pid, SIGKILL)
+            groups.remove(pid)
+        }
+        ProcessGuardian.forget(pid)
+        var status: Int32 = 0
+        var r: pid_t
+        repeat { r = waitpid(pid, &status, 0) } while r < 0 && errno == EINTR
+        let code: Int32 = r != pid ? -1 : (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        reaped = code
+        return code
+    }
+
+    /// Stops the process group: SIGTERM, then SIGKILL after `grace` ms; always reaps the
+    /// leader.
     func terminate(grace: Int64 = 500) {
         if reaped == nil {
-            kill(pid, SIGTERM)
+            kill(-pid, SIGTERM)
             if waitForExit(milliseconds: grace) == nil {
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
                 _ = waitForExit(milliseconds: 5000)
             }
         }
-        close(input)
+        closeInput()
         close(output)
     }
 
-    /// Ends the process politely (its input closed), then forcibly if it lingers.
+    /// Ends the process politely (its input closed), then forcibly if it lingers; its group
+    /// goes with it.
     func finish(grace: Int64 = 1000) {
-        close(input)
+        closeInput()
         if waitForExit(milliseconds: grace) == nil {
-            kill(pid, SIGTERM)
+            kill(-pid, SIGTERM)
             if waitForExit(milliseconds: 500) == nil {
-                kill(pid, SIGKILL)
+                kill(-pid, SIGKILL)
                 _ = waitForExit(milliseconds: 5000)
             }
         }

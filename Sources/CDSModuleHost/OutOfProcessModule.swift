@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import CDSEngine
 import CDSJSON
 import CDSModuleAPI
@@ -7,12 +10,18 @@ import Logging
 /// An external module, seen by the engine as any other ``AssessmentModule``.
 ///
 /// Each `assess` is one request to the module process with the manifest's deadline. A
-/// module that does not answer in time is stopped (SIGTERM, then SIGKILL); one that
-/// crashes, closes its output or answers with anything but a well-formed reply is counted
-/// as failed. After a failure the process is restarted on a later call, no sooner than the
-/// backoff delay; after `failureThreshold` consecutive failures the module is not called
-/// until the cooldown ends. Every failure surfaces as a thrown ``ModuleError``, so the plan
-/// reports the module as failed with the reason.
+/// module that does not answer in time is stopped (SIGTERM, then SIGKILL, to its whole
+/// process group); one that crashes, closes its output or answers with anything but a
+/// well-formed reply is counted as failed. After a failure the process is restarted on a
+/// later call, no sooner than the backoff delay, and held to its first handshake (same id,
+/// version, API version and `reads`); after `failureThreshold` consecutive failures the
+/// module is not called until the cooldown ends. Every failure surfaces as a thrown
+/// ``ModuleError``, so the plan reports the module as failed with the reason. Nothing the
+/// module wrote is quoted in a reason, and what it puts into the host's log is escaped.
+///
+/// A call is in two steps (``start(_:)`` sends, ``Call/finish()`` collects) so that the
+/// engine can have every external module of an evaluation compute at once; the module is
+/// held (one request at a time) from the first step to the second.
 package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     package let descriptor: ModuleDescriptor
     let manifest: ModuleManifest
@@ -30,7 +39,12 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         var unavailable: String?
     }
 
-    private let state: Locked<State>
+    /// Guards `state`; held from `start` to `finish` of a call, so not a scoped lock.
+    private let mutex = Mutex()
+    private var state: State
+
+    /// Set by ``ExternalModules/terminateAll()``: no call is made or restarted any more.
+    static let stopping = Locked(false)
 
     init(descriptor: ModuleDescriptor, manifest: ModuleManifest, catalog: CatalogView, policy: SupervisionPolicy, logger: Logger, process: ModuleProcess?, unavailable: String?) {
         self.descriptor = descriptor
@@ -41,85 +55,167 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         var s = State()
         s.process = process
         s.unavailable = unavailable
-        self.state = Locked(s)
+        self.state = s
     }
 
     package func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
-        try state.withLock { s throws(ModuleError) -> [Proposal] in
-            if let reason = s.unavailable { throw ModuleError("did not start: \(reason)") }
-            let now = Monotonic.milliseconds()
-            if now < s.circuitOpenUntil {
-                throw ModuleError("not called: \(s.consecutiveFailures) consecutive failures, paused for \((s.circuitOpenUntil - now + 999) / 1000) s more; last: \(s.lastFailure)")
+        try start(HostedEvaluation(clinicalCase: c, context: context)).finish()
+    }
+
+    /// One call: either already over (`outcome`), or sent and holding the module's mutex
+    /// until ``finish()``.
+    final class Call: HostedCall {
+        private let module: OutOfProcessModule
+        private var outcome: Result<[Proposal], ModuleError>?
+        private let id: Int64
+        private let deadline: Int64
+
+        init(_ module: OutOfProcessModule, outcome: Result<[Proposal], ModuleError>?, id: Int64 = 0, deadline: Int64 = 0) {
+            self.module = module
+            self.outcome = outcome
+            self.id = id
+            self.deadline = deadline
+        }
+
+        func finish() throws -> [Proposal] {
+            if outcome == nil {
+                outcome = Result { () throws(ModuleError) in try module.collect(id: id, deadline: deadline) }
+                module.mutex.unlock()
             }
-            if s.process == nil {
-                if now < s.restartNotBefore {
-                    throw ModuleError("restarting after a failure in \(s.restartNotBefore - now) ms; last: \(s.lastFailure)")
-                }
-                do {
-                    let (process, started) = try Handshake.start(manifest, catalog: catalog, logger: logger)
-                    guard started.id == descriptor.id else {
-                        process.terminate(grace: policy.terminationGraceMilliseconds)
-                        throw ModuleError("restarted module reports id \"\(started.id)\", expected \"\(descriptor.id)\"")
-                    }
-                    s.process = process
-                } catch let failure as Handshake.Failure {
-                    throw fail(&s, failure.description)
-                } catch let error as ModuleError {
-                    throw fail(&s, error.message)
-                } catch {
-                    throw fail(&s, "\(error)")
-                }
+            return try outcome?.get() ?? []
+        }
+
+        deinit {
+            // A call never collected still releases the module (and fails it: its reply
+            // would otherwise be read as the answer to the next request).
+            if outcome == nil {
+                if module.state.process != nil { _ = module.fail(&module.state, "the host abandoned the call") }
+                module.mutex.unlock()
             }
-            return try call(&s, c, context)
         }
     }
 
-    private func call(_ s: inout State, _ c: ClinicalCase, _ context: AssessmentContext) throws(ModuleError) -> [Proposal] {
-        guard let process = s.process else { throw ModuleError("no process") }
-        let id = s.nextID
-        s.nextID += 1
-        let request: JSONValue = [
-            "jsonrpc": "2.0", "id": .integer(id), "method": .string(ModuleProtocol.assess),
-            "params": ["case": c.document, "context": ["asOf": .string(context.asOf.description)]],
-        ]
-        let deadline = Monotonic.milliseconds() + Int64(manifest.timeoutMilliseconds)
-        guard process.send(request.serialized(), until: deadline) else {
-            throw fail(&s, "did not take the request within \(manifest.timeoutMilliseconds) ms (" + describeExit(process.waitForExit(milliseconds: 100)) + ")")
+    package func start(_ evaluation: HostedEvaluation) -> any HostedCall {
+        mutex.lock()
+        do throws(ModuleError) {
+            let (id, deadline) = try send(evaluation)
+            return Call(self, outcome: nil, id: id, deadline: deadline)
+        } catch {
+            mutex.unlock()
+            return Call(self, outcome: .failure(error))
         }
-        switch process.receive(until: deadline) {
+    }
+
+    /// Starts the process if needed and sends the request; the request id and its deadline.
+    private func send(_ evaluation: HostedEvaluation) throws(ModuleError) -> (Int64, Int64) {
+        if let reason = state.unavailable { throw ModuleError("did not start: \(reason)") }
+        if Self.stopping.withLock({ $0 }) { throw ModuleError("not called: the host is stopping") }
+        let now = Monotonic.milliseconds()
+        if now < state.circuitOpenUntil {
+            throw ModuleError("not called: \(state.consecutiveFailures) consecutive failures, paused for \((state.circuitOpenUntil - now + 999) / 1000) s more; last: \(state.lastFailure)")
+        }
+        if state.process == nil {
+            if now < state.restartNotBefore {
+                throw ModuleError("restarting after a failure in \(state.restartNotBefore - now) ms; last: \(state.lastFailure)")
+            }
+            do {
+                let (process, started) = try Handshake.start(manifest, catalog: catalog, logger: logger)
+                if let change = Self.handshakeChange(from: descriptor, to: started) {
+                    process.terminate(grace: policy.terminationGraceMilliseconds)
+                    throw ModuleError("refused the restarted module: \(change)")
+                }
+                state.process = process
+            } catch let failure as Handshake.Failure {
+                throw fail(&state, failure.description)
+            } catch let error as ModuleError {
+                throw fail(&state, error.message)
+            } catch {
+                throw fail(&state, "\(error)")
+            }
+        }
+        guard let process = state.process else { throw ModuleError("no process") }
+        let id = state.nextID
+        state.nextID += 1
+        process.beginEvaluation(label: manifest.id, logger: logger)
+        let deadline = Monotonic.milliseconds() + Int64(manifest.timeoutMilliseconds)
+        guard process.send(line: Self.assessRequest(id: id, evaluation), until: deadline) else {
+            throw fail(&state, "did not take the request within \(manifest.timeoutMilliseconds) ms (" + describeExit(process.waitForExit(milliseconds: 100)) + ")")
+        }
+        return (id, deadline)
+    }
+
+    /// How a restarted module's handshake differs from the first one, or nil if it does not.
+    static func handshakeChange(from first: ModuleDescriptor, to restarted: ModuleDescriptor) -> String? {
+        if restarted.id != first.id { return "it reports id \"\(ModuleText.escaped(restarted.id))\", first \"\(first.id)\"" }
+        if restarted.version != first.version { return "it reports version \(restarted.version), first \(first.version)" }
+        if restarted.apiVersion != first.apiVersion || !ModuleAPIVersion.current.canLoad(moduleBuiltAgainst: restarted.apiVersion) {
+            return "it reports module API \(restarted.apiVersion), first \(first.apiVersion)"
+        }
+        if restarted.reads != first.reads {
+            return "it reads " + ModuleText.escaped(restarted.reads.map(\.rawValue).joined(separator: " ")) + ", first " + first.reads.map(\.rawValue).joined(separator: " ")
+        }
+        return nil
+    }
+
+    /// The `assess` request line: the case bytes (serialised once per evaluation) spliced in.
+    static func assessRequest(id: Int64, _ evaluation: HostedEvaluation) -> [UInt8] {
+        let head = #"{"jsonrpc":"2.0","id":"# + String(id) + #","method":"assess","params":{"case":"#
+        var tail = JSONWriter(capacity: 48)
+        tail.object { w in w.member("asOf", string: evaluation.context.asOf.description) }
+        var line: [UInt8] = []
+        line.reserveCapacity(head.utf8.count + evaluation.caseJSON.count + tail.bytes.count + 16)
+        line += head.utf8
+        line += evaluation.caseJSON
+        line += #","context":"#.utf8
+        line += tail.bytes
+        line += "}}\n".utf8
+        return line
+    }
+
+    /// Receives and checks the reply to request `id`.
+    private func collect(id: Int64, deadline: Int64) throws(ModuleError) -> [Proposal] {
+        guard let process = state.process else { throw ModuleError("no process") }
+        let received = process.receive(until: deadline)
+        if case .line = received {} else if Self.stopping.withLock({ $0 }) {
+            throw fail(&state, "not answered: the host is stopping, so the module was stopped")
+        }
+        switch received {
         case .timeout:
-            throw fail(&s, "no answer within \(manifest.timeoutMilliseconds) ms; stopped it (SIGTERM, then SIGKILL)")
+            throw fail(&state, "no answer within \(manifest.timeoutMilliseconds) ms; stopped it (SIGTERM, then SIGKILL)")
         case .closed:
-            throw fail(&s, "closed its output during assess (" + describeExit(process.waitForExit(milliseconds: 1000)) + ")")
+            throw fail(&state, "closed its output during assess (" + describeExit(process.waitForExit(milliseconds: 1000)) + ")")
         case .tooLong:
-            throw fail(&s, "answered with a line longer than 64 MiB")
+            throw fail(&state, "answered with a line longer than 64 MiB")
         case .line(let bytes):
+            // A reason never quotes what the module wrote: it may be case data, and reasons
+            // reach the log and the plan.
             let reply: JSONValue
             do {
                 reply = try JSONParser().parse(bytes)
             } catch {
-                throw fail(&s, "answered with invalid JSON (byte \(error.offset): \(error.message)): " + String(decoding: bytes.prefix(80), as: UTF8.self))
+                throw fail(&state, "answered with invalid JSON (byte \(error.offset) of a \(bytes.count)-byte line: \(error.message))")
             }
             guard reply["jsonrpc"] == "2.0", reply["id"] == .integer(id) else {
-                throw fail(&s, "answered with something other than the reply to request \(id): " + String(decoding: bytes.prefix(80), as: UTF8.self))
+                throw fail(&state, "answered with something other than the reply to request \(id) (a \(bytes.count)-byte line)")
             }
             if let error = reply["error"] {
                 // The module answered properly that it cannot assess this case.
-                s.consecutiveFailures = 0
-                throw ModuleError(error["message"]?.stringValue ?? "error \(error.serialized())")
+                state.consecutiveFailures = 0
+                let message = error["message"]?.stringValue.map { ModuleText.escaped($0) } ?? "error code \(error["code"]?.integerValue.map(String.init) ?? "missing")"
+                throw ModuleError(message)
             }
             guard let list = reply["result"]?["proposals"]?.arrayValue else {
-                throw fail(&s, "reply lacks result.proposals")
+                throw fail(&state, "reply lacks result.proposals")
             }
             var proposals: [Proposal] = []
             for (i, item) in list.enumerated() {
                 do {
                     proposals.append(try Proposal(protocolJSON: item))
                 } catch {
-                    throw fail(&s, "proposal \(i + 1): \(error.message)")
+                    throw fail(&state, "proposal \(i + 1): \(error.message)")
                 }
             }
-            s.consecutiveFailures = 0
+            state.consecutiveFailures = 0
             return proposals
         }
     }
@@ -141,22 +237,61 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     }
 
     /// Why the module could not start at host start, if it could not.
-    package var unavailableReason: String? { state.withLock { $0.unavailable } }
+    package var unavailableReason: String? {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return state.unavailable
+    }
 
     /// The executable the manifest names.
     package var location: String { manifest.executable }
 
     /// Ends the module process (shutdown, exit, then signals if needed).
     package func stop() {
-        state.withLock { s in
-            guard let process = s.process else { return }
-            _ = process.send(#"{"jsonrpc":"2.0","id":0,"method":"shutdown"}"#, until: Monotonic.milliseconds() + 500)
-            _ = process.receive(until: Monotonic.milliseconds() + 500)
-            _ = process.send(#"{"jsonrpc":"2.0","method":"exit"}"#, until: Monotonic.milliseconds() + 500)
-            process.finish(grace: 1000)
-            s.process = nil
+        mutex.lock()
+        defer { mutex.unlock() }
+        stopHoldingLock()
+    }
+
+    /// Ends the module process politely if no call holds it, else kills its group (a call
+    /// in progress then ends at once). For exit paths, which must not wait on a hung call.
+    func stopWithoutWaiting() {
+        if mutex.tryLock() {
+            defer { mutex.unlock() }
+            stopHoldingLock()
+        } else {
+            if let process = state.process { kill(-process.pid, SIGKILL) }
         }
     }
+
+    private func stopHoldingLock() {
+        guard let process = state.process else { return }
+        _ = process.send(#"{"jsonrpc":"2.0","id":0,"method":"shutdown"}"#, until: Monotonic.milliseconds() + 500)
+        _ = process.receive(until: Monotonic.milliseconds() + 500)
+        _ = process.send(#"{"jsonrpc":"2.0","method":"exit"}"#, until: Monotonic.milliseconds() + 500)
+        process.finish(grace: 1000)
+        state.process = nil
+    }
+}
+
+/// A pthread mutex that can be held across calls (``Locked`` only lends its value to a
+/// closure).
+final class Mutex: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+    func tryLock() -> Bool { pthread_mutex_trylock(mutex) == 0 }
 }
 
 /// Starting a module process and negotiating the protocol.
@@ -198,11 +333,11 @@ enum Handshake {
             throw Failure(description: "no answer to initialize (" + describeExit(process.waitForExit(milliseconds: 500)) + ")")
         case .line(let bytes):
             guard let reply = try? JSONParser().parse(bytes), reply["jsonrpc"] == "2.0", reply["id"] == 0 else {
-                throw Failure(description: "answered initialize with something that is not its JSON-RPC reply: " + String(decoding: bytes.prefix(80), as: UTF8.self))
+                throw Failure(description: "answered initialize with something that is not its JSON-RPC reply (a \(bytes.count)-byte line)")
             }
             if let error = reply["error"] {
                 let incompatible = error["code"]?.integerValue == ModuleProtocol.unsupportedVersion
-                throw Failure(description: "refused initialize: \(error["message"]?.stringValue ?? error.serialized())", incompatible: incompatible)
+                throw Failure(description: "refused initialize: " + ModuleText.escaped(error["message"]?.stringValue ?? error.serialized()), incompatible: incompatible)
             }
             guard let spoken = ProtocolVersion(json: reply["result"]?["protocolVersion"]) else {
                 throw Failure(description: "initialize result lacks protocolVersion")
@@ -215,7 +350,7 @@ enum Handshake {
             do {
                 let descriptor = try ModuleDescriptor(protocolJSON: reply["result"]?["module"] ?? .null)
                 guard descriptor.id == manifest.id else {
-                    throw Failure(description: "reports id \"\(descriptor.id)\" but its manifest \(manifest.origin) says \"\(manifest.id)\"")
+                    throw Failure(description: "reports id \"\(ModuleText.escaped(descriptor.id))\" but its manifest \(manifest.origin) says \"\(manifest.id)\"")
                 }
                 return descriptor
             } catch let error as ModuleProtocolError {

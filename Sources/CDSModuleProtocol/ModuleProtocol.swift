@@ -124,13 +124,14 @@ extension ModuleDescriptor {
         guard let versionText = json["version"]?.stringValue, let version = SemanticVersion(versionText) else {
             throw ModuleProtocolError("module.version: expected a semantic version such as 1.0.0")
         }
-        let api = json["apiVersion"]?.stringValue?.split(separator: ".").compactMap { Int($0) } ?? []
-        guard api.count == 2 else { throw ModuleProtocolError("module.apiVersion: expected MAJOR.MINOR") }
+        guard let api = json["apiVersion"]?.stringValue.flatMap(ModuleAPIVersion.init) else {
+            throw ModuleProtocolError("module.apiVersion: expected MAJOR.MINOR (non-negative integers without leading zeros)")
+        }
         guard let reads = json["reads"]?.arrayValue?.compactMap(\.stringValue) else {
             throw ModuleProtocolError("module.reads: expected an array of JSON Pointers")
         }
         self.init(
-            id: id, version: version, apiVersion: ModuleAPIVersion(major: api[0], minor: api[1]),
+            id: id, version: version, apiVersion: api,
             summary: json["summary"]?.stringValue ?? "", reads: reads.map(FactPath.init(rawValue:)))
     }
 }

@@ -51,12 +51,17 @@ package struct Engine: Sendable {
         let context = AssessmentContext(asOf: asOf, catalog: catalog.view)
         var reports: [ModuleReport] = []
         var proposals: [ModuleProposal] = []
-        for entry in registry.modules {
+        // Hosted (external) modules are all sent the case first, then collected in id order
+        // with the built-ins, so they compute at the same time; the plan is the same.
+        let hosted = registry.hasHosted ? HostedEvaluation(clinicalCase: clinicalCase, context: context) : nil
+        let calls = hosted.map { e in registry.modules.map { $0.hosted?.start(e) } } ?? []
+        for (index, entry) in registry.modules.enumerated() {
             let d = entry.descriptor
             let priority = policy.priority(ofModule: d.id)
             var report = ModuleReport(descriptor: d, priority: priority, status: .contributed, proposalCount: 0, error: nil)
             do {
-                let made = try entry.module.assess(clinicalCase, context: context)
+                let call = calls.isEmpty ? nil : calls[index]
+                let made = try call?.finish() ?? entry.module.assess(clinicalCase, context: context)
                 if let problem = validate(made, from: d) {
                     report.status = .failed
                     report.error = problem

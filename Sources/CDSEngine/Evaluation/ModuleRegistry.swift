@@ -11,6 +11,8 @@ package struct ModuleRegistry: Sendable {
     package struct Entry: Sendable {
         package var module: any AssessmentModule
         package var descriptor: ModuleDescriptor
+        /// The module as a ``HostedModule`` (an external one), found once at registration.
+        package var hosted: (any HostedModule)?
     }
 
     /// A module that will not run, and why.
@@ -30,6 +32,8 @@ package struct ModuleRegistry: Sendable {
     package private(set) var refused: [Refusal] = []
     /// The module API version of this host.
     package let hostAPIVersion: ModuleAPIVersion
+    /// Whether any module that runs is a ``HostedModule``.
+    package private(set) var hasHosted = false
 
     /// Registers `candidates`; `refusals` are modules refused before registration (such as
     /// external modules speaking an unsupported protocol), kept so every plan lists them.
@@ -44,9 +48,10 @@ package struct ModuleRegistry: Sendable {
                 continue
             }
             seen.insert(d.id)
-            modules.append(Entry(module: module, descriptor: d))
+            modules.append(Entry(module: module, descriptor: d, hosted: module as? any HostedModule))
         }
         modules.sort { $0.descriptor.id < $1.descriptor.id }
+        hasHosted = modules.contains { $0.hosted != nil }
         refused.sort { ($0.descriptor.id, $0.reason) < ($1.descriptor.id, $1.reason) }
     }
 
@@ -79,6 +84,34 @@ package protocol HostedModule: AssessmentModule {
     var unavailableReason: String? { get }
     /// Where it runs, such as the executable's path.
     var location: String { get }
+    /// Sends the case to the module and returns without waiting for the answer, which
+    /// ``HostedCall/finish()`` collects: the engine starts every hosted module of an
+    /// evaluation before collecting any, so they compute at the same time.
+    func start(_ evaluation: HostedEvaluation) -> any HostedCall
+}
+
+/// A hosted module's call in progress.
+package protocol HostedCall: AnyObject {
+    /// Waits for the module's answer (within its deadline) and returns its proposals.
+    func finish() throws -> [Proposal]
+}
+
+/// What every hosted module of one evaluation is sent: the case is serialised once, when
+/// the first module needs it, not once per module.
+package final class HostedEvaluation {
+    package let clinicalCase: ClinicalCase
+    package let context: AssessmentContext
+    /// The case document as JSON text (no insignificant whitespace).
+    package private(set) lazy var caseJSON: [UInt8] = {
+        var writer = JSONWriter(capacity: 8192)
+        writer.value(clinicalCase.document)
+        return writer.bytes
+    }()
+
+    package init(clinicalCase: ClinicalCase, context: AssessmentContext) {
+        self.clinicalCase = clinicalCase
+        self.context = context
+    }
 }
 
 extension ModuleRegistry.Entry {

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import CDSEngine
+
+/// Kills the process groups of the host's modules when the host dies, however it dies.
+///
+/// A host killed with SIGKILL runs no code, so the host cannot clean up after itself. The
+/// guardian is a tiny `/bin/sh` loop started with the first module, in its own process group,
+/// ignoring SIGINT, SIGTERM, SIGHUP and SIGQUIT. Its standard input is one end of a socket
+/// pair whose other end only the host holds (close-on-exec, so no module inherits it). The
+/// host tells it `+PGID` when a module starts and `-PGID` when it is reaped; when its input
+/// ends (the host exited or was killed), the guardian sends SIGKILL to every group still
+/// registered, then exits. Children a module forks stay in its group and go with it.
+enum ProcessGuardian {
+    private static let script = """
+        trap '' INT TERM HUP QUIT
+        g=' '
+        while IFS= read -r l; do
+          case $l in
+            +*) g="$g${l#+} " ;;
+            -*) n=${l#-}; p=${g%% $n *}; if [ "$p" != "$g" ]; then g="$p ${g#* $n }"; fi ;;
+          esac
+        done
+        for p in $g; do kill -9 -$p 2>/dev/null; done
+        """
+
+    /// The host's end of the socket to the guardian; -1 if it could not start.
+    private static let channel = Locked<Int32?>(nil)
+
+    /// Registers the process group `pgid` (a module just spawned as its group's leader).
+    static func watch(_ pgid: pid_t) { tell("+\(pgid)\n") }
+
+    /// Unregisters `pgid` once its group is gone (before its leader is reaped).
+    static func forget(_ pgid: pid_t) { tell("-\(pgid)\n") }
+
+    private static func tell(_ line: String) {
+        channel.withLock { fd in
+            if fd == nil { fd = start() }
+            guard let descriptor = fd, descriptor >= 0 else { return }
+            let bytes = Array(line.utf8)
+            // MSG_NOSIGNAL: a guardian that was killed is no reason for SIGPIPE in the host.
+            _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+    }
+
+    private static func start() -> Int32 {
+        var fds: [Int32] = [0, 0]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else { return -1 }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = SpawnAttributes()
+        defer { attributes.destroy() }
+        let argv: [UnsafeMutablePointer<CChar>?] = ["sh", "-c", script].map { (s: String) in strdup(s) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, "/bin/sh", &actions, &attributes.value, argv, environ)
+        close(fds[1])
+        guard status == 0 else {
+            close(fds[0])
+            return -1
+        }
+        return fds[0]
+    }
+}
+
+/// `posix_spawnattr_t` for module processes and the guardian: a new process group, an empty
+/// signal mask and default dispositions for the signals a host may block or ignore (ignored
+/// and blocked signals survive `exec`, and a module that ignores SIGPIPE or blocks SIGTERM
+/// would not stop when told).
+struct SpawnAttributes {
+    var value = posix_spawnattr_t()
+
+    init() {
+        posix_spawnattr_init(&value)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&value, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&value, &defaults)
+        posix_spawnattr_setpgroup(&value, 0)
+        posix_spawnattr_setflags(&value, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    }
+
+    mutating func destroy() { posix_spawnattr_destroy(&value) }
+}
