@@ -14,11 +14,19 @@ package enum FileSystem {
     }
 
     /// The bytes of the file at `path` (`-` reads standard input), refusing anything
-    /// larger than `limit`.
-    package static func read(_ path: String, limit: Int = 64 << 20) throws(ReadError) -> [UInt8] {
-        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+    /// larger than `limit`. With `regularOnly`, anything but a regular file (a FIFO, a
+    /// device, a directory, `-`) is refused before a byte is read: the file is opened
+    /// with `O_NONBLOCK`, so a FIFO cannot hang the caller.
+    package static func read(_ path: String, limit: Int = 64 << 20, regularOnly: Bool = false) throws(ReadError) -> [UInt8] {
+        if regularOnly && path == "-" { throw ReadError(path: path, reason: "not a regular file") }
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
         guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
         defer { if fd != 0 { close(fd) } }
+        if regularOnly {
+            var st = stat()
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ReadError(path: path, reason: "not a regular file") }
+            guard st.st_size <= limit else { throw ReadError(path: path, reason: "larger than \(limit) bytes") }
+        }
         do {
             return try FileDescriptorIO.readAll(fd, limit: limit)
         } catch {
