@@ -34,6 +34,28 @@ package enum FileSystem {
         }
     }
 
+    /// The real path of `relative` inside `directory`, refusing what could reach outside
+    /// it: an empty or absolute path, a `..` component, or a symbolic link whose target
+    /// lies outside `directory` (both are resolved with `realpath`).
+    package static func resolve(_ relative: String, inside directory: String) throws(ReadError) -> String {
+        guard !relative.isEmpty, !relative.hasPrefix("/") else { throw ReadError(path: relative, reason: "must be a relative path inside the Catalog directory") }
+        guard !relative.split(separator: "/", omittingEmptySubsequences: false).contains("..") else {
+            throw ReadError(path: relative, reason: "must not contain \"..\"")
+        }
+        guard let base = realPath(directory) else { throw ReadError(path: directory, reason: String(cString: strerror(errno))) }
+        guard let full = realPath(join(directory, relative)) else { throw ReadError(path: relative, reason: String(cString: strerror(errno))) }
+        guard full.hasPrefix(base == "/" ? "/" : base + "/") else {
+            throw ReadError(path: relative, reason: "resolves to \(full), outside the Catalog directory")
+        }
+        return full
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Whether `path` names an existing regular file.
     package static func isFile(_ path: String) -> Bool {
         var st = stat()
