@@ -46,6 +46,7 @@ class Server:
         self.generation = 0
         self.proc = None
         self.failures = 0
+        self.error = None
 
     def start(self):
         limit = self.fsize
@@ -55,8 +56,9 @@ class Server:
                 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
         self.generation += 1
-        self.proc = subprocess.Popen([CDS, "serve", "--feedback-log", self.log], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=preexec)
+        with open(self.log + f".stderr-{self.index}", "ab") as stderr:
+            self.proc = subprocess.Popen([CDS, "serve", "--feedback-log", self.log], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=stderr, preexec_fn=preexec)
 
     def call(self, line):
         self.proc.stdin.write((line + "\n").encode())
@@ -93,7 +95,10 @@ class Server:
                         self.failures += 1
                         time.sleep(0.005)
             except (EOFError, BrokenPipeError, ValueError, OSError):
-                pass
+                pass  # killed: start again
+            except Exception as e:  # an unexpected reply: the scenario fails
+                self.error = e
+                stop.set()
             finally:
                 if self.proc:
                     self.proc.kill()
@@ -147,10 +152,19 @@ def storm(name, directory, fsize_for=lambda i: 0, during=None):
             s.proc.kill()
     for t in threads:
         t.join(timeout=10)
+    errors = [s.error for s in servers if s.error]
+    assert not errors, f"{name}: {errors[0]!r}"
+    assert acked or name == "tmpfs", f"{name}: nothing was acknowledged"
     records, torn = check(log, acked, name)
     failures = sum(s.failures for s in servers)
+    repairs = 0
+    for i in range(SERVERS):
+        path = log + f".stderr-{i}"
+        if os.path.exists(path):
+            repairs += open(path, "rb").read().count(b"repaired the feedback log")
+            os.unlink(path)
     print(f"feedback storm {name}: {len(acked)} acknowledged, {records} records in the log, "
-          f"{kills} kill -9, {failures} refused writes, torn tail {torn} bytes: nothing lost")
+          f"{kills} kill -9, {failures} refused writes, {repairs} torn lines repaired, final torn tail {torn} bytes: nothing lost")
 
 
 def main():

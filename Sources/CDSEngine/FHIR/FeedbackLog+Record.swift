@@ -1,4 +1,5 @@
 import CDSJSON
+import Logging
 
 extension FeedbackLog {
     /// A card this service returned, as feedback about it is checked.
@@ -55,7 +56,10 @@ extension FeedbackLog {
             lines.append(try Self.line(for: item, at: "feedback[\(i)]", settings: overrideReasons, card: card))
         }
         do {
-            try append(lines)
+            let repaired = try append(lines)
+            if repaired > 0 {
+                Logger(label: "cds.feedback").warning("repaired the feedback log: cut a torn last line", metadata: ["bytes": "\(repaired)"])
+            }
         } catch {
             throw .notRecorded(error.description)
         }
