@@ -30,11 +30,12 @@ extension FeedbackLog {
         package var skippedLines: Int
     }
 
-    /// Reads the whole log (at most 1 GiB).
+    /// Reads the whole log (at most 1 GiB). Like any reader it also reads a pipe
+    /// (`-` is standard input, `<(zcat log.gz)` works).
     package func report() throws(Failure) -> Report {
         let bytes: [UInt8]
         do {
-            bytes = try FileSystem.read(path, limit: 1 << 30, regularOnly: true)
+            bytes = try FileSystem.read(path, limit: 1 << 30)
         } catch {
             throw Failure(description: "cannot read \(error)")
         }
