@@ -9,10 +9,15 @@ enum DosageCheck {
         var result: [(path: [String], message: String)] = []
         let missing = numbers(in: dosage.summary).filter { !quoted.contains($0) }
         if !missing.isEmpty {
-            result.append((["summary"], "\(list(missing)) not in the entry's quotes: every number of a dosage must occur in its verbatim source"))
+            result.append(
+                (["summary"], "\(list(missing)) not in the entry's quotes: every number of a dosage must occur in its verbatim source"))
         }
         for (name, value) in dosage.parameters where !quoted.contains(value) {
-            result.append((["parameters", name], "\(list([value])) not in the entry's quotes: every number of a dosage must occur in its verbatim source"))
+            result.append(
+                (
+                    ["parameters", name],
+                    "\(list([value])) not in the entry's quotes: every number of a dosage must occur in its verbatim source"
+                ))
         }
         return result
     }

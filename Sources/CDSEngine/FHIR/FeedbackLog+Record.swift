@@ -73,7 +73,9 @@ extension FeedbackLog {
         guard let object = item.objectValue else { throw .invalid(path: at, message: "must be a Feedback object") }
         let allowed: Set<String> = ["card", "outcome", "acceptedSuggestions", "overrideReason", "outcomeTimestamp", "extension"]
         if let key = object.orderedKeys.first(where: { !allowed.contains($0) }) {
-            throw .invalid(path: "\(at).\(key)", message: "is not a Feedback field (card, outcome, acceptedSuggestions, overrideReason, outcomeTimestamp, extension)")
+            throw .invalid(
+                path: "\(at).\(key)",
+                message: "is not a Feedback field (card, outcome, acceptedSuggestions, overrideReason, outcomeTimestamp, extension)")
         }
         guard let uuid = item["card"]?.stringValue else { throw .invalid(path: "\(at).card", message: "must be the uuid of a card") }
         guard let issued = lookup(uuid) else { throw .unknownCard(uuid) }
@@ -81,14 +83,18 @@ extension FeedbackLog {
             throw .invalid(path: "\(at).outcomeTimestamp", message: "must be an RFC 3339 instant, such as 2026-03-02T10:00:00Z")
         }
         guard RFC3339.isDateTime(timestamp) else {
-            throw .invalid(path: "\(at).outcomeTimestamp", message: "\"\(timestamp)\" is not an RFC 3339 instant (YYYY-MM-DDThh:mm:ss[.fff] and Z or ±hh:mm)")
+            throw .invalid(
+                path: "\(at).outcomeTimestamp",
+                message: "\"\(timestamp)\" is not an RFC 3339 instant (YYYY-MM-DDThh:mm:ss[.fff] and Z or ±hh:mm)")
         }
         var line: JSONObject = ["card": .string(uuid), "recommendation": .string(issued.recommendation)]
         switch item["outcome"]?.stringValue {
         case "accepted":
             if item["overrideReason"] != nil { throw .invalid(path: "\(at).overrideReason", message: "is only for outcome \"overridden\"") }
             guard let accepted = item["acceptedSuggestions"]?.arrayValue, !accepted.isEmpty else {
-                throw .invalid(path: "\(at).acceptedSuggestions", message: "must list the accepted suggestions when the outcome is \"accepted\" (cds-fb-2)")
+                throw .invalid(
+                    path: "\(at).acceptedSuggestions",
+                    message: "must list the accepted suggestions when the outcome is \"accepted\" (cds-fb-2)")
             }
             var ids: [JSONValue] = []
             for (j, suggestion) in accepted.enumerated() {
@@ -96,7 +102,9 @@ extension FeedbackLog {
                 guard let id = suggestion["id"]?.stringValue, suggestion.objectValue?.count == 1 else {
                     throw .invalid(path: path, message: "must be {\"id\": suggestion uuid}")
                 }
-                guard issued.suggestions.contains(id) else { throw .invalid(path: "\(path).id", message: "\"\(id)\" is not a suggestion of card \(uuid)") }
+                guard issued.suggestions.contains(id) else {
+                    throw .invalid(path: "\(path).id", message: "\"\(id)\" is not a suggestion of card \(uuid)")
+                }
                 ids.append(.string(id))
             }
             line["outcome"] = "accepted"
@@ -124,17 +132,25 @@ extension FeedbackLog {
         }
         var logged: JSONObject = [:]
         if let reason = value?["reason"] {
-            guard let coding = reason.objectValue else { throw .invalid(path: "\(at).reason", message: "must be a Coding with system and code") }
+            guard let coding = reason.objectValue else {
+                throw .invalid(path: "\(at).reason", message: "must be a Coding with system and code")
+            }
             guard let system = coding["system"]?.stringValue, !system.isEmpty else {
                 throw .invalid(path: "\(at).reason.system", message: "must be the non-empty URI of the reason's code system")
             }
-            guard let code = coding["code"]?.stringValue, !code.isEmpty else { throw .invalid(path: "\(at).reason.code", message: "must be a non-empty code") }
+            guard let code = coding["code"]?.stringValue, !code.isEmpty else {
+                throw .invalid(path: "\(at).reason.code", message: "must be a non-empty code")
+            }
             if let key = coding.orderedKeys.first(where: { !["system", "code", "display", "version", "userSelected"].contains($0) }) {
                 throw .invalid(path: "\(at).reason.\(key)", message: "is not a Coding field")
             }
             if system == settings.overrideReasonSystem, !settings.overrideReasons.contains(where: { $0.code == code }) {
                 let offered = settings.overrideReasons.map(\.code).joined(separator: ", ")
-                throw .invalid(path: "\(at).reason.code", message: "\"\(code)\" is not one of this service's override reasons (\(offered)); the EHR's own reasons use the EHR's code system")
+                throw .invalid(
+                    path: "\(at).reason.code",
+                    message:
+                        "\"\(code)\" is not one of this service's override reasons (\(offered)); the EHR's own reasons use the EHR's code system"
+                )
             }
             var kept: JSONObject = ["system": .string(system), "code": .string(code)]
             if let display = coding["display"] {
@@ -144,7 +160,9 @@ extension FeedbackLog {
             logged["reason"] = .object(kept)
         }
         if let comment = value?["userComment"] {
-            guard let text = comment.stringValue, !text.isEmpty else { throw .invalid(path: "\(at).userComment", message: "must be a non-empty string") }
+            guard let text = comment.stringValue, !text.isEmpty else {
+                throw .invalid(path: "\(at).userComment", message: "must be a non-empty string")
+            }
             logged["userComment"] = .string(text)
         }
         guard !logged.isEmpty else {
@@ -187,7 +205,8 @@ enum RFC3339 {
         }
         guard i < b.count else { return false }
         if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") { return i + 1 == b.count }
-        guard b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), i + 6 == b.count, let h = digits(i + 1, 2), b[i + 3] == UInt8(ascii: ":"),
+        guard b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), i + 6 == b.count, let h = digits(i + 1, 2),
+            b[i + 3] == UInt8(ascii: ":"),
             let m = digits(i + 4, 2)
         else { return false }
         return h <= 23 && m <= 59

@@ -41,7 +41,9 @@ package struct FeedbackLog: Sendable {
         try lock(fd)
         defer { _ = flock(fd, LOCK_UN) }
         let repaired = try repairTornTail(fd)
-        guard fstat(fd, &st) == 0 else { throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno))); nothing was recorded") }
+        guard fstat(fd, &st) == 0 else {
+            throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno))); nothing was recorded")
+        }
         let before = st.st_size
         let bytes = Array(entries.map { $0.serialized() + "\n" }.joined().utf8)
         guard FileDescriptorIO.writeAll(fd, bytes), fsync(fd) == 0 else {
@@ -82,7 +84,9 @@ package struct FeedbackLog: Sendable {
             let start = max(0, end - off_t(chunk.count))
             let want = Int(end - start)
             let got = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, start) }
-            guard got == want else { throw Failure(description: "cannot read \(path): \(String(cString: strerror(errno))); nothing was recorded") }
+            guard got == want else {
+                throw Failure(description: "cannot read \(path): \(String(cString: strerror(errno))); nothing was recorded")
+            }
             if let i = chunk[0..<want].lastIndex(of: 0x0A) {
                 cut = start + off_t(i) + 1
                 if i + 1 < want { first = chunk[i + 1] }
@@ -94,10 +98,12 @@ package struct FeedbackLog: Sendable {
         }
         guard cut < size else { return 0 }
         guard first == UInt8(ascii: "{"), size - cut <= Self.maxTornBytes else {
-            throw Failure(description: "cannot write \(path): it does not end with a whole line and its tail is not a record; nothing was recorded")
+            throw Failure(
+                description: "cannot write \(path): it does not end with a whole line and its tail is not a record; nothing was recorded")
         }
         guard ftruncate(fd, cut) == 0, fsync(fd) == 0 else {
-            throw Failure(description: "cannot repair the torn last line of \(path): \(String(cString: strerror(errno))); nothing was recorded")
+            throw Failure(
+                description: "cannot repair the torn last line of \(path): \(String(cString: strerror(errno))); nothing was recorded")
         }
         return Int(size - cut)
     }
