@@ -8,7 +8,7 @@ CDS := .build/debug/cds
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
 
-.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
+.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm
 
 all: build
 
@@ -102,6 +102,10 @@ SOAK ?= 20000
 soak: build
 	python3 Tests/Tools/soak.py $(CDS) $(SOAK)
 
+# kill -9 storms on one feedback log shared by several servers (docs/reliability.md).
+feedback-storm: build
+	python3 Tests/Tools/feedback_storm.py $(CDS) 6
+
 # Fuzzing with libFuzzer (docs/reliability.md): FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 15
 FUZZ_TARGETS := FuzzJSONRPC:jsonrpc FuzzCase:case FuzzFHIR:fhir
@@ -142,7 +146,7 @@ tsan: setup
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm
 	$(SWIFT) test
 
 docs: build

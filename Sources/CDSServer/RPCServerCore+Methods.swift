@@ -45,35 +45,24 @@ extension RPCServerCore {
         "feedback/record": Method { core, params throws(RPCError) in try core.recordFeedback(params) },
     ]
 
+    /// `feedback/record`: CDS Hooks feedback on cards this session returned, checked and
+    /// logged by ``FeedbackLog/record(_:overrideReasons:card:)``.
     func recordFeedback(_ params: JSONValue?) throws(RPCError) -> JSONValue {
         let p = try Params(params, allowed: ["feedback"], required: ["feedback"])
         guard let path = configuration.feedbackLog else { throw .feedbackNotRecorded("the server runs without --feedback-log") }
-        guard let items = p["feedback"]?.arrayValue, !items.isEmpty else { throw .invalidParams("\"feedback\" must be a non-empty array") }
-        let reasons = Set(engine.catalog.cdsHooks.overrideReasons.map(\.code))
-        var lines: [JSONValue] = []
-        for (i, item) in items.enumerated() {
-            let at = "feedback[\(i)]"
-            guard let card = item["card"]?.stringValue else { throw .invalidParams("\(at).card must be a card uuid") }
-            guard let recommendation = issuedCards[card] else { throw .unknownCard(card) }
-            guard let outcome = item["outcome"]?.stringValue, outcome == "accepted" || outcome == "overridden" else {
-                throw .invalidParams("\(at).outcome must be \"accepted\" or \"overridden\"")
-            }
-            guard let timestamp = item["outcomeTimestamp"]?.stringValue else { throw .invalidParams("\(at).outcomeTimestamp must be a string") }
-            var line: JSONObject = ["card": .string(card), "recommendation": .string(recommendation), "outcome": .string(outcome), "outcomeTimestamp": .string(timestamp)]
-            if let code = item["overrideReason"]?["reason"]?["code"]?.stringValue {
-                guard outcome == "overridden", reasons.contains(code) else {
-                    throw .invalidParams("\(at).overrideReason.reason.code must be one of \(reasons.sorted().joined(separator: ", ")) with outcome overridden")
-                }
-                line["overrideReason"] = .string(code)
-            }
-            lines.append(.object(line))
-        }
+        let cards = issuedCards
         do {
-            try FeedbackLog(path: path).append(lines)
+            let count = try FeedbackLog(path: path).record(p["feedback"], overrideReasons: engine.catalog.cdsHooks) { uuid in
+                cards[uuid].map { FeedbackLog.IssuedCard(recommendation: $0, suggestions: [FeedbackLog.acceptSuggestion(ofCard: uuid)]) }
+            }
+            return ["recorded": .integer(Int64(count))]
         } catch {
-            throw .feedbackNotRecorded(error.description)
+            switch error {
+            case .invalid(let path, let message): throw .invalidParams("\(path) \(message)", errors: [(path: path, message: message)])
+            case .unknownCard(let uuid): throw .unknownCard(uuid)
+            case .notRecorded(let reason): throw .feedbackNotRecorded(reason)
+            }
         }
-        return ["recorded": .integer(Int64(lines.count))]
     }
 
     func initialize(_ params: JSONValue?) throws(RPCError) -> JSONValue {

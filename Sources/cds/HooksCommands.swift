@@ -35,7 +35,7 @@ struct FeedbackCommand: ParsableCommand {
     )
 
     struct Report: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Override rates per recommendation, from a feedback log (cds serve --feedback-log).")
+        static let configuration = CommandConfiguration(abstract: "Override rates per recommendation, then every outcome (accepted suggestions, override reason, comment), from a feedback log (cds serve --feedback-log).")
 
         @Argument(help: ArgumentHelp("The feedback log.", valueName: "file"))
         var log: String
@@ -53,9 +53,10 @@ struct FeedbackCommand: ParsableCommand {
                 let total = r.accepted + r.overridden
                 let rate = total == 0 ? "-" : String(Int((Double(r.overridden) / Double(total) * 100).rounded())) + "%"
                 let reasons = r.reasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                rows.append([r.recommendation, String(r.accepted), String(r.overridden), rate, reasons])
+                rows.append([r.recommendation, String(r.accepted), String(r.overridden), rate, reasons].map(FeedbackReportText.escaped))
             }
             var text = Table.render(rows)
+            if !report.records.isEmpty { text += "\n" + Table.render(FeedbackReportText.recordRows(report.records)) }
             if report.skippedLines > 0 { text += "\(report.skippedLines) incomplete or unreadable line\(report.skippedLines == 1 ? "" : "s") skipped\n" }
             StandardStreams.output(text)
         }

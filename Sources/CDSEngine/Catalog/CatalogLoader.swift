@@ -20,6 +20,9 @@ package enum CatalogLoader {
         "terminology.json", "policy.json", "traceability.json", "schema/case.schema.json", "fhir-mapping.json", "cds-hooks.json",
     ]
 
+    /// The largest source file (`sources.json` `file`) read.
+    package static let maxSourceBytes = 4 << 20
+
     /// Loads the Catalog at `directory`.
     package static func load(directory: String) throws(CatalogLoadError) -> Catalog {
         let sink = IssueSink()
@@ -29,7 +32,7 @@ package enum CatalogLoader {
         for file in files {
             let bytes: [UInt8]
             do {
-                bytes = try FileSystem.read(FileSystem.join(directory, file))
+                bytes = try FileSystem.read(FileSystem.join(directory, file), limit: 16 << 20, regularOnly: true)
             } catch {
                 sink.add(file, .root, "cannot read: \(error.reason)")
                 continue
@@ -130,7 +133,8 @@ private struct CatalogDecoder {
                 note: item.string("note", required: false))
             if let relative = source.file {
                 do {
-                    let bytes = try FileSystem.read(FileSystem.join(directory, relative))
+                    let path = try FileSystem.resolve(relative, inside: directory)
+                    let bytes = try FileSystem.read(path, limit: CatalogLoader.maxSourceBytes, regularOnly: true)
                     digestInput += Array(relative.utf8) + [0] + bytes + [0]
                     if let expected = source.sha256, SHA256.hex(bytes) != expected {
                         item.issue("sha256", "does not match the file \(relative) (its SHA-256 is \(SHA256.hex(bytes)))")
@@ -254,10 +258,14 @@ private struct CatalogDecoder {
                 }
                 dosage = Catalog.Dosage(summary: summary, parameters: parameters)
             }
+            let sources = citations(item, sourceIDs: sourceIDs)
+            for problem in DosageCheck.problems(dosage, quotes: sources.compactMap(\.quote)) {
+                item.sink.add(file, problem.path.reduce(item.path.appending("dosage")) { $0.appending($1) }, problem.message)
+            }
             return Catalog.Recommendation(
                 id: RecommendationID(rawValue: id), phase: Phase(rawValue: phase), title: title, text: text,
                 dosage: dosage, components: item.strings("components", required: false) ?? [], strength: strength,
-                substances: subs, evidence: evidence, sources: citations(item, sourceIDs: sourceIDs))
+                substances: subs, evidence: evidence, sources: sources)
         }
     }
 

@@ -14,16 +14,46 @@ package enum FileSystem {
     }
 
     /// The bytes of the file at `path` (`-` reads standard input), refusing anything
-    /// larger than `limit`.
-    package static func read(_ path: String, limit: Int = 64 << 20) throws(ReadError) -> [UInt8] {
-        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+    /// larger than `limit`. With `regularOnly`, anything but a regular file (a FIFO, a
+    /// device, a directory, `-`) is refused before a byte is read: the file is opened
+    /// with `O_NONBLOCK`, so a FIFO cannot hang the caller.
+    package static func read(_ path: String, limit: Int = 64 << 20, regularOnly: Bool = false) throws(ReadError) -> [UInt8] {
+        if regularOnly && path == "-" { throw ReadError(path: path, reason: "not a regular file") }
+        let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
         guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
         defer { if fd != 0 { close(fd) } }
+        if regularOnly {
+            var st = stat()
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ReadError(path: path, reason: "not a regular file") }
+            guard st.st_size <= limit else { throw ReadError(path: path, reason: "larger than \(limit) bytes") }
+        }
         do {
             return try FileDescriptorIO.readAll(fd, limit: limit)
         } catch {
             throw ReadError(path: path, reason: error.reason)
         }
+    }
+
+    /// The real path of `relative` inside `directory`, refusing what could reach outside
+    /// it: an empty or absolute path, a `..` component, or a symbolic link whose target
+    /// lies outside `directory` (both are resolved with `realpath`).
+    package static func resolve(_ relative: String, inside directory: String) throws(ReadError) -> String {
+        guard !relative.isEmpty, !relative.hasPrefix("/") else { throw ReadError(path: relative, reason: "must be a relative path inside the Catalog directory") }
+        guard !relative.split(separator: "/", omittingEmptySubsequences: false).contains("..") else {
+            throw ReadError(path: relative, reason: "must not contain \"..\"")
+        }
+        guard let base = realPath(directory) else { throw ReadError(path: directory, reason: String(cString: strerror(errno))) }
+        guard let full = realPath(join(directory, relative)) else { throw ReadError(path: relative, reason: String(cString: strerror(errno))) }
+        guard full.hasPrefix(base == "/" ? "/" : base + "/") else {
+            throw ReadError(path: relative, reason: "resolves to \(full), outside the Catalog directory")
+        }
+        return full
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Whether `path` names an existing regular file.
