@@ -50,6 +50,6 @@ struct CaseReaderTests {
     }
 
     @Test func unknownTopLevelFieldsAreRefused() {
-        #expect(issues(Cases.minimal { $0["diagnosis"] = "x" }) == ["/diagnosis: unknown property (allowed: activity, allergies, assessmentDate, caseId, conservativeCare, contraindications, exercise, extensions, measurements, patient, population, schemaVersion, surgicalHistory, symptoms)"])
+        #expect(issues(Cases.minimal { $0["diagnosis"] = "x" }) == ["/diagnosis: unknown property (allowed: activity, allergies, assessmentDate, caseId, conservativeCare, contraindications, exercise, extensions, measurements, patient, population, priorInterventions, schemaVersion, side, surgicalHistory, symptomOnset, symptoms)"])
     }
 }

@@ -56,6 +56,115 @@ struct VignetteTests {
         }
     }
 
+    @Test(arguments: names)
+    func planCarriesTheStatedReasons(name: String) throws {
+        let (plan, _) = try Self.plan(name)
+        let catalog = Self.engine.catalog
+        for intent in Self.intents[name] ?? [] {
+            switch intent {
+            case let .superseded(id, module, action, by):
+                #expect(
+                    plan.resolution.superseded.contains {
+                        $0.loser.proposal.recommendation.rawValue == id && $0.loser.module == module && $0.loser.proposal.action.rawValue == action
+                            && $0.winner.module == by && !$0.reason.isEmpty
+                    }, "\(name): \(module)'s \(action) \(id) superseded by \(by)")
+            case let .rule(id, module, text):
+                let item = plan.resolution.recommendations.first { $0.id.rawValue == id }
+                #expect(item?.sources.contains { $0.module == module && $0.proposal.rationale.rule.contains(text) } == true, "\(name): \(id) \(module) rule says '\(text)'")
+            case let .cites(id, evidence, expected):
+                let item = plan.resolution.recommendations.first { $0.id.rawValue == id }
+                let ids = item.map { plan.evidenceIDs(of: $0, catalog: catalog).map(\.rawValue) } ?? []
+                #expect(ids.contains(evidence) == expected, "\(name): \(id) \(expected ? "cites" : "does not cite") \(evidence): \(ids)")
+            case let .policy(id, module, rule):
+                let item = plan.resolution.recommendations.first { $0.id.rawValue == id }
+                #expect(item?.sources.contains { $0.module == module && $0.proposal.rationale.policy.contains(rule) } == true, "\(name): \(id) \(module) applies \(rule)")
+            case let .fact(id, module, path):
+                let item = plan.resolution.recommendations.first { $0.id.rawValue == id }
+                #expect(item?.sources.contains { $0.module == module && $0.proposal.rationale.facts.contains(FactPath(rawValue: path)) } == true, "\(name): \(id) \(module) cites \(path)")
+            }
+        }
+    }
+
+    /// A stated reason a plan must carry, beyond the actions.
+    enum Intent: Sendable {
+        /// `module`'s `action` on the recommendation lost to `winner` (listed in `superseded`).
+        case superseded(String, module: String, action: String, by: String)
+        /// The module's rule for the recommendation contains the text.
+        case rule(String, module: String, says: String)
+        /// The recommendation's evidence includes (true) or excludes (false) the id.
+        case cites(String, evidence: String, Bool)
+        /// The module's rationale applies the Catalog rule (policy or threshold).
+        case policy(String, module: String, rule: String)
+        /// The module's rationale cites the fact.
+        case fact(String, module: String, path: String)
+    }
+
+    /// The reasons each vignette must show (clinical intent beyond the action).
+    static let intents: [String: [Intent]] = [
+        "01-new-patient": [
+            .rule("advanced.progressive-strength-training", module: "exercise-progression", says: "from the start"),
+            .cites("monitoring.return-to-activity", evidence: "seed-ref-1", false),
+            .policy("initial.nsaids", module: "symptoms", rule: "symptoms.presentation-fit"),
+        ],
+        "05-moderate-tier-not-tolerated": [.policy("strengthening.tier-low", module: "exercise-progression", rule: "exercise.step-back-on-intolerance")],
+        "10-escalation-beyond-6-months": [.policy("escalation.corticosteroid-injection", module: "escalation", rule: "escalation.window")],
+        "12-dancer": [
+            .cites("initial.nsaids", evidence: "seed-ref-5", true), .cites("initial.relative-rest", evidence: "seed-ref-5", false),
+            .cites("program.hip-rotation-strengthening", evidence: "seed-ref-5", false),
+            .rule("escalation.corticosteroid-injection", module: "population", says: "49 dancers"),
+        ],
+        "14-athlete-return-to-sport": [.cites("monitoring.return-to-activity", evidence: "seed-ref-1", false)],
+        "15-post-arthroplasty-tenotomy": [.cites("population.post-arthroplasty-mobilization", evidence: "seed-ref-7", true)],
+        "19-dancer-with-nsaid-allergy-failed-care": [
+            .superseded("escalation.corticosteroid-injection", module: "population", action: "defer", by: "escalation"),
+        ],
+        "20-dancer-failed-care-escalation-reconciled": [
+            .superseded("escalation.corticosteroid-injection", module: "population", action: "defer", by: "escalation"),
+            .superseded("escalation.endoscopic-surgery", module: "population", action: "defer", by: "escalation"),
+            .rule("escalation.corticosteroid-injection", module: "escalation", says: "within the 3-6 months window"),
+        ],
+        "21-pain-rising-while-tolerated-holds": [
+            .rule("strengthening.tier-moderate", module: "exercise-progression", says: "NPRS rose from 3 (2026-02-02) to 5 (2026-03-02)"),
+            .policy("strengthening.tier-moderate", module: "exercise-progression", rule: "progression.nprs-important-change"),
+            .policy("strengthening.tier-high", module: "exercise-progression", rule: "progression.hold-when-worse"),
+            .fact("strengthening.tier-moderate", module: "exercise-progression", path: "/measurements/nprs/1"),
+            .fact("strengthening.tier-moderate", module: "exercise-progression", path: "/measurements/nprs/2"),
+        ],
+        "22-lefs-falling-while-tolerated-holds": [
+            .rule("strengthening.tier-low", module: "exercise-progression", says: "LEFS fell from 50 (2026-02-02) to 41 (2026-03-02)"),
+            .policy("strengthening.tier-low", module: "exercise-progression", rule: "progression.lefs-important-change"),
+        ],
+        "24-arthroplasty-without-tenotomy": [
+            .rule("population.post-arthroplasty-mobilization", module: "post-arthroplasty", says: "criterion not met: iliopsoas tenotomy"),
+            .cites("population.post-arthroplasty-mobilization", evidence: "seed-ref-7", false),
+            .fact("population.post-arthroplasty-mobilization", module: "post-arthroplasty", path: "/surgicalHistory/iliopsoasTenotomy"),
+        ],
+        "25-tenotomy-groin-pain-not-recorded": [
+            .rule("population.post-arthroplasty-mobilization", module: "post-arthroplasty", says: "not recorded (unknown): persistent groin pain"),
+            .cites("population.post-arthroplasty-mobilization", evidence: "seed-ref-7", false),
+            .fact("population.post-arthroplasty-mobilization", module: "post-arthroplasty", path: "/surgicalHistory/persistentGroinPain"),
+        ],
+        "26-arthroplasty-tenotomy-not-on-record": [
+            .rule("population.post-arthroplasty-mobilization", module: "post-arthroplasty", says: "not recorded (unknown): iliopsoas tenotomy, persistent groin pain"),
+        ],
+        "27-one-symptom-fits-weakly": [.rule("initial.cryotherapy", module: "symptoms", says: "fits iliopsoas syndrome weakly")],
+        "28-v2-dancer-athlete-full-record": [
+            .rule("initial.cryotherapy", module: "symptoms", says: "1 not assessed (unknown): weaknessResistedHipFlexionInAbduction"),
+            .rule("monitoring.return-to-activity", module: "population", says: "competitive dancer and athlete (ballet)"),
+            .rule("escalation.corticosteroid-injection", module: "escalation", says: "prior corticosteroid-injection (2026-01-12) on record"),
+            .rule("strengthening.tier-moderate", module: "exercise-progression", says: "(reason: pain-increase)"),
+            .rule("monitoring.nprs", module: "monitoring", says: "NPRS during hip flexion 6"),
+            .rule("monitoring.range-of-motion-strength", module: "monitoring", says: "range of motion hip-flexion 100° (2026-01-12) to 115° (2026-03-02)"),
+            .superseded("escalation.endoscopic-surgery", module: "population", action: "defer", by: "escalation"),
+        ],
+        "29-v2-care-not-recorded": [.rule("escalation.corticosteroid-injection", module: "escalation", says: "conservative care is not recorded")],
+        "30-v2-care-not-started-tenotomy-dated": [
+            .rule("escalation.endoscopic-surgery", module: "escalation", says: "conservative care has not started"),
+            .cites("population.post-arthroplasty-mobilization", evidence: "seed-ref-7", true),
+            .fact("population.post-arthroplasty-mobilization", module: "post-arthroplasty", path: "/surgicalHistory/tenotomyDate"),
+        ],
+    ]
+
     @Test func sameCaseGivesByteIdenticalPlans() throws {
         for name in Self.names {
             #expect(try Self.plan(name).1 == Self.plan(name).1)
@@ -97,5 +206,24 @@ struct VignetteTests {
             "initial.nsaids": "avoid", "population.dancer-conservative-care": "recommend", "strengthening.tier-low": "recommend",
             "strengthening.tier-moderate": "defer", "escalation.corticosteroid-injection": "consider",
         ],
+        "20-dancer-failed-care-escalation-reconciled": [
+            "escalation.corticosteroid-injection": "consider", "escalation.endoscopic-surgery": "consider",
+            "population.dancer-conservative-care": "recommend", "advanced.open-kinetic-chain": "recommend",
+        ],
+        "21-pain-rising-while-tolerated-holds": ["strengthening.tier-moderate": "recommend", "strengthening.tier-high": "defer"],
+        "22-lefs-falling-while-tolerated-holds": ["strengthening.tier-low": "recommend", "strengthening.tier-moderate": "defer"],
+        "23-pain-rise-below-threshold-progresses": ["strengthening.tier-moderate": "absent", "strengthening.tier-high": "recommend"],
+        "24-arthroplasty-without-tenotomy": [
+            "population.post-arthroplasty-mobilization": "defer", "initial.cryotherapy": "recommend", "strengthening.tier-low": "recommend",
+        ],
+        "25-tenotomy-groin-pain-not-recorded": ["population.post-arthroplasty-mobilization": "defer", "program.hip-rotation-strengthening": "recommend"],
+        "26-arthroplasty-tenotomy-not-on-record": ["population.post-arthroplasty-mobilization": "defer", "strengthening.tier-low": "recommend"],
+        "27-one-symptom-fits-weakly": ["initial.cryotherapy": "recommend", "strengthening.tier-low": "recommend"],
+        "28-v2-dancer-athlete-full-record": [
+            "escalation.corticosteroid-injection": "consider", "strengthening.tier-moderate": "recommend", "strengthening.tier-high": "defer",
+            "population.dancer-conservative-care": "recommend", "monitoring.return-to-activity": "recommend",
+        ],
+        "29-v2-care-not-recorded": ["escalation.corticosteroid-injection": "defer", "initial.nsaids": "recommend"],
+        "30-v2-care-not-started-tenotomy-dated": ["population.post-arthroplasty-mobilization": "recommend", "escalation.endoscopic-surgery": "defer"],
     ]
 }
