@@ -21,6 +21,7 @@ public struct ExerciseProgressionModule: AssessmentModule {
     /// The case's tier names, in the order of the Catalog progression.
     static let tiers = ["low", "moderate", "high", "advanced"]
     static let stepBack = "exercise.step-back-on-intolerance"
+    static let bounds = "strengthening.mvic-bounds"
     static let hold = "progression.hold-when-worse"
     static let nprsChange = "progression.nprs-important-change"
     static let lefsChange = "progression.lefs-important-change"
@@ -44,6 +45,9 @@ public struct ExerciseProgressionModule: AssessmentModule {
         }
 
         func propose(_ action: ProposalAction, step: Int, priority: Int, _ rationale: Rationale) {
+            // Where the moderate and high tiers meet (60% MVIC), the bound is local policy.
+            var rationale = rationale
+            if (1...2).contains(step), !rationale.policy.contains(Self.bounds) { rationale.policy.append(Self.bounds) }
             for r in catalog.recommendations(in: steps[step]) {
                 proposals.append(Proposal(action, r.id, priority: priority, because: rationale))
             }
