@@ -39,7 +39,12 @@ public struct EscalationModule: AssessmentModule {
             let months = RationaleFormat.number(care.months)
             let monthsFact: FactPath = "/conservativeCare/months"
             let outcomeFact: FactPath = "/conservativeCare/outcome"
-            let facts = [monthsFact, outcomeFact] + priorFacts
+            var facts = [monthsFact, outcomeFact] + priorFacts
+            var prior = prior
+            if !care.treatments.isEmpty {
+                prior = "; conservative treatments given: \(care.treatments.joined(separator: ", "))" + prior
+                facts.insert("/conservativeCare/treatments", at: 2)
+            }
             if care.months < minimum {
                 return Proposal(.defer, r.id, priority: 60, because: Rationale("conservative care for \(months) months\(prior), under the \(RationaleFormat.number(minimum))-month minimum of the \(window) window", facts: facts, policy: policy))
             }

@@ -106,15 +106,19 @@ public struct ExerciseProgressionModule: AssessmentModule {
         func paths(_ key: String, _ readings: [ClinicalCase.Reading]) -> [FactPath] {
             readings.suffix(2).compactMap { r in r.position.map { FactPath(rawValue: "/measurements/\(key)/\($0)") } }
         }
-        if c.nprs.count >= 2 {
-            let (a, b) = (c.nprs[c.nprs.count - 2], c.nprs[c.nprs.count - 1])
+        // Like with like: readings taken during hip flexion (as the source measures pain)
+        // when at least two are recorded, otherwise all readings.
+        let flexion = c.nprs.filter { $0.during == "hip-flexion" }
+        let nprs = flexion.count >= 2 ? flexion : c.nprs
+        if nprs.count >= 2 {
+            let (a, b) = (nprs[nprs.count - 2], nprs[nprs.count - 1])
             let points = try catalog.parameter("points", ofRule: Self.nprsChange)
             let percent = try catalog.parameter("percent", ofRule: Self.nprsChange)
             let rise = Double(b.value - a.value)
             if rise > 0, rise >= points || (a.value > 0 && rise * 100 >= percent * Double(a.value)) {
                 let pct = a.value > 0 ? ", \(RationaleFormat.number((rise * 1000 / Double(a.value)).rounded() / 10))%" : ""
-                findings.append("NPRS rose from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): +\(RationaleFormat.number(rise)) points\(pct), at least the clinically important \(RationaleFormat.number(points)) points or \(RationaleFormat.number(percent))%")
-                facts += paths("nprs", c.nprs)
+                findings.append("NPRS\(nprs.first?.during == "hip-flexion" && flexion.count >= 2 ? " during hip flexion" : "") rose from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): +\(RationaleFormat.number(rise)) points\(pct), at least the clinically important \(RationaleFormat.number(points)) points or \(RationaleFormat.number(percent))%")
+                facts += paths("nprs", nprs)
                 thresholds.append(Self.nprsChange)
             }
         }

@@ -36,7 +36,7 @@ public struct PopulationModule: AssessmentModule {
             }
         }
         if groups.contains("dancer") || groups.contains("athlete") {
-            proposals.append(Proposal(.recommend, "monitoring.return-to-activity", priority: 60, because: Rationale("\(who): return to previous activity level is the goal to monitor", facts: facts)))
+            proposals.append(Proposal(.recommend, "monitoring.return-to-activity", priority: 60, because: Rationale("\(who): return to previous activity levels is among the measures the source monitors", facts: facts)))
         }
         return proposals
     }

@@ -14,7 +14,7 @@ public struct SymptomsModule: AssessmentModule {
         id: "symptoms",
         version: SemanticVersion(1, 1, 0),
         summary: "Checks the presentation against the common symptoms of iliopsoas syndrome and starts initial conservative management.",
-        reads: ["/symptoms"]
+        reads: ["/symptoms", "/side", "/symptomOnset"]
     )
 
     static let policy = "symptoms.presentation-fit"
@@ -36,8 +36,19 @@ public struct SymptomsModule: AssessmentModule {
         let fit = Double(present.count) < strong
             ? "presentation fits iliopsoas syndrome weakly (fewer than \(RationaleFormat.number(strong)) of the common symptoms)"
             : "presentation consistent with iliopsoas syndrome"
-        let rule = "\(present.count) of \(statuses.count) common symptoms present\(unknownNote): \(fit); start initial conservative management"
-        let facts = unknown.isEmpty ? present : all
+        var facts = unknown.isEmpty ? present : all
+        var details: [String] = []
+        if let side = c.side {
+            details.append("\(side) side")
+            facts.append("/side")
+        }
+        if let onset = c.symptomOnset {
+            if let date = onset.date { details.append("onset \(date)") }
+            if let weeks = onset.durationWeeks { details.append("for \(RationaleFormat.number(weeks)) weeks") }
+            facts.append("/symptomOnset")
+        }
+        let where_ = details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"
+        let rule = "\(present.count) of \(statuses.count) common symptoms present\(where_)\(unknownNote): \(fit); start initial conservative management"
         return context.catalog.recommendations(in: "initial-management").map {
             Proposal(.recommend, $0.id, priority: 80, because: Rationale(rule, facts: facts, policy: [Self.policy]))
         }

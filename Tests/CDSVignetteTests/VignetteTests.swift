@@ -163,6 +163,16 @@ struct VignetteTests {
             .cites("population.post-arthroplasty-mobilization", evidence: "seed-ref-7", true),
             .fact("population.post-arthroplasty-mobilization", module: "post-arthroplasty", path: "/surgicalHistory/tenotomyDate"),
         ],
+        "31-v2-pain-during-hip-flexion-rises-holds": [
+            .rule("strengthening.tier-low", module: "exercise-progression", says: "NPRS during hip flexion rose from 3 (2026-02-02) to 6 (2026-03-02)"),
+            .fact("strengthening.tier-low", module: "exercise-progression", path: "/measurements/nprs/2"),
+            .rule("initial.cryotherapy", module: "symptoms", says: "(left side, for 10 weeks)"),
+        ],
+        "32-dancer-improving-escalation-agrees": [
+            .rule("escalation.corticosteroid-injection", module: "population", says: "49 dancers"),
+            .rule("escalation.corticosteroid-injection", module: "escalation", says: "improving"),
+            .rule("advanced.external-loads", module: "exercise-progression", says: "hold at 'advanced'"),
+        ],
     ]
 
     @Test func sameCaseGivesByteIdenticalPlans() throws {
@@ -225,5 +235,9 @@ struct VignetteTests {
         ],
         "29-v2-care-not-recorded": ["escalation.corticosteroid-injection": "defer", "initial.nsaids": "recommend"],
         "30-v2-care-not-started-tenotomy-dated": ["population.post-arthroplasty-mobilization": "recommend", "escalation.endoscopic-surgery": "defer"],
+        "31-v2-pain-during-hip-flexion-rises-holds": ["strengthening.tier-low": "recommend", "strengthening.tier-moderate": "defer"],
+        "32-dancer-improving-escalation-agrees": [
+            "escalation.corticosteroid-injection": "defer", "advanced.external-loads": "recommend", "advanced.dynamic-exercises": "recommend",
+        ],
     ]
 }
