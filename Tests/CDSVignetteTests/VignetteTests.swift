@@ -175,6 +175,38 @@ struct VignetteTests {
         ],
     ]
 
+    /// A version-1 vignette written in case format 2 (symptoms present/absent, `groups`,
+    /// conservative care `status`) gives the same recommendations, actions and superseded
+    /// proposals: format 2 adds what a clinician can say, it does not change decisions.
+    @Test(arguments: names)
+    func formatTwoGivesTheSameDecisions(name: String) throws {
+        let text = try String(contentsOfFile: "\(Self.directory)/\(name).case.json", encoding: .utf8)
+        guard case .object(var d) = try JSONParser().parse(text), d["schemaVersion"] == .integer(1) else { return }
+        d["schemaVersion"] = .integer(2)
+        if case .object(let symptoms)? = d["symptoms"] {
+            var v2 = JSONObject()
+            for (k, v) in symptoms { v2[k] = .string(v == .bool(true) ? "present" : "absent") }
+            d["symptoms"] = .object(v2)
+        }
+        if case .object(var population)? = d["population"], let group = population["group"] {
+            population["group"] = nil
+            population["groups"] = .array([group])
+            d["population"] = .object(population)
+        }
+        if case .object(var care)? = d["conservativeCare"] {
+            care["status"] = "started"
+            d["conservativeCare"] = .object(care)
+        } else {
+            d["conservativeCare"] = ["status": "not-started"]
+        }
+        let v1 = try Self.plan(name).0
+        let v2 = Self.engine.evaluate(try Self.engine.caseReader.read(.object(d)))
+        #expect(v2.resolution.recommendations.map { "\($0.id) \($0.action)" } == v1.resolution.recommendations.map { "\($0.id) \($0.action)" }, "\(name)")
+        #expect(
+            v2.resolution.superseded.map { "\($0.loser.proposal.recommendation) \($0.loser.module) \($0.loser.proposal.action)" }
+                == v1.resolution.superseded.map { "\($0.loser.proposal.recommendation) \($0.loser.module) \($0.loser.proposal.action)" }, "\(name)")
+    }
+
     @Test func sameCaseGivesByteIdenticalPlans() throws {
         for name in Self.names {
             #expect(try Self.plan(name).1 == Self.plan(name).1)
