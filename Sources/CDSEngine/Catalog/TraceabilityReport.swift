@@ -36,7 +36,9 @@ package enum TraceabilityReport {
         out.append("## Evidence")
         out.append("")
         for e in catalog.evidence {
-            out.append("- `\(e.id)`: \(e.description) Design: \(e.design). Cited by: \(catalog.recommendations(citing: e.id).map { "`\($0)`" }.joined(separator: ", ")).")
+            let citing = catalog.recommendations(citing: e.id).map { "`\($0)`" }.joined(separator: ", ")
+            let cited = citing.isEmpty ? "no Catalog entry directly; a module adds it to a proposal only where the case matches its population" : citing
+            out.append("- `\(e.id)`: \(e.description) Design: \(e.design). Cited by: \(cited).")
             for f in e.findings { out.append("  - `\(f.id)`: \(f.statement)") }
         }
         out.append("")
