@@ -30,7 +30,7 @@ public struct PopulationModule: AssessmentModule {
             proposals.append(Proposal(.recommend, "population.dancer-conservative-care", priority: 75, because: Rationale("\(who): \(studied)", facts: facts)))
             proposals.append(
                 Proposal(.recommend, "initial.nsaids", priority: 80, because: Rationale("\(who): NSAIDs are a component of the conservative treatment that showed excellent results in dancers (reference 5)", facts: facts), additionalEvidence: [dancers]))
-            let position = "\(who): in the source's study of 49 dancers no patient required corticosteroid injections or surgical intervention (reference 5); this population's evidence favours continuing conservative treatment"
+            let position = "\(who): in the source's study of 49 dancers, conservative treatment showed excellent results and no patient required corticosteroid injections or surgical intervention (reference 5): this module defers escalation on that evidence; the resolver weighs it against the escalation rule"
             for r in context.catalog.recommendations(in: "escalation") {
                 proposals.append(Proposal(.defer, r.id, priority: 55, because: Rationale(position, facts: facts, policy: ["resolver.population-position"]), additionalEvidence: [dancers]))
             }
