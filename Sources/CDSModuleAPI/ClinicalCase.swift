@@ -91,6 +91,7 @@ public struct ClinicalCase: Sendable, Hashable {
         public var age: Int
         /// `/patient/sex`: `female`, `male`, `other` or `unknown`.
         public var sex: String
+        /// A value with the given members.
         public init(age: Int, sex: String) {
             self.age = age
             self.sex = sex
@@ -110,6 +111,7 @@ public struct ClinicalCase: Sendable, Hashable {
         public var activity: String?
         /// The case facts the groups were read from.
         public var facts: [FactPath]
+        /// A value with the given members.
         public init(group: String, level: String? = nil, groups: [String]? = nil, activity: String? = nil, facts: [FactPath]? = nil) {
             self.group = group
             self.level = level
@@ -133,7 +135,9 @@ public struct ClinicalCase: Sendable, Hashable {
     /// How a symptom was recorded: version 1 records present or absent; version 2 adds
     /// not assessed (also when the symptom is left out).
     public struct SymptomStatus: RawRepresentable, Sendable, Hashable {
+        /// The wire value.
         public var rawValue: String
+        /// Wraps a wire value.
         public init(rawValue: String) { self.rawValue = rawValue }
         /// Recorded present.
         public static let present = SymptomStatus(rawValue: "present")
@@ -156,6 +160,7 @@ public struct ClinicalCase: Sendable, Hashable {
         /// The symptom codes recorded as not assessed (version 2, or left out there); a flag
         /// above is `false` for them, which means unknown, not absent.
         public var notAssessed: Set<String>
+        /// A value with the given members.
         public init(
             anteriorHipOrGroinPain: Bool, weaknessResistedHipFlexionInAbduction: Bool,
             clickingOrSnapping: Bool, painWithHipFlexionActivities: Bool, notAssessed: Set<String> = []
@@ -184,6 +189,7 @@ public struct ClinicalCase: Sendable, Hashable {
         public var date: CalendarDate?
         /// `/symptomOnset/durationWeeks`.
         public var durationWeeks: Double?
+        /// A value with the given members.
         public init(date: CalendarDate? = nil, durationWeeks: Double? = nil) {
             self.date = date
             self.durationWeeks = durationWeeks
@@ -204,6 +210,7 @@ public struct ClinicalCase: Sendable, Hashable {
         public var arthroplastyDate: CalendarDate?
         /// `/surgicalHistory/tenotomyDate`: recorded separately from the arthroplasty.
         public var tenotomyDate: CalendarDate?
+        /// A value with the given members.
         public init(
             totalHipArthroplasty: Bool? = nil, iliopsoasTenotomy: Bool? = nil, monthsSinceSurgery: Double? = nil,
             persistentGroinPain: Bool? = nil, arthroplastyDate: CalendarDate? = nil, tenotomyDate: CalendarDate? = nil
@@ -227,6 +234,7 @@ public struct ClinicalCase: Sendable, Hashable {
         /// `/conservativeCare/treatments` (version 2): which conservative treatments were given
         /// (`relative-rest`, `nsaids`, `cryotherapy`, `physical-therapy`, `strengthening-program`).
         public var treatments: [String]
+        /// A value with the given members.
         public init(months: Double, outcome: String? = nil, treatments: [String] = []) {
             self.months = months
             self.outcome = outcome
@@ -237,7 +245,9 @@ public struct ClinicalCase: Sendable, Hashable {
     /// Whether conservative care is on record (version 2 tells "not recorded" from "not started";
     /// version 1 cannot: a left-out `/conservativeCare` reads as not started).
     public struct CareRecord: RawRepresentable, Sendable, Hashable {
+        /// The wire value.
         public var rawValue: String
+        /// Wraps a wire value.
         public init(rawValue: String) { self.rawValue = rawValue }
         /// Nothing recorded about conservative care.
         public static let notRecorded = CareRecord(rawValue: "not-recorded")
@@ -253,6 +263,7 @@ public struct ClinicalCase: Sendable, Hashable {
         public var kind: String
         /// When it was done.
         public var date: CalendarDate
+        /// A value with the given members.
         public init(kind: String, date: CalendarDate) {
             self.kind = kind
             self.date = date
@@ -268,6 +279,7 @@ public struct ClinicalCase: Sendable, Hashable {
         /// `/exercise/notToleratedReason`: why the tier is not tolerated (`pain-increase`,
         /// `unable-to-complete`, `other`).
         public var notToleratedReason: String?
+        /// A value with the given members.
         public init(currentTier: String, tolerated: Bool? = nil, notToleratedReason: String? = nil) {
             self.currentTier = currentTier
             self.tolerated = tolerated
@@ -279,6 +291,7 @@ public struct ClinicalCase: Sendable, Hashable {
     public struct Activity: Sendable, Hashable {
         /// `/activity/returnedToPreviousLevel`.
         public var returnedToPreviousLevel: Bool?
+        /// A value with the given members.
         public init(returnedToPreviousLevel: Bool? = nil) {
             self.returnedToPreviousLevel = returnedToPreviousLevel
         }
@@ -292,6 +305,7 @@ public struct ClinicalCase: Sendable, Hashable {
         public var movement: String
         /// Degrees (range of motion) or grade 0-5 (strength).
         public var value: Double
+        /// A value with the given members.
         public init(date: CalendarDate, movement: String, value: Double) {
             self.date = date
             self.movement = movement
@@ -310,6 +324,7 @@ public struct ClinicalCase: Sendable, Hashable {
         public var during: String?
         /// Its index in the case document's array (`/measurements/nprs/N`), for citing it.
         public var position: Int?
+        /// A value with the given members.
         public init(date: CalendarDate, value: Int, during: String? = nil, position: Int? = nil) {
             self.date = date
             self.value = value
