@@ -97,39 +97,50 @@ public struct ExerciseProgressionModule: AssessmentModule {
         return proposals
     }
 
-    /// A clinically important worsening between the two latest NPRS or LEFS readings, with
-    /// the facts (the two readings) and the threshold rules that judged it.
+    /// A clinically important worsening of the latest NPRS or LEFS reading against the
+    /// previous one or, failing that, the first (local policy `progression.hold-when-worse`),
+    /// with the facts (the two readings compared) and the threshold rules that judged it.
     func worsening(_ c: ClinicalCase, catalog: CatalogView) throws -> (finding: String, facts: [FactPath], thresholds: [String])? {
+        let againstFirst = try catalog.parameter("compareWithFirstReading", ofRule: Self.hold) != 0
         var findings: [String] = []
         var facts: [FactPath] = []
         var thresholds: [String] = []
-        func paths(_ key: String, _ readings: [ClinicalCase.Reading]) -> [FactPath] {
-            readings.suffix(2).compactMap { r in r.position.map { FactPath(rawValue: "/measurements/\(key)/\($0)") } }
+        /// The readings to compare the latest with: the previous, then (by policy) the first.
+        func baselines(_ readings: [ClinicalCase.Reading]) -> [ClinicalCase.Reading] {
+            guard readings.count >= 2 else { return [] }
+            let previous = readings[readings.count - 2]
+            return againstFirst && readings.count >= 3 ? [previous, readings[0]] : [previous]
+        }
+        func path(_ key: String, _ r: ClinicalCase.Reading) -> [FactPath] {
+            r.position.map { [FactPath(rawValue: "/measurements/\(key)/\($0)")] } ?? []
         }
         // Like with like: readings taken during hip flexion (as the source measures pain)
         // when at least two are recorded, otherwise all readings.
         let flexion = c.nprs.filter { $0.during == "hip-flexion" }
         let nprs = flexion.count >= 2 ? flexion : c.nprs
-        if nprs.count >= 2 {
-            let (a, b) = (nprs[nprs.count - 2], nprs[nprs.count - 1])
+        let nprsName = flexion.count >= 2 ? "NPRS during hip flexion" : "NPRS"
+        if let b = nprs.last {
             let points = try catalog.parameter("points", ofRule: Self.nprsChange)
             let percent = try catalog.parameter("percent", ofRule: Self.nprsChange)
-            let rise = Double(b.value - a.value)
-            if rise > 0, rise >= points || (a.value > 0 && rise * 100 >= percent * Double(a.value)) {
+            for a in baselines(nprs) {
+                let rise = Double(b.value - a.value)
+                guard rise > 0, rise >= points || (a.value > 0 && rise * 100 >= percent * Double(a.value)) else { continue }
                 let pct = a.value > 0 ? ", \(RationaleFormat.number((rise * 1000 / Double(a.value)).rounded() / 10))%" : ""
-                findings.append("NPRS\(nprs.first?.during == "hip-flexion" && flexion.count >= 2 ? " during hip flexion" : "") rose from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): +\(RationaleFormat.number(rise)) points\(pct), at least the clinically important \(RationaleFormat.number(points)) points or \(RationaleFormat.number(percent))%")
-                facts += paths("nprs", nprs)
+                findings.append("\(nprsName) rose from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): +\(RationaleFormat.number(rise)) points\(pct), at least the clinically important \(RationaleFormat.number(points)) points or \(RationaleFormat.number(percent))%")
+                facts += path("nprs", a) + path("nprs", b)
                 thresholds.append(Self.nprsChange)
+                break
             }
         }
-        if c.lefs.count >= 2 {
-            let (a, b) = (c.lefs[c.lefs.count - 2], c.lefs[c.lefs.count - 1])
+        if let b = c.lefs.last {
             let points = try catalog.parameter("points", ofRule: Self.lefsChange)
-            let fall = Double(a.value - b.value)
-            if fall > 0, fall >= points {
+            for a in baselines(c.lefs) {
+                let fall = Double(a.value - b.value)
+                guard fall > 0, fall >= points else { continue }
                 findings.append("LEFS fell from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): -\(RationaleFormat.number(fall)) points, at least its minimal clinically important difference of \(RationaleFormat.number(points)) points")
-                facts += paths("lefs", c.lefs)
+                facts += path("lefs", a) + path("lefs", b)
                 thresholds.append(Self.lefsChange)
+                break
             }
         }
         return findings.isEmpty ? nil : (findings.joined(separator: "; "), facts, thresholds)

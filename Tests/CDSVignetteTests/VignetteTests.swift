@@ -173,6 +173,11 @@ struct VignetteTests {
             .rule("escalation.corticosteroid-injection", module: "escalation", says: "improving"),
             .rule("advanced.external-loads", module: "exercise-progression", says: "hold at 'advanced'"),
         ],
+        "33-lefs-gradual-decline-against-first-holds": [
+            .rule("strengthening.tier-moderate", module: "exercise-progression", says: "LEFS fell from 52 (2026-01-05) to 43 (2026-03-02)"),
+            .fact("strengthening.tier-moderate", module: "exercise-progression", path: "/measurements/lefs/0"),
+            .fact("strengthening.tier-moderate", module: "exercise-progression", path: "/measurements/lefs/2"),
+        ],
     ]
 
     /// A version-1 vignette written in case format 2 (symptoms present/absent, `groups`,
@@ -268,6 +273,7 @@ struct VignetteTests {
         "29-v2-care-not-recorded": ["escalation.corticosteroid-injection": "defer", "initial.nsaids": "recommend"],
         "30-v2-care-not-started-tenotomy-dated": ["population.post-arthroplasty-mobilization": "recommend", "escalation.endoscopic-surgery": "defer"],
         "31-v2-pain-during-hip-flexion-rises-holds": ["strengthening.tier-low": "recommend", "strengthening.tier-moderate": "defer"],
+        "33-lefs-gradual-decline-against-first-holds": ["strengthening.tier-moderate": "recommend", "strengthening.tier-high": "defer"],
         "32-dancer-improving-escalation-agrees": [
             "escalation.corticosteroid-injection": "defer", "advanced.external-loads": "recommend", "advanced.dynamic-exercises": "recommend",
         ],
