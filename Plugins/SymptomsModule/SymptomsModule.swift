@@ -28,7 +28,10 @@ public struct SymptomsModule: AssessmentModule {
         let unknown = statuses.filter { $0.status == .notAssessed }
         let unknownNote = unknown.isEmpty ? "" : "; \(unknown.count) not assessed (unknown): \(unknown.map(\.code).joined(separator: ", "))"
         guard Double(present.count) >= minimum else {
-            let rule = "\(present.count) of \(statuses.count) common symptoms listed by the source recorded present\(unknownNote), below the local policy's minimum of \(RationaleFormat.number(minimum)): the iliopsoas syndrome algorithm does not apply to this presentation"
+            let verdict = Double(present.count + unknown.count) >= minimum
+                ? "the presentation cannot be judged until the symptoms not assessed are assessed"
+                : "the iliopsoas syndrome algorithm does not apply to this presentation"
+            let rule = "\(present.count) of \(statuses.count) common symptoms listed by the source recorded present\(unknownNote), below the local policy's minimum of \(RationaleFormat.number(minimum)): \(verdict)"
             return context.catalog.recommendations.map {
                 Proposal(.defer, $0.id, priority: 100, because: Rationale(rule, facts: all, policy: [Self.policy]))
             }

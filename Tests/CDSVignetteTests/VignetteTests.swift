@@ -173,6 +173,10 @@ struct VignetteTests {
             .rule("escalation.corticosteroid-injection", module: "escalation", says: "improving"),
             .rule("advanced.external-loads", module: "exercise-progression", says: "hold at 'advanced'"),
         ],
+        "34-v2-symptoms-not-assessed-cannot-judge": [
+            .rule("initial.nsaids", module: "symptoms", says: "cannot be judged until the symptoms not assessed are assessed"),
+            .fact("initial.nsaids", module: "symptoms", path: "/symptoms/anteriorHipOrGroinPain"),
+        ],
         "33-lefs-gradual-decline-against-first-holds": [
             .rule("strengthening.tier-moderate", module: "exercise-progression", says: "LEFS fell from 52 (2026-01-05) to 43 (2026-03-02)"),
             .fact("strengthening.tier-moderate", module: "exercise-progression", path: "/measurements/lefs/0"),
@@ -274,6 +278,7 @@ struct VignetteTests {
         "30-v2-care-not-started-tenotomy-dated": ["population.post-arthroplasty-mobilization": "recommend", "escalation.endoscopic-surgery": "defer"],
         "31-v2-pain-during-hip-flexion-rises-holds": ["strengthening.tier-low": "recommend", "strengthening.tier-moderate": "defer"],
         "33-lefs-gradual-decline-against-first-holds": ["strengthening.tier-moderate": "recommend", "strengthening.tier-high": "defer"],
+        "34-v2-symptoms-not-assessed-cannot-judge": ["initial.nsaids": "defer", "strengthening.tier-low": "defer", "escalation.corticosteroid-injection": "defer"],
         "32-dancer-improving-escalation-agrees": [
             "escalation.corticosteroid-injection": "defer", "advanced.external-loads": "recommend", "advanced.dynamic-exercises": "recommend",
         ],
