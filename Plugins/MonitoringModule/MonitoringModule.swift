@@ -2,13 +2,15 @@ import CDSModuleAPI
 
 /// Monitoring progress: pain during hip flexion (NPRS), function (LEFS), range of motion and
 /// strength, and return to previous activity. The rationale states the recorded trend of
-/// each measure; it draws no conclusion the source does not state.
+/// each measure (range of motion and strength from case format 2, per movement; NPRS readings
+/// taken during hip flexion, as the source measures them, are preferred when recorded); it
+/// draws no conclusion the source does not state.
 public struct MonitoringModule: AssessmentModule {
     public init() {}
 
     public let descriptor = ModuleDescriptor(
         id: "monitoring",
-        version: SemanticVersion(1, 0, 0),
+        version: SemanticVersion(1, 1, 0),
         summary: "Monitors NPRS, LEFS, range of motion and strength, and return to activity, with the recorded trends.",
         reads: ["/measurements", "/activity"]
     )
@@ -18,9 +20,21 @@ public struct MonitoringModule: AssessmentModule {
             let rationale: Rationale
             switch r.id.rawValue {
             case "monitoring.nprs":
-                rationale = Rationale(Self.trend("NPRS", c.nprs), facts: ["/measurements/nprs"])
+                let duringFlexion = c.nprs.filter { $0.during == "hip-flexion" }
+                if duringFlexion.isEmpty {
+                    let note = c.nprs.contains { $0.during != nil } ? "; no reading recorded as taken during hip flexion" : ""
+                    rationale = Rationale(Self.trend("NPRS", c.nprs) + note, facts: ["/measurements/nprs"])
+                } else {
+                    rationale = Rationale(Self.trend("NPRS during hip flexion", duringFlexion), facts: ["/measurements/nprs"])
+                }
             case "monitoring.lefs":
                 rationale = Rationale(Self.trend("LEFS", c.lefs), facts: ["/measurements/lefs"])
+            case "monitoring.range-of-motion-strength" where !c.rangeOfMotion.isEmpty || !c.strength.isEmpty:
+                let parts = Self.assessments("range of motion", c.rangeOfMotion, unit: "°") + Self.assessments("strength", c.strength, unit: "/5")
+                var facts: [FactPath] = []
+                if !c.rangeOfMotion.isEmpty { facts.append("/measurements/rangeOfMotion") }
+                if !c.strength.isEmpty { facts.append("/measurements/strength") }
+                rationale = Rationale("evaluate improvement at each review; " + parts.joined(separator: "; "), facts: facts)
             case "monitoring.return-to-activity":
                 let state = switch c.activity?.returnedToPreviousLevel {
                 case true?: "recorded as returned to previous activity level"
@@ -45,5 +59,18 @@ public struct MonitoringModule: AssessmentModule {
         }
         return "evaluate improvement at each review; \(name) \(first.value) (\(first.date)) to \(last.value) (\(last.date)): "
             + "\(RationaleFormat.change(last.value - first.value)) over \(first.date.days(to: last.date)) days, \(readings.count) readings"
+    }
+
+    /// "range of motion hip-flexion 90° (2026-01-05) to 110° (2026-02-16)", one part per movement
+    /// in the order first recorded.
+    static func assessments(_ name: String, _ items: [ClinicalCase.Assessment], unit: String) -> [String] {
+        var movements: [String] = []
+        for a in items where !movements.contains(a.movement) { movements.append(a.movement) }
+        return movements.map { m in
+            let series = items.filter { $0.movement == m }
+            guard let first = series.first, let last = series.last else { return "" }
+            let v = { (a: ClinicalCase.Assessment) in "\(RationaleFormat.number(a.value))\(unit) (\(a.date))" }
+            return series.count == 1 ? "\(name) \(m) \(v(first)), no trend yet" : "\(name) \(m) \(v(first)) to \(v(last)), \(series.count) assessments"
+        }
     }
 }

@@ -1,41 +1,43 @@
 import CDSModuleAPI
 
-/// Dancers and athletes. Dancers get conservative treatment first, with the source's dancer
-/// evidence attached to its components (NSAIDs, activity modification, iliopsoas-specific
-/// physical therapy); dancers and athletes have return to previous activity monitored.
+/// Dancers and athletes. For dancers the module recommends the conservative treatment the
+/// source reports in dancers (reference 5: NSAIDs, activity modification and iliopsoas-specific
+/// physical therapy), adds that evidence to the NSAIDs entry, and takes a position on the
+/// escalation entries: reference 5 found that none of 49 dancers needed corticosteroid
+/// injection or surgery, so it proposes `defer`. The resolver settles that against the
+/// escalation module by the Catalog's policy, and a losing position is listed in the plan's
+/// `superseded` with the reason. Dancers and athletes have return to previous activity
+/// monitored.
 public struct PopulationModule: AssessmentModule {
     public init() {}
 
     public let descriptor = ModuleDescriptor(
         id: "population",
-        version: SemanticVersion(1, 0, 0),
-        summary: "Dancers and athletes: conservative care first for dancers, return to activity for both.",
+        version: SemanticVersion(1, 1, 0),
+        summary: "Dancers and athletes: the dancer evidence (conservative care, no injection or surgery needed) and return to activity.",
         reads: ["/population"]
     )
 
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         guard let population = c.population else { return [] }
-        var facts: [FactPath] = ["/population/group"]
-        if population.level != nil { facts.append("/population/level") }
-        let who = [population.level, population.group].compactMap { $0 }.joined(separator: " ")
-        switch population.group {
-        case "dancer":
+        let groups = population.groups
+        let facts = population.facts
+        let who = population.description
+        var proposals: [Proposal] = []
+        if groups.contains("dancer") {
             let dancers: EvidenceID = "seed-ref-5"
-            let first = Rationale("\(who): conservative treatment first, as in the source's study of 49 dancers", facts: facts)
-            let component = Rationale("\(who): component of the conservative treatment studied in dancers", facts: facts)
-            return [
-                Proposal(.recommend, "population.dancer-conservative-care", priority: 75, because: first),
-                Proposal(.recommend, "initial.nsaids", priority: 80, because: component, additionalEvidence: [dancers]),
-                Proposal(.recommend, "initial.relative-rest", priority: 80, because: component, additionalEvidence: [dancers]),
-                Proposal(.recommend, "program.hip-rotation-strengthening", priority: 70, because: component, additionalEvidence: [dancers]),
-                Proposal(.recommend, "monitoring.return-to-activity", priority: 60, because: Rationale("\(who): return to previous activity level is the goal to monitor", facts: facts)),
-            ]
-        case "athlete":
-            return [
-                Proposal(.recommend, "monitoring.return-to-activity", priority: 60, because: Rationale("\(who): return to previous activity level is the goal to monitor", facts: facts))
-            ]
-        default:
-            return []
+            let studied = "conservative treatment including NSAIDs, activity modification and physical therapy specific to the iliopsoas showed excellent results in dancers (reference 5)"
+            proposals.append(Proposal(.recommend, "population.dancer-conservative-care", priority: 75, because: Rationale("\(who): \(studied)", facts: facts)))
+            proposals.append(
+                Proposal(.recommend, "initial.nsaids", priority: 80, because: Rationale("\(who): NSAIDs are a component of the conservative treatment that showed excellent results in dancers (reference 5)", facts: facts), additionalEvidence: [dancers]))
+            let position = "\(who): in the source's study of 49 dancers, conservative treatment showed excellent results and no patient required corticosteroid injections or surgical intervention (reference 5): this module defers escalation on that evidence; the resolver weighs it against the escalation rule"
+            for r in context.catalog.recommendations(in: "escalation") {
+                proposals.append(Proposal(.defer, r.id, priority: 55, because: Rationale(position, facts: facts, policy: ["resolver.population-position"]), additionalEvidence: [dancers]))
+            }
         }
+        if groups.contains("dancer") || groups.contains("athlete") {
+            proposals.append(Proposal(.recommend, "monitoring.return-to-activity", priority: 60, because: Rationale("\(who): return to previous activity levels is among the measures the source monitors", facts: facts)))
+        }
+        return proposals
     }
 }

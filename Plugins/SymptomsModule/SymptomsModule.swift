@@ -1,35 +1,59 @@
 import CDSModuleAPI
 
 /// Presentation: does the case show the common symptoms of iliopsoas syndrome listed by the
-/// source? If it shows at least one, initial conservative management starts; if it shows
-/// none, the algorithm does not apply and every Catalog recommendation is deferred.
+/// source? How many make a presentation fit is the Catalog's local policy
+/// `symptoms.presentation-fit` (the source states no count): at or above its minimum,
+/// initial conservative management starts, and below its strong-fit count the plan says the
+/// presentation fits weakly; below the minimum the algorithm does not apply and every
+/// Catalog recommendation is deferred. Symptoms not assessed (case format 2) are named as
+/// unknown, never counted as absent.
 public struct SymptomsModule: AssessmentModule {
     public init() {}
 
     public let descriptor = ModuleDescriptor(
         id: "symptoms",
-        version: SemanticVersion(1, 0, 0),
+        version: SemanticVersion(1, 1, 0),
         summary: "Checks the presentation against the common symptoms of iliopsoas syndrome and starts initial conservative management.",
-        reads: ["/symptoms"]
+        reads: ["/symptoms", "/side", "/symptomOnset"]
     )
 
+    static let policy = "symptoms.presentation-fit"
+
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
-        let flags: [(FactPath, Bool)] = [
-            ("/symptoms/anteriorHipOrGroinPain", c.symptoms.anteriorHipOrGroinPain),
-            ("/symptoms/weaknessResistedHipFlexionInAbduction", c.symptoms.weaknessResistedHipFlexionInAbduction),
-            ("/symptoms/clickingOrSnapping", c.symptoms.clickingOrSnapping),
-            ("/symptoms/painWithHipFlexionActivities", c.symptoms.painWithHipFlexionActivities),
-        ]
-        let present = flags.filter(\.1).map(\.0)
-        guard !present.isEmpty else {
-            let rule = "none of the \(flags.count) common symptoms listed by the source is recorded: the iliopsoas syndrome algorithm does not apply to this presentation"
+        let minimum = try context.catalog.parameter("minimumPresent", ofRule: Self.policy)
+        let strong = try context.catalog.parameter("strongFitMinimum", ofRule: Self.policy)
+        let statuses = c.symptoms.statuses
+        let all = statuses.map { FactPath(rawValue: "/symptoms/\($0.code)") }
+        let present = statuses.filter { $0.status == .present }.map { FactPath(rawValue: "/symptoms/\($0.code)") }
+        let unknown = statuses.filter { $0.status == .notAssessed }
+        let unknownNote = unknown.isEmpty ? "" : "; \(unknown.count) not assessed (unknown): \(unknown.map(\.code).joined(separator: ", "))"
+        guard Double(present.count) >= minimum else {
+            let verdict = Double(present.count + unknown.count) >= minimum
+                ? "the presentation cannot be judged until the symptoms not assessed are assessed"
+                : "the iliopsoas syndrome algorithm does not apply to this presentation"
+            let rule = "\(present.count) of \(statuses.count) common symptoms listed by the source recorded present\(unknownNote), below the local policy's minimum of \(RationaleFormat.number(minimum)): \(verdict)"
             return context.catalog.recommendations.map {
-                Proposal(.defer, $0.id, priority: 100, because: Rationale(rule, facts: flags.map(\.0)))
+                Proposal(.defer, $0.id, priority: 100, because: Rationale(rule, facts: all, policy: [Self.policy]))
             }
         }
-        let rule = "\(present.count) of \(flags.count) common symptoms present: presentation consistent with iliopsoas syndrome; start initial conservative management"
+        let fit = Double(present.count) < strong
+            ? "presentation fits iliopsoas syndrome weakly (fewer than \(RationaleFormat.number(strong)) of the common symptoms)"
+            : "presentation consistent with iliopsoas syndrome"
+        var facts = unknown.isEmpty ? present : all
+        var details: [String] = []
+        if let side = c.side {
+            details.append("\(side) side")
+            facts.append("/side")
+        }
+        if let onset = c.symptomOnset {
+            if let date = onset.date { details.append("onset \(date)") }
+            if let weeks = onset.durationWeeks { details.append("for \(RationaleFormat.number(weeks)) weeks") }
+            facts.append("/symptomOnset")
+        }
+        let where_ = details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"
+        let rule = "\(present.count) of \(statuses.count) common symptoms present\(where_)\(unknownNote): \(fit); start initial conservative management"
         return context.catalog.recommendations(in: "initial-management").map {
-            Proposal(.recommend, $0.id, priority: 80, because: Rationale(rule, facts: present))
+            Proposal(.recommend, $0.id, priority: 80, because: Rationale(rule, facts: facts, policy: [Self.policy]))
         }
     }
 }

@@ -61,6 +61,26 @@ public struct ContraindicationCode: Sendable, Hashable {
     }
 }
 
+/// A decision rule of the Catalog (`policy.json` `rules`): a published threshold with its
+/// source, or a local policy the clinical owner set where the source states no rule. A module
+/// reads its parameters and cites its id in ``Rationale/policy``, so the plan shows it as
+/// policy, not evidence.
+public struct CatalogRule: Sendable, Hashable {
+    /// The stable id, such as `symptoms.presentation-fit`.
+    public var id: String
+    /// `local-policy` or `published-threshold`.
+    public var kind: String
+    /// Numeric parameters, such as `minimumPresent`.
+    public var parameters: [String: Double]
+
+    /// A rule view.
+    public init(id: String, kind: String, parameters: [String: Double] = [:]) {
+        self.id = id
+        self.kind = kind
+        self.parameters = parameters
+    }
+}
+
 /// The read-only face of the Catalog that modules consult.
 public struct CatalogView: Sendable {
     /// The Catalog's version.
@@ -71,6 +91,8 @@ public struct CatalogView: Sendable {
     public let progressions: [String: [Phase]]
     /// The recorded-contraindication codes.
     public let contraindicationCodes: [ContraindicationCode]
+    /// The decision rules (published thresholds and local policy), by id.
+    public let rules: [String: CatalogRule]
     private let recommendationsByID: [RecommendationID: CatalogRecommendation]
     private let ordered: [CatalogRecommendation]
     /// Each phase's recommendations in Catalog order, computed once (modules ask often).
@@ -83,8 +105,10 @@ public struct CatalogView: Sendable {
         phases: [Phase],
         progressions: [String: [Phase]] = [:],
         recommendations: [CatalogRecommendation],
-        contraindicationCodes: [ContraindicationCode] = []
+        contraindicationCodes: [ContraindicationCode] = [],
+        rules: [CatalogRule] = []
     ) {
+        self.rules = Dictionary(rules.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.version = version
         self.phases = phases
         self.progressions = progressions
@@ -116,6 +140,14 @@ public struct CatalogView: Sendable {
         guard let value = entry.parameters[name] else {
             throw ModuleError("Catalog recommendation '\(id)' has no parameter '\(name)'")
         }
+        return value
+    }
+
+    /// A parameter of a Catalog decision rule. Throws when the Catalog lacks it, so a module
+    /// never decides on a missing threshold or policy.
+    public func parameter(_ name: String, ofRule id: String) throws -> Double {
+        guard let rule = rules[id] else { throw ModuleError("Catalog has no rule '\(id)'") }
+        guard let value = rule.parameters[name] else { throw ModuleError("Catalog rule '\(id)' has no parameter '\(name)'") }
         return value
     }
 

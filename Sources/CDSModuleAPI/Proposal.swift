@@ -42,11 +42,21 @@ public struct Rationale: Sendable, Hashable {
     /// The case facts the rule used. The engine records their values in the plan; a fact
     /// absent from the case is recorded as absent.
     public var facts: [FactPath]
+    /// The Catalog decision rules (``CatalogRule`` ids: local policy or published thresholds)
+    /// the rule applied; the plan lists them as policy, apart from evidence.
+    public var policy: [String]
 
-    /// A rationale citing the facts it used.
-    public init(_ rule: String, facts: [FactPath]) {
+    /// A rationale citing the facts it used and the Catalog rules it applied (module API 1.1).
+    public init(_ rule: String, facts: [FactPath], policy: [String]) {
         self.rule = rule
         self.facts = facts
+        self.policy = policy
+    }
+
+    /// A rationale citing the facts it used (module API 1.0; kept so that modules built
+    /// against 1.0 keep linking).
+    public init(_ rule: String, facts: [FactPath]) {
+        self.init(rule, facts: facts, policy: [])
     }
 }
 

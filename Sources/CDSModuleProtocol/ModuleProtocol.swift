@@ -73,6 +73,12 @@ extension CatalogView {
                 }),
             "contraindications": .array(
                 contraindicationCodes.map { ["code": .string($0.code), "rulesOut": .array($0.rulesOut.map { .string($0.rawValue) })] }),
+            "rules": .array(
+                rules.keys.sorted().compactMap { rules[$0] }.map { r in
+                    var parameters = JSONObject()
+                    for name in r.parameters.keys.sorted() { parameters[name] = .double(r.parameters[name] ?? 0) }
+                    return ["id": .string(r.id), "kind": .string(r.kind), "parameters": .object(parameters)]
+                }),
         ]
     }
 
@@ -101,9 +107,16 @@ extension CatalogView {
             guard let code = c["code"]?.stringValue else { return nil }
             return ContraindicationCode(code: code, rulesOut: (c["rulesOut"]?.arrayValue ?? []).compactMap(\.stringValue).map(RecommendationID.init(rawValue:)))
         }
+        // Decision rules (optional: a host that predates them sends none).
+        let rules = (json["rules"]?.arrayValue ?? []).compactMap { r -> CatalogRule? in
+            guard let id = r["id"]?.stringValue, let kind = r["kind"]?.stringValue else { return nil }
+            var parameters: [String: Double] = [:]
+            for (name, value) in r["parameters"]?.objectValue ?? JSONObject() { parameters[name] = value.numberValue }
+            return CatalogRule(id: id, kind: kind, parameters: parameters)
+        }
         self.init(
             version: version, phases: phases.compactMap(\.stringValue).map(Phase.init(rawValue:)), progressions: progressions,
-            recommendations: views, contraindicationCodes: codes)
+            recommendations: views, contraindicationCodes: codes, rules: rules)
     }
 }
 
@@ -143,7 +156,10 @@ extension Proposal {
     public var protocolJSON: JSONValue {
         [
             "recommendation": .string(recommendation.rawValue), "action": .string(action.rawValue), "priority": .integer(Int64(priority)),
-            "rationale": ["rule": .string(rationale.rule), "facts": .array(rationale.facts.map { .string($0.rawValue) })],
+            "rationale": [
+                "rule": .string(rationale.rule), "facts": .array(rationale.facts.map { .string($0.rawValue) }),
+                "policy": .array(rationale.policy.map(JSONValue.string)),
+            ],
             "additionalEvidence": .array(additionalEvidence.map { .string($0.rawValue) }),
         ]
     }
@@ -158,8 +174,9 @@ extension Proposal {
             throw ModuleProtocolError("proposal.rationale.facts: expected an array of strings")
         }
         let evidence = (json["additionalEvidence"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let policy = (json["rationale"]?["policy"]?.arrayValue ?? []).compactMap(\.stringValue)
         self.init(
             ProposalAction(rawValue: action), RecommendationID(rawValue: recommendation), priority: p,
-            because: Rationale(rule, facts: facts.map(FactPath.init(rawValue:))), additionalEvidence: evidence.map(EvidenceID.init(rawValue:)))
+            because: Rationale(rule, facts: facts.map(FactPath.init(rawValue:)), policy: policy), additionalEvidence: evidence.map(EvidenceID.init(rawValue:)))
     }
 }

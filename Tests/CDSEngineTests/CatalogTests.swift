@@ -65,7 +65,7 @@ struct CatalogTests {
          "catalog.json: /catalogVersion: expected a semantic version such as 1.0.0, found \"1.0\""),
         ("evidence.json", "\"design\": \"retrospective case series\",", "",
          "evidence.json: /evidence/0: missing required member \"design\""),
-        ("schema/case.schema.json", "\"surgery\"] }", "\"surgery\", \"aspirin\"] }",
+        ("schema/case.schema.json", "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\"] }", "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\", \"aspirin\"] }",
          "schema/case.schema.json: /properties/contraindications/items/properties/code/enum: must list exactly the codes of terminology.json contraindications: corticosteroid-injection, cryotherapy, nsaids, surgery"),
     ]
 

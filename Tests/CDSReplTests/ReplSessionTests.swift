@@ -131,7 +131,10 @@ struct CompleterTests {
         #expect(completer.complete("set patient.sex f") == ["female"])
         #expect(completer.complete("set exercise.tolerated ") == ["false", "true"])
         #expect(completer.complete("set conservativeCare.outcome ") == ["improving", "not-improving"])
-        #expect(completer.complete("add ") == ["allergies", "contraindications", "measurements.lefs", "measurements.nprs"])
+        #expect(completer.complete("add ") == [
+            "allergies", "conservativeCare.treatments", "contraindications", "measurements.lefs", "measurements.nprs", "measurements.rangeOfMotion",
+            "measurements.strength", "population.groups", "priorInterventions",
+        ])
         #expect(completer.complete("add contraindications n") == ["nsaids"])
         #expect(completer.complete("explain escalation.") == ["escalation.corticosteroid-injection", "escalation.endoscopic-surgery"])
         #expect(completer.complete("catalog strengthening-") == ["strengthening-high", "strengthening-low", "strengthening-moderate"])

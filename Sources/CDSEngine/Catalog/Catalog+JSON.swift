@@ -24,13 +24,7 @@ extension Catalog {
         if !r.components.isEmpty { o["components"] = .array(r.components.map(JSONValue.string)) }
         o["strength"] = .string(r.strength)
         if !r.substances.isEmpty { o["substances"] = .array(r.substances.map(JSONValue.string)) }
-        o["sources"] = .array(
-            r.sources.map { c in
-                var s = JSONObject()
-                s["source"] = .string(c.source)
-                if let quote = c.quote { s["quote"] = .string(quote) }
-                return .object(s)
-            })
+        o["sources"] = Self.render(r.sources)
         o["evidence"] = .array(r.evidence.map { .string($0.rawValue) })
         return o
     }
@@ -59,6 +53,32 @@ extension Catalog {
         o["design"] = .string(e.design)
         o["findings"] = .array(e.findings.map { ["id": .string($0.id), "statement": .string($0.statement)] })
         return .object(o)
+    }
+
+    /// A decision rule as JSON (computed once when the Catalog loads): id, kind, title,
+    /// statement, parameters and, for a published threshold, its sources.
+    static func render(_ r: Rule) -> JSONValue {
+        var o = JSONObject()
+        o["id"] = .string(r.id)
+        o["kind"] = .string(r.kind)
+        o["title"] = .string(r.title)
+        o["statement"] = .string(r.statement)
+        var parameters = JSONObject()
+        for p in r.parameters { parameters[p.name] = Self.number(p.value) }
+        o["parameters"] = .object(parameters)
+        o["sources"] = Self.render(r.sources)
+        return .object(o)
+    }
+
+    /// Citations as `[{source, quote}]`.
+    static func render(_ citations: [Citation]) -> JSONValue {
+        .array(
+            citations.map { c in
+                var s = JSONObject()
+                s["source"] = .string(c.source)
+                if let quote = c.quote { s["quote"] = .string(quote) }
+                return .object(s)
+            })
     }
 
     /// Whole numbers print as integers (10, not 10.0).

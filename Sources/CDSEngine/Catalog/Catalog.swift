@@ -86,6 +86,28 @@ package final class Catalog: Sendable {
         package var lines: [Line]
     }
 
+    /// A decision rule (`policy.json` `rules`): a published threshold with its sources, or a
+    /// local policy set by the clinical owner where the source states no rule.
+    package struct Rule: Sendable, Hashable {
+        package var id: String
+        /// `local-policy` or `published-threshold`.
+        package var kind: String
+        package var title: String
+        package var statement: String
+        package var parameters: [Parameter]
+        /// For a published threshold, where it comes from; empty for local policy.
+        package var sources: [Citation]
+
+        /// A named number of a rule.
+        package struct Parameter: Sendable, Hashable {
+            package var name: String
+            package var value: Double
+        }
+
+        /// The kinds of rule a Catalog may declare.
+        package static let kinds: Set<String> = ["local-policy", "published-threshold"]
+    }
+
     /// A phase of the algorithm with its display title.
     package struct PhaseInfo: Sendable, Hashable {
         package var id: Phase
@@ -117,6 +139,8 @@ package final class Catalog: Sendable {
     package let phases: [PhaseInfo]
     package let progressions: [String: [Phase]]
     package let policy: ResolverPolicy
+    /// The decision rules, in file order.
+    package let rules: [Rule]
     package let symptoms: [Code]
     package let contraindications: [ContraindicationCode]
     package let substances: [Code]
@@ -139,13 +163,15 @@ package final class Catalog: Sendable {
     /// evaluating a case copies no Catalog entry and serialises no Catalog text.
     let planEntries: [PlanEntry]
     let evidenceFragments: [JSONFragment]
+    /// Each rule's JSON (parallel to `rules`), prepared once at load.
+    let ruleFragments: [JSONFragment]
     private let recommendationIndex: [RecommendationID: Int]
     private let evidenceIndex: [EvidenceID: Int]
 
     init(
         version: String, title: String, digest: String, sources: [Source], evidence: [Evidence],
         recommendations: [Recommendation], phases: [PhaseInfo], progressions: [String: [Phase]],
-        policy: ResolverPolicy, symptoms: [Code], contraindications: [ContraindicationCode],
+        policy: ResolverPolicy, rules: [Rule] = [], symptoms: [Code], contraindications: [ContraindicationCode],
         substances: [Code], strengths: [Code], instruments: [Instrument], caseSchema: JSONSchema,
         caseSchemaDocument: JSONValue, fhirMapping: FHIRMapping, cdsHooks: CDSHooksSettings,
         traceability: Traceability?
@@ -159,6 +185,8 @@ package final class Catalog: Sendable {
         self.phases = phases
         self.progressions = progressions
         self.policy = policy
+        self.rules = rules
+        self.ruleFragments = rules.map { JSONFragment(Self.render($0)) }
         self.symptoms = symptoms
         self.contraindications = contraindications
         self.substances = substances
@@ -192,7 +220,10 @@ package final class Catalog: Sendable {
                     parameters: Dictionary(r.dosage?.parameters.map { ($0.name, $0.value) } ?? [], uniquingKeysWith: { a, _ in a }),
                     substances: r.substances)
             },
-            contraindicationCodes: contraindications
+            contraindicationCodes: contraindications,
+            rules: rules.map { r in
+                CatalogRule(id: r.id, kind: r.kind, parameters: Dictionary(r.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
+            }
         )
     }
 
@@ -225,6 +256,11 @@ package final class Catalog: Sendable {
 
     package func evidence(_ id: EvidenceID) -> Evidence? {
         evidenceIndex[id].map { evidence[$0] }
+    }
+
+    /// The position of a rule in `rules`.
+    package func ruleIndex(_ id: String) -> Int? {
+        rules.firstIndex { $0.id == id }
     }
 
     package func source(_ id: String) -> Source? {

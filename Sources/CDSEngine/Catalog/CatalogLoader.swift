@@ -83,6 +83,7 @@ private struct CatalogDecoder {
         let sources = decodeSources(digestInput: &digestInput)
         let sourceIDs = Set(sources.map(\.id))
         let policyFile = decodePolicy()
+        let rules = decodeRules(sourceIDs: sourceIDs)
         let phaseIDs = Set(policyFile.phases.map(\.id))
         let terminology = decodeTerminology(sourceIDs: sourceIDs)
         let evidence = decodeEvidence(sourceIDs: sourceIDs)
@@ -95,6 +96,7 @@ private struct CatalogDecoder {
         checkReferences(policy: policyFile, terminology: terminology, recommendationIDs: recommendationIDs)
         var owned = terminology.citations
         for r in recommendations { owned += r.sources.map { (r.id.rawValue, $0) } }
+        for r in rules { owned += r.sources.map { ("rule \(r.id)", $0) } }
         for e in evidence {
             owned += e.findings.map { ("\(e.id) finding \($0.id)", Catalog.Citation(source: e.source, quote: $0.quote)) }
         }
@@ -107,7 +109,7 @@ private struct CatalogDecoder {
         return Catalog(
             version: version, title: title, digest: SHA256.hex(digestInput), sources: sources,
             evidence: evidence, recommendations: recommendations, phases: policyFile.phases,
-            progressions: policyFile.progressions, policy: policyFile.policy,
+            progressions: policyFile.progressions, policy: policyFile.policy, rules: rules,
             symptoms: terminology.symptoms, contraindications: terminology.contraindications,
             substances: terminology.substances, strengths: terminology.strengths,
             instruments: terminology.instruments, caseSchema: schema,
@@ -337,7 +339,7 @@ private struct CatalogDecoder {
     func decodePolicy() -> PolicyFile {
         let file = "policy.json"
         var p = PolicyFile()
-        guard let root = root(file, keys: ["phases", "progressions", "resolver"]) else { return p }
+        guard let root = root(file, keys: ["phases", "progressions", "resolver", "rules"]) else { return p }
         var seen: Set<String> = []
         for item in root.objects("phases", allowedKeys: ["id", "title"]) ?? [] {
             guard let id = item.string("id"), let title = item.string("title") else { continue }
@@ -389,6 +391,37 @@ private struct CatalogDecoder {
             p.groupPaths.append(item.path.appending("members"))
         }
         return p
+    }
+
+    // MARK: policy.json rules
+
+    /// Reads `rules`: each a published threshold (with at least one source) or a local policy
+    /// (with none: it is the clinical owner's decision, not evidence).
+    func decodeRules(sourceIDs: Set<String>) -> [Catalog.Rule] {
+        guard let root = root("policy.json", keys: ["phases", "progressions", "resolver", "rules"]) else { return [] }
+        var seen: Set<String> = []
+        let keys: Set<String> = ["id", "kind", "title", "statement", "parameters", "sources"]
+        return (root.objects("rules", required: false, allowedKeys: keys) ?? []).compactMap { item in
+            guard let id = item.string("id"), let kind = item.string("kind"), let title = item.string("title"),
+                let statement = item.string("statement")
+            else { return nil }
+            if !isIdentifier(id, allowDots: true) { item.issue("id", "expected lowercase letters, digits, '-' and '.', found \"\(id)\"") }
+            if !seen.insert(id).inserted { item.issue("id", "duplicate rule id \"\(id)\"") }
+            if !Catalog.Rule.kinds.contains(kind) { item.issue("kind", "expected one of \(Catalog.Rule.kinds.sorted().joined(separator: ", ")), found \"\(kind)\"") }
+            var parameters: [Catalog.Rule.Parameter] = []
+            for (name, value) in item.objectValue("parameters", required: false) ?? JSONObject() {
+                guard let v = value.numberValue else {
+                    item.sink.add("policy.json", item.path.appending("parameters").appending(name), "expected number, found \(value.typeName)")
+                    continue
+                }
+                parameters.append(.init(name: name, value: v))
+            }
+            let sources = citations(item, sourceIDs: sourceIDs, required: kind == "published-threshold")
+            if kind == "local-policy" && !sources.isEmpty {
+                item.issue("sources", "a local policy has no source (it is not evidence); a rule with a source is a published-threshold")
+            }
+            return Catalog.Rule(id: id, kind: kind, title: title, statement: statement, parameters: parameters, sources: sources)
+        }
     }
 
     // MARK: cross-file references

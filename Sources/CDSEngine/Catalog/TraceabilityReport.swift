@@ -1,3 +1,5 @@
+import CDSModuleAPI
+
 /// The clinical traceability report (docs/clinical-content.md is this report, checked by a test).
 package enum TraceabilityReport {
     /// Markdown: every recommendation with its sources, then every line of the clinical
@@ -34,9 +36,25 @@ package enum TraceabilityReport {
         out.append("## Evidence")
         out.append("")
         for e in catalog.evidence {
-            out.append("- `\(e.id)`: \(e.description) Design: \(e.design). Cited by: \(catalog.recommendations(citing: e.id).map { "`\($0)`" }.joined(separator: ", ")).")
+            let citing = catalog.recommendations(citing: e.id).map { "`\($0)`" }.joined(separator: ", ")
+            let cited = citing.isEmpty ? "no Catalog entry directly; a module adds it to a proposal only where the case matches its population" : citing
+            out.append("- `\(e.id)`: \(e.description) Design: \(e.design). Cited by: \(cited).")
             for f in e.findings { out.append("  - `\(f.id)`: \(f.statement)") }
         }
+        out.append("")
+        out.append("## Decision rules: local policy and published thresholds")
+        out.append("")
+        out.append("Rules the source does not state are **local policy**: set by the clinical owner in `Catalog/policy.json` (`rules`), configurable there, not evidence. Thresholds taken from a named publication are **published thresholds** with their source. Plans list the rules a proposal applied in `because[].policy` and the top-level `policies`; `--explain` shows them as policy.")
+        out.append("")
+        out.append("| id | kind | title | parameters | source |")
+        out.append("|---|---|---|---|---|")
+        for r in catalog.rules {
+            let parameters = r.parameters.map { "\($0.name) = \(RationaleFormat.number($0.value))" }.joined(separator: ", ")
+            let sources = r.sources.map { s in "`\(s.source)`" + (s.quote.map { ": \"\(escape($0))\"" } ?? "") }.joined(separator: "; ")
+            out.append("| `\(r.id)` | \(r.kind == "local-policy" ? "local policy" : "published threshold") | \(escape(r.title)) | \(parameters) | \(sources.isEmpty ? "none (local policy)" : sources) |")
+        }
+        out.append("")
+        for r in catalog.rules { out.append("- `\(r.id)`: \(r.statement)") }
         if let t = catalog.traceability {
             out.append("")
             out.append("## The clinical source, sentence by sentence")

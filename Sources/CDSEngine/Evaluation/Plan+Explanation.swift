@@ -31,6 +31,7 @@ extension Plan {
             }
             for s in r.sources {
                 out.append("  Why (\(s.module), \(s.proposal.action)): \(s.proposal.rationale.rule)")
+                for id in s.proposal.rationale.policy { out.append("    \(Self.describePolicy(id, catalog: catalog))") }
                 for fact in facts(s.proposal.rationale.facts) {
                     out.append("    fact \(fact.path) = \(fact.value?.serialized() ?? "(not recorded)")")
                 }
@@ -53,6 +54,21 @@ extension Plan {
                 out.append(
                     "- \(s.loser.module) proposed \(s.loser.proposal.action) \(s.loser.proposal.recommendation); "
                         + "\(s.winner.module)'s \(s.winner.proposal.action) \(s.winnerRecommendation) prevailed: \(s.reason)")
+                out.append("  its rule: \(s.loser.proposal.rationale.rule)")
+                for id in s.loser.proposal.rationale.policy { out.append("  \(Self.describePolicy(id, catalog: catalog))") }
+                for id in s.loser.proposal.additionalEvidence {
+                    if let e = catalog.evidence(id) { out.append("  its evidence \(id): \(e.description)") }
+                }
+            }
+        }
+
+        let rules = citedRuleIndices(catalog: catalog).map { catalog.rules[$0] }
+        if !rules.isEmpty {
+            out.append("")
+            out.append("== Decision rules applied (policy, not evidence) ==")
+            for rule in rules {
+                out.append("- \(rule.id) [\(rule.kind == "local-policy" ? "local policy, set by the clinical owner" : "published threshold")]: \(rule.statement)")
+                for s in rule.sources { out.append("  source \(s.source)" + (s.quote.map { ": \"\($0)\"" } ?? "")) }
             }
         }
 
@@ -65,5 +81,11 @@ extension Plan {
             out.append(line)
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// "Policy symptoms.presentation-fit (local policy): How many ..." for one applied rule.
+    private static func describePolicy(_ id: String, catalog: Catalog) -> String {
+        guard let rule = catalog.ruleIndex(id).map({ catalog.rules[$0] }) else { return "Policy \(id) (not in the Catalog)" }
+        return "Policy \(id) (\(rule.kind == "local-policy" ? "local policy" : "published threshold")): \(rule.title)"
     }
 }

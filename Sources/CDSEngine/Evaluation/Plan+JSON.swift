@@ -1,6 +1,15 @@
 import CDSJSON
 import CDSModuleAPI
 
+extension JSONValue {
+    fileprivate var isContainer: Bool {
+        switch self {
+        case .array, .object: true
+        default: false
+        }
+    }
+}
+
 extension Plan {
     /// The version of the plan document format.
     package static let formatVersion: Int64 = 1
@@ -14,8 +23,11 @@ extension Plan {
         // the entry is read by position, without copying the entry.
         let positions = resolution.recommendations.map { catalog.index(of: $0.id) }
         let evidence = resolution.recommendations.indices.map { evidenceIDs(of: resolution.recommendations[$0], at: positions[$0], catalog: catalog) }
-        let cited = citedEvidenceIndices(evidence, catalog: catalog)
-        w.reserveCapacity(additional: estimatedSize(positions: positions, cited: cited, catalog: catalog) + (explanation?.utf8.count ?? 0))
+        let cited = citedEvidenceIndices(evidence + resolution.superseded.map(\.loser.proposal.additionalEvidence), catalog: catalog)
+        let rules = citedRuleIndices(catalog: catalog)
+        w.reserveCapacity(
+            additional: estimatedSize(positions: positions, cited: cited, catalog: catalog)
+                + rules.reduce(0) { $0 + catalog.ruleFragments[$1].bytes.count } + (explanation?.utf8.count ?? 0))
         w.object { o in
             o.member("planFormat", integer: Self.formatVersion)
             if let caseId { o.member("caseId", string: caseId) }
@@ -31,6 +43,8 @@ extension Plan {
             o.array(modules) { w, m in Self.writeModule(m, to: &w) }
             o.key("evidence")
             o.array(cited) { w, e in w.fragment(catalog.evidenceFragments[e]) }
+            o.key("policies")
+            o.array(rules) { w, r in w.fragment(catalog.ruleFragments[r]) }
             o.key("provenance")
             o.object { p in
                 p.key("engine")
@@ -119,9 +133,36 @@ extension Plan {
         return cited.indices.filter { cited[$0] }
     }
 
+    /// The positions in `catalog.rules` of every rule a proposal of the plan applied (kept
+    /// or superseded), in Catalog order.
+    package func citedRuleIndices(catalog: Catalog) -> [Int] {
+        var used = Set<String>()
+        for r in resolution.recommendations {
+            for s in r.sources { used.formUnion(s.proposal.rationale.policy) }
+        }
+        for s in resolution.superseded { used.formUnion(s.loser.proposal.rationale.policy) }
+        return catalog.rules.indices.filter { used.contains(catalog.rules[$0].id) }
+    }
+
     /// The case facts a proposal cites, with their values in this case.
     package func facts(_ paths: [FactPath]) -> [(path: FactPath, value: JSONValue?)] {
-        paths.map { path in (path, caseDocument.value(atPointer: path.rawValue)) }
+        paths.map { path in (path, caseDocument.value(atPointer: path.rawValue).map(Self.canonical)) }
+    }
+
+    /// `value` with every object's members in one canonical order (keys sorted by their
+    /// UTF-8 bytes, at every depth), so a fact echoed in the plan does not depend on the
+    /// member order of the case document.
+    package static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let elements) where elements.contains(where: \.isContainer):
+            return .array(elements.map(canonical))
+        case .object(let members):
+            var sorted = JSONObject()
+            for (k, v) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) { sorted[k] = canonical(v) }
+            return .object(sorted)
+        default:
+            return value
+        }
     }
 
     private func writeItem(_ r: ResolvedRecommendation, members: JSONMembersFragment?, evidence: [EvidenceID], to w: inout JSONWriter) {
@@ -150,18 +191,26 @@ extension Plan {
             o.member("action", string: p.proposal.action.rawValue)
             o.member("priority", integer: Int64(p.proposal.priority))
             o.member("rule", string: p.proposal.rationale.rule)
+            Self.writePolicy(p.proposal.rationale.policy, to: &o)
             o.key("facts")
             o.array(p.proposal.rationale.facts) { w, path in
                 w.object { f in
                     f.member("path", string: path.rawValue)
                     if let value = caseDocument.value(atPointer: path.rawValue) {
-                        f.member("value", value)
+                        f.member("value", Self.canonical(value))
                     } else {
                         f.member("absent", .bool(true))
                     }
                 }
             }
         }
+    }
+
+    /// `"policy": [rule ids]`, only when the proposal applied a Catalog rule.
+    private static func writePolicy(_ policy: [String], to o: inout JSONWriter) {
+        guard !policy.isEmpty else { return }
+        o.key("policy")
+        o.array(policy) { w, id in w.string(id) }
     }
 
     private static func writeSuperseded(_ s: SupersededProposal, to w: inout JSONWriter) {
@@ -171,6 +220,11 @@ extension Plan {
             o.member("action", string: s.loser.proposal.action.rawValue)
             o.member("priority", integer: Int64(s.loser.proposal.priority))
             o.member("rule", string: s.loser.proposal.rationale.rule)
+            writePolicy(s.loser.proposal.rationale.policy, to: &o)
+            if !s.loser.proposal.additionalEvidence.isEmpty {
+                o.key("evidence")
+                o.array(s.loser.proposal.additionalEvidence) { w, e in w.string(e.rawValue) }
+            }
             o.key("supersededBy")
             o.object { b in
                 b.member("recommendation", string: s.winnerRecommendation.rawValue)

@@ -168,6 +168,9 @@ package struct PriorityResolver: Sendable {
         if a.proposal.rationale.facts != b.proposal.rationale.facts {
             return a.proposal.rationale.facts.lexicographicallyPrecedes(b.proposal.rationale.facts)
         }
+        if a.proposal.rationale.policy != b.proposal.rationale.policy {
+            return a.proposal.rationale.policy.lexicographicallyPrecedes(b.proposal.rationale.policy)
+        }
         if a.proposal.additionalEvidence != b.proposal.additionalEvidence {
             return a.proposal.additionalEvidence.lexicographicallyPrecedes(b.proposal.additionalEvidence)
         }
