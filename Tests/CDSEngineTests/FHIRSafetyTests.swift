@@ -99,6 +99,9 @@ struct FHIRSafetyTests {
         // A food allergy is not a medication allergy.
         let food = Self.allergy("f1", system: "http://snomed.info/sct", code: "000000", display: "a food", category: "food")
         #expect(actions(try engine.evaluateInput(try adding([food]), asOf: TestRepository.today))["initial.nsaids"] == "recommend")
+        // "No known drug allergy" is understood, not an unclassified allergy.
+        let none = Self.allergy("n1", system: "http://snomed.info/sct", code: "409137002", display: "No known drug allergy (situation)", category: nil)
+        #expect(actions(try engine.evaluateInput(try adding([none]), asOf: TestRepository.today))["initial.nsaids"] == "recommend")
     }
 
     @Test func aContraindicationThisServiceCannotReadHoldsEveryMedicationForReview() throws {
