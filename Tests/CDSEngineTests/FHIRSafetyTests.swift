@@ -217,6 +217,9 @@ struct FHIRSafetyTests {
         #expect(notes.contains { $0.hasPrefix("prefetch \"allergies\" is an OperationOutcome") && $0.contains("timed out") })
         #expect(plan.modules.allSatisfy { $0.status == .notRun })
         #expect(cards(plan, hookInstance: "h-1").isEmpty, "{\"cards\": []}")
+        let explained = plan.explanationWithInput(catalog: engine.catalog)
+        #expect(explained.contains("The iliopsoas algorithm does not apply to this record."))
+        #expect(explained.contains("- nothing on record concerns iliopsoas syndrome: the algorithm does not apply"))
     }
 
     @Test func aMissingPrefetchKeyIsTheOnlyRefusalForMissingData() throws {
