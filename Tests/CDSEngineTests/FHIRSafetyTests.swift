@@ -245,6 +245,22 @@ struct FHIRSafetyTests {
         #expect(plan.input?["notes"]?.arrayValue?.contains("no iliopsoas tenotomy among the Procedures on record: /surgicalHistory/iliopsoasTenotomy is false") == true)
     }
 
+    @Test func anUnclassifiedProcedureLeavesTheTenotomyUnknown() throws {
+        var b = try bundle("15-post-arthroplasty.bundle.json")
+        var entries = (b["entry"]?.arrayValue ?? []).filter { $0["resource"]?["id"] != "pr2" }
+        entries.append([
+            "resource": [
+                "resourceType": "Procedure", "id": "pr9", "status": "completed", "subject": ["reference": "Patient/p2"],
+                "code": ["coding": [["system": "http://www.ama-assn.org/go/cpt", "code": "27005"]]],
+            ]
+        ])
+        b["entry"] = .array(entries)
+        let plan = try engine.evaluateInput(.object(b), asOf: TestRepository.today)
+        #expect(plan.caseDocument["surgicalHistory"]?["iliopsoasTenotomy"] == nil, "not guessed")
+        #expect(plan.input?["unknown"] == ["/surgicalHistory/iliopsoasTenotomy"])
+        #expect(plan.input?["notes"]?.arrayValue?.contains { $0.stringValue?.contains("Procedure/pr9") == true } == true)
+    }
+
     @Test func factsNotOnRecordGiveAnIncompletePlanWithAWarningNotAnError() throws {
         var b = try bundle("09-escalation-at-4-months.bundle.json")
         b["entry"] = .array((b["entry"]?.arrayValue ?? []).filter { $0["resource"]?["id"] != "s2" })

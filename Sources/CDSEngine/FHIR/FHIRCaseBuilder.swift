@@ -79,6 +79,7 @@ package struct FHIRCaseBuilder: Sendable {
         var items: [Item] = []
         var caseId: String?
         var contextPatient: String?
+        var proceduresUnknown = false
         if input["resourceType"] == "Bundle" {
             report = Report(format: "fhir-r4-bundle")
             items = Self.entries(of: input)
@@ -100,6 +101,7 @@ package struct FHIRCaseBuilder: Sendable {
                     if key == "allergies" {
                         report.unclassifiedAllergies.append("allergy list not available (OperationOutcome)")
                     }
+                    if key == "procedures" { proceduresUnknown = true }
                 case let value?:
                     items += value["resourceType"] == "Bundle" ? Self.entries(of: value) : [Item(resource: value, fullUrl: nil)]
                 }
@@ -159,11 +161,12 @@ package struct FHIRCaseBuilder: Sendable {
         // tenotomy: the record says no tenotomy was performed (local policy, docs/ehr-integration.md).
         let surgery = JSONValue.object(document)["surgicalHistory"]
         if surgery?["totalHipArthroplasty"] == true, surgery?["iliopsoasTenotomy"] == nil {
-            if state.unclassifiedProcedures.isEmpty && !report.missingPrefetch.contains("procedures") {
+            if state.unclassifiedProcedures.isEmpty && !proceduresUnknown && !report.missingPrefetch.contains("procedures") {
                 Self.put(false, at: JSONPointer(tokens: ["surgicalHistory", "iliopsoasTenotomy"]), in: &document)
                 report.notes.append("no iliopsoas tenotomy among the Procedures on record: /surgicalHistory/iliopsoasTenotomy is false")
             } else {
-                report.notes.append("/surgicalHistory/iliopsoasTenotomy is unknown: Procedures on record that this service cannot classify (\(state.unclassifiedProcedures.joined(separator: ", ")))")
+                let why = proceduresUnknown ? "the procedure list is not available" : "Procedures on record that this service cannot classify (\(state.unclassifiedProcedures.joined(separator: ", ")))"
+                report.notes.append("/surgicalHistory/iliopsoasTenotomy is unknown: \(why)")
             }
         }
         report.applicable = state.applicable
