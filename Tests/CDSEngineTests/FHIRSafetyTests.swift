@@ -92,7 +92,7 @@ struct FHIRSafetyTests {
             #expect(!["recommend", "consider"].contains(action), "\(id) is \(action)")
         }
         #expect(a["initial.cryotherapy"] == "recommend", "no other item changes")
-        #expect(plan.input?["unclassifiedAllergies"] == ["http://www.nlm.nih.gov/research/umls/rxnorm|7980 penicillin G"])
+        #expect(plan.input?["needsReview"] == ["http://www.nlm.nih.gov/research/umls/rxnorm|7980 penicillin G"])
         let first = try #require(cards(plan).first)
         #expect(first["indicator"] == "warning")
         #expect(first["detail"]?.stringValue?.contains("penicillin G") == true)
@@ -111,7 +111,7 @@ struct FHIRSafetyTests {
         ]
         let plan = try engine.evaluateInput(try adding([unread]), asOf: TestRepository.today)
         #expect(actions(plan)["initial.nsaids"] == "defer")
-        #expect(plan.input?["unclassifiedAllergies"]?.arrayValue?.first?.stringValue?.contains("contraindication-unheard-of") == true)
+        #expect(plan.input?["needsReview"]?.arrayValue?.first?.stringValue?.contains("contraindication-unheard-of") == true)
         #expect(cards(plan).first?["indicator"] == "warning")
     }
 

@@ -48,15 +48,16 @@ package struct FHIRCaseBuilder: Sendable {
         package var applicable = false
         /// Required case facts that no resource states (filled in by the engine).
         package var unknown: [String] = []
-        /// Medication allergies the mapping could not classify (`system|code display`).
-        package var unclassifiedAllergies: [String] = []
+        /// Medication allergies and contraindications the mapping could not classify, or an
+        /// allergy list that could not be obtained: medication items wait for their review.
+        package var needsReview: [String] = []
 
         package var json: JSONValue {
             var o: JSONObject = ["format": .string(format), "mapped": .array(mapped), "ignored": .array(ignored)]
             if let patient { o["patient"] = .string(patient) }
             o["applicable"] = .bool(applicable)
             if !unknown.isEmpty { o["unknown"] = .array(unknown.map(JSONValue.string)) }
-            if !unclassifiedAllergies.isEmpty { o["unclassifiedAllergies"] = .array(unclassifiedAllergies.map(JSONValue.string)) }
+            if !needsReview.isEmpty { o["needsReview"] = .array(needsReview.map(JSONValue.string)) }
             if !notes.isEmpty { o["notes"] = .array(notes.map(JSONValue.string)) }
             return .object(o)
         }
@@ -99,7 +100,7 @@ package struct FHIRCaseBuilder: Sendable {
                 case let value? where value["resourceType"] == "OperationOutcome":
                     report.notes.append("prefetch \"\(key)\" is an OperationOutcome, not data: \(Self.outcomeText(value))")
                     if key == "allergies" {
-                        report.unclassifiedAllergies.append("allergy list not available (OperationOutcome)")
+                        report.needsReview.append("allergy list not available (OperationOutcome)")
                     }
                     if key == "procedures" { proceduresUnknown = true }
                 case let value?:
@@ -152,7 +153,7 @@ package struct FHIRCaseBuilder: Sendable {
             let ordered = readings.enumerated().sorted { ($0.element.instant, $0.offset) < ($1.element.instant, $1.offset) }
             Self.put(.array(ordered.map { ["date": .string($0.element.date.description), "value": .integer(Int64($0.element.value))] }), at: list, in: &document)
         }
-        for allergy in report.unclassifiedAllergies {
+        for allergy in report.needsReview {
             var list = JSONValue.object(document)["allergies"]?.arrayValue ?? []
             list.append(["substance": .string(Self.unclassifiedSubstance), "note": .string(String(allergy.prefix(1000)))])
             document["allergies"] = .array(list)
@@ -249,7 +250,7 @@ package struct FHIRCaseBuilder: Sendable {
         else {
             let shown = codings.compactMap { c in c["code"]?.stringValue.map { "\(c["system"]?.stringValue ?? "?")|\($0)" } }
             if type == "AllergyIntolerance", let what = unclassifiedMedicationAllergy(resource, codings) {
-                report.unclassifiedAllergies.append(what)
+                report.needsReview.append(what)
                 report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a medication allergy this service cannot classify: \(what); review it before any medication")])
                 return
             }
@@ -257,7 +258,7 @@ package struct FHIRCaseBuilder: Sendable {
                 let code = unread["code"]?.stringValue
             {
                 // Fail safe: a contraindication this service cannot read holds every medication for review.
-                report.unclassifiedAllergies.append("contraindication \(mapping.localCodeSystem)|\(code) (not a code this service knows)")
+                report.needsReview.append("contraindication \(mapping.localCodeSystem)|\(code) (not a code this service knows)")
                 report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a contraindication this service cannot read: \(code); review it before any medication")])
                 return
             }

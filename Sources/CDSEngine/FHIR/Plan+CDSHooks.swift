@@ -36,7 +36,7 @@ extension Plan {
             return Card(uuid: uuid, recommendation: RecommendationID(rawValue: "warning.\(key)"), json: .object(card))
         }
         var warnings: [Card] = []
-        let unclassified = (input?["unclassifiedAllergies"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let unclassified = (input?["needsReview"]?.arrayValue ?? []).compactMap(\.stringValue)
         let medication = resolution.recommendations.filter { catalog.recommendation($0.id)?.substances.isEmpty == false }
         if !unclassified.isEmpty, !medication.isEmpty {
             let items = medication.compactMap { catalog.recommendation($0.id)?.title }

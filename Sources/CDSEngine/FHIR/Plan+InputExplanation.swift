@@ -15,7 +15,7 @@ extension Plan {
             if !items.isEmpty { out.append(title + ":"); out += items.map { "- \($0)" } }
         }
         list("unknown", "Not on record", \.stringValue)
-        list("unclassifiedAllergies", "Needs review (not classified)", \.stringValue)
+        list("needsReview", "Needs review (not classified)", \.stringValue)
         list("ignored", "Ignored") { i in i["resource"]?.stringValue.map { "\($0): \(i["reason"]?.stringValue ?? "")" } }
         list("notes", "Notes", \.stringValue)
         if !text.hasSuffix("\n") { text += "\n" }
