@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Every CDS Hooks response the service produces (for every vignette, FHIR Bundle and CDS
 Hooks request under Tests/FHIR; those it must refuse are refused) is valid against
-docs/schemas/cds-hooks-response.schema.json, judged by the jsonschema package; and the schema itself rejects responses that break
-each invariant."""
+docs/schemas/cds-hooks-response.schema.json, judged by the jsonschema package; and the
+schema itself rejects responses that break each invariant."""
 import copy
 import glob
 import json
