@@ -44,7 +44,7 @@ package struct EvaluationRequest: Sendable {
                 result: JSONFragment(["cards": .array(cards.map(\.json))]),
                 issuedCards: cards.map { ($0.uuid, $0.recommendation.rawValue) })
         case .plan:
-            let explanation = explain ? plan.explanation(catalog: engine.catalog) : nil
+            let explanation = explain ? plan.explanationWithInput(catalog: engine.catalog) : nil
             let catalog = engine.catalog
             // The plan reserves what it needs when it starts writing.
             return MethodResult(estimatedSize: 0) { [plan] in

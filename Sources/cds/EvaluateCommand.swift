@@ -88,7 +88,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         let text: String
         if explain {
-            text = plan.explanation(catalog: engine.catalog)
+            text = plan.explanationWithInput(catalog: engine.catalog)
         } else if format == "cds-hooks" {
             let cards = plan.cdsHooksCards(catalog: engine.catalog, hookInstance: document["hookInstance"]?.stringValue)
             let json: JSONValue = ["cards": .array(cards.map(\.json))]

@@ -92,13 +92,16 @@ struct FHIRSafetyTests {
             #expect(!["recommend", "consider"].contains(action), "\(id) is \(action)")
         }
         #expect(a["initial.cryotherapy"] == "recommend", "no other item changes")
-        #expect(plan.input?["unclassifiedAllergies"] == ["http://www.nlm.nih.gov/research/umls/rxnorm|7980 penicillin G"])
+        #expect(plan.input?["needsReview"] == ["http://www.nlm.nih.gov/research/umls/rxnorm|7980 penicillin G"])
         let first = try #require(cards(plan).first)
         #expect(first["indicator"] == "warning")
         #expect(first["detail"]?.stringValue?.contains("penicillin G") == true)
         // A food allergy is not a medication allergy.
         let food = Self.allergy("f1", system: "http://snomed.info/sct", code: "000000", display: "a food", category: "food")
         #expect(actions(try engine.evaluateInput(try adding([food]), asOf: TestRepository.today))["initial.nsaids"] == "recommend")
+        // "No known drug allergy" is understood, not an unclassified allergy.
+        let none = Self.allergy("n1", system: "http://snomed.info/sct", code: "409137002", display: "No known drug allergy (situation)", category: nil)
+        #expect(actions(try engine.evaluateInput(try adding([none]), asOf: TestRepository.today))["initial.nsaids"] == "recommend")
     }
 
     @Test func aContraindicationThisServiceCannotReadHoldsEveryMedicationForReview() throws {
@@ -108,7 +111,7 @@ struct FHIRSafetyTests {
         ]
         let plan = try engine.evaluateInput(try adding([unread]), asOf: TestRepository.today)
         #expect(actions(plan)["initial.nsaids"] == "defer")
-        #expect(plan.input?["unclassifiedAllergies"]?.arrayValue?.first?.stringValue?.contains("contraindication-unheard-of") == true)
+        #expect(plan.input?["needsReview"]?.arrayValue?.first?.stringValue?.contains("contraindication-unheard-of") == true)
         #expect(cards(plan).first?["indicator"] == "warning")
     }
 
@@ -214,6 +217,9 @@ struct FHIRSafetyTests {
         #expect(notes.contains { $0.hasPrefix("prefetch \"allergies\" is an OperationOutcome") && $0.contains("timed out") })
         #expect(plan.modules.allSatisfy { $0.status == .notRun })
         #expect(cards(plan, hookInstance: "h-1").isEmpty, "{\"cards\": []}")
+        let explained = plan.explanationWithInput(catalog: engine.catalog)
+        #expect(explained.contains("The iliopsoas algorithm does not apply to this record."))
+        #expect(explained.contains("- nothing on record concerns iliopsoas syndrome: the algorithm does not apply"))
     }
 
     @Test func aMissingPrefetchKeyIsTheOnlyRefusalForMissingData() throws {
@@ -237,6 +243,22 @@ struct FHIRSafetyTests {
         #expect(plan.modules.contains { $0.descriptor.id == "post-arthroplasty" && $0.status != .notRun })
         #expect(!plan.resolution.recommendations.isEmpty)
         #expect(plan.input?["notes"]?.arrayValue?.contains("no iliopsoas tenotomy among the Procedures on record: /surgicalHistory/iliopsoasTenotomy is false") == true)
+    }
+
+    @Test func anUnclassifiedProcedureLeavesTheTenotomyUnknown() throws {
+        var b = try bundle("15-post-arthroplasty.bundle.json")
+        var entries = (b["entry"]?.arrayValue ?? []).filter { $0["resource"]?["id"] != "pr2" }
+        entries.append([
+            "resource": [
+                "resourceType": "Procedure", "id": "pr9", "status": "completed", "subject": ["reference": "Patient/p2"],
+                "code": ["coding": [["system": "http://www.ama-assn.org/go/cpt", "code": "27005"]]],
+            ]
+        ])
+        b["entry"] = .array(entries)
+        let plan = try engine.evaluateInput(.object(b), asOf: TestRepository.today)
+        #expect(plan.caseDocument["surgicalHistory"]?["iliopsoasTenotomy"] == nil, "not guessed")
+        #expect(plan.input?["unknown"] == ["/surgicalHistory/iliopsoasTenotomy"])
+        #expect(plan.input?["notes"]?.arrayValue?.contains { $0.stringValue?.contains("Procedure/pr9") == true } == true)
     }
 
     @Test func factsNotOnRecordGiveAnIncompletePlanWithAWarningNotAnError() throws {

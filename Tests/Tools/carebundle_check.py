@@ -16,6 +16,7 @@ import uuid
 
 import carebundle
 import jsonschema
+from fhir.resources.R4B import get_fhir_model_class
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CDS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/cds")
@@ -70,6 +71,15 @@ def iliopsoas(subject):
          "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "code": "confirmed"}]},
          "code": {"coding": [{"system": RXNORM, "code": "5640", "display": "ibuprofen"}]}, "patient": {"reference": subject}},
     ]
+
+
+def valid_fhir(resource):
+    try:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        return True
+    except Exception as e:  # pydantic validation errors
+        print(f"  {resource['resourceType']}: {str(e)[:200]}")
+        return False
 
 
 def with_entries(bundle, resources):
@@ -135,8 +145,11 @@ def main():
         plan = json.loads(run(bundle).stdout)
         check(f"{name}: plan says the algorithm does not apply", plan["input"]["applicable"] is False and plan["recommendations"] == [])
 
-        # The iliopsoas resources: the RxNorm ibuprofen allergy avoids NSAIDs.
-        full = with_entries(bundle, iliopsoas(subject))
+        # The iliopsoas resources (valid FHIR, judged by fhir.resources): the RxNorm
+        # ibuprofen allergy avoids NSAIDs.
+        added = iliopsoas(subject)
+        check(f"{name}: added resources are valid FHIR", all(valid_fhir(r) for r in added))
+        full = with_entries(bundle, added)
         cards = cards_of(run(full, "--format", "cds-hooks"), name + " + iliopsoas")
         nsaids = [c for c in cards if c["summary"] == "Avoid: NSAIDs"]
         check(f"{name}: RxNorm ibuprofen allergy avoids NSAIDs (critical)", nsaids and nsaids[0]["indicator"] == "critical", [c["summary"] for c in cards])
@@ -146,6 +159,7 @@ def main():
 
         # Another patient's observation is ignored and listed.
         foreign = observation("Patient/someone-else", "clicking-or-snapping", {"valueBoolean": True}, when="2026-03-03")
+        check(f"{name}: foreign observation is valid FHIR", valid_fhir(foreign))
         plan = json.loads(run(with_entries(full, [foreign])).stdout)
         check(f"{name}: another patient's observation ignored", plan["input"]["patient"] and any(
             x["resource"] == f"Observation/{foreign['id']}" and "not this evaluation's patient" in x["reason"] for x in plan["input"]["ignored"]))
@@ -169,6 +183,34 @@ def main():
         check(f"{name}: CDS Hooks NSAIDs avoided", any(c["summary"] == "Avoid: NSAIDs" for c in cards), [c["summary"] for c in cards])
         r = run(hooks_request(full, f"cb-{i}", context_id="someone-else"))
         check(f"{name}: context.patientId mismatch refused", r.returncode == 65 and "someone-else" in r.stderr and f"cb-{i}" in r.stderr, r.stderr[:300])
+
+        # carebundle's own penicillin G allergy (RxNorm 7980) is not classified: every
+        # medication item waits for review and a warning card names it.
+        penicillin = copy.deepcopy(added[-1])
+        penicillin["code"] = {"coding": [{"system": RXNORM, "code": "7980", "display": "penicillin G"}]}
+        unclassified = with_entries(bundle, added[:-1] + [penicillin])
+        cards = cards_of(run(unclassified, "--format", "cds-hooks"), name + " + penicillin")
+        check(f"{name}: unclassified allergy warning first", cards and cards[0]["indicator"] == "warning" and "penicillin G" in cards[0]["detail"], [c["summary"] for c in cards[:2]])
+        check(f"{name}: no medication recommended or considered", not any(c["summary"].startswith(("Recommend: NSAIDs", "Consider: NSAIDs", "Recommend: Corticosteroid", "Consider: Corticosteroid")) for c in cards))
+
+        # A hip replacement (ICD-10-CM Z96.641) without a tenotomy on record gets a plan.
+        tha = {"resourceType": "Condition", "id": str(uuid.uuid4()),
+               "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "Z96.641", "display": "Presence of right artificial hip joint"}]},
+               "subject": {"reference": subject}}
+        r = run(with_entries(full, [tha]))
+        plan = json.loads(r.stdout) if r.returncode == 0 else {}
+        modules = {m["id"]: m["status"] for m in plan.get("modules", [])}
+        check(f"{name}: hip replacement without tenotomy gets a plan", r.returncode == 0 and modules.get("post-arthroplasty") not in (None, "not-run"), r.stderr[:300])
+
+        # An OperationOutcome in place of a prefetch Bundle is named; a missing key is -32004's case.
+        request = hooks_request(full, f"cb-{i}")
+        request["prefetch"]["procedures"] = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception", "diagnostics": "procedures unavailable"}]}
+        plan = json.loads(run(request).stdout)
+        check(f"{name}: OperationOutcome named in the notes", any("OperationOutcome" in n and "procedures unavailable" in n for n in plan["input"].get("notes", [])))
+        del request["prefetch"]["procedures"]
+        r = run(request)
+        check(f"{name}: missing prefetch refused", r.returncode == 65 and "prefetch the service asked for is missing: procedures" in r.stderr, r.stderr[:300])
 
     print(f"carebundle check: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

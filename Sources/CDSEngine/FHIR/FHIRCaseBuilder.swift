@@ -48,15 +48,16 @@ package struct FHIRCaseBuilder: Sendable {
         package var applicable = false
         /// Required case facts that no resource states (filled in by the engine).
         package var unknown: [String] = []
-        /// Medication allergies the mapping could not classify (`system|code display`).
-        package var unclassifiedAllergies: [String] = []
+        /// Medication allergies and contraindications the mapping could not classify, or an
+        /// allergy list that could not be obtained: medication items wait for their review.
+        package var needsReview: [String] = []
 
         package var json: JSONValue {
             var o: JSONObject = ["format": .string(format), "mapped": .array(mapped), "ignored": .array(ignored)]
             if let patient { o["patient"] = .string(patient) }
             o["applicable"] = .bool(applicable)
             if !unknown.isEmpty { o["unknown"] = .array(unknown.map(JSONValue.string)) }
-            if !unclassifiedAllergies.isEmpty { o["unclassifiedAllergies"] = .array(unclassifiedAllergies.map(JSONValue.string)) }
+            if !needsReview.isEmpty { o["needsReview"] = .array(needsReview.map(JSONValue.string)) }
             if !notes.isEmpty { o["notes"] = .array(notes.map(JSONValue.string)) }
             return .object(o)
         }
@@ -79,6 +80,7 @@ package struct FHIRCaseBuilder: Sendable {
         var items: [Item] = []
         var caseId: String?
         var contextPatient: String?
+        var proceduresUnknown = false
         if input["resourceType"] == "Bundle" {
             report = Report(format: "fhir-r4-bundle")
             items = Self.entries(of: input)
@@ -98,8 +100,9 @@ package struct FHIRCaseBuilder: Sendable {
                 case let value? where value["resourceType"] == "OperationOutcome":
                     report.notes.append("prefetch \"\(key)\" is an OperationOutcome, not data: \(Self.outcomeText(value))")
                     if key == "allergies" {
-                        report.unclassifiedAllergies.append("allergy list not available (OperationOutcome)")
+                        report.needsReview.append("allergy list not available (OperationOutcome)")
                     }
+                    if key == "procedures" { proceduresUnknown = true }
                 case let value?:
                     items += value["resourceType"] == "Bundle" ? Self.entries(of: value) : [Item(resource: value, fullUrl: nil)]
                 }
@@ -150,7 +153,7 @@ package struct FHIRCaseBuilder: Sendable {
             let ordered = readings.enumerated().sorted { ($0.element.instant, $0.offset) < ($1.element.instant, $1.offset) }
             Self.put(.array(ordered.map { ["date": .string($0.element.date.description), "value": .integer(Int64($0.element.value))] }), at: list, in: &document)
         }
-        for allergy in report.unclassifiedAllergies {
+        for allergy in report.needsReview {
             var list = JSONValue.object(document)["allergies"]?.arrayValue ?? []
             list.append(["substance": .string(Self.unclassifiedSubstance), "note": .string(String(allergy.prefix(1000)))])
             document["allergies"] = .array(list)
@@ -159,11 +162,12 @@ package struct FHIRCaseBuilder: Sendable {
         // tenotomy: the record says no tenotomy was performed (local policy, docs/ehr-integration.md).
         let surgery = JSONValue.object(document)["surgicalHistory"]
         if surgery?["totalHipArthroplasty"] == true, surgery?["iliopsoasTenotomy"] == nil {
-            if state.unclassifiedProcedures.isEmpty && !report.missingPrefetch.contains("procedures") {
+            if state.unclassifiedProcedures.isEmpty && !proceduresUnknown && !report.missingPrefetch.contains("procedures") {
                 Self.put(false, at: JSONPointer(tokens: ["surgicalHistory", "iliopsoasTenotomy"]), in: &document)
                 report.notes.append("no iliopsoas tenotomy among the Procedures on record: /surgicalHistory/iliopsoasTenotomy is false")
             } else {
-                report.notes.append("/surgicalHistory/iliopsoasTenotomy is unknown: Procedures on record that this service cannot classify (\(state.unclassifiedProcedures.joined(separator: ", ")))")
+                let why = proceduresUnknown ? "the procedure list is not available" : "Procedures on record that this service cannot classify (\(state.unclassifiedProcedures.joined(separator: ", ")))"
+                report.notes.append("/surgicalHistory/iliopsoasTenotomy is unknown: \(why)")
             }
         }
         report.applicable = state.applicable
@@ -246,7 +250,7 @@ package struct FHIRCaseBuilder: Sendable {
         else {
             let shown = codings.compactMap { c in c["code"]?.stringValue.map { "\(c["system"]?.stringValue ?? "?")|\($0)" } }
             if type == "AllergyIntolerance", let what = unclassifiedMedicationAllergy(resource, codings) {
-                report.unclassifiedAllergies.append(what)
+                report.needsReview.append(what)
                 report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a medication allergy this service cannot classify: \(what); review it before any medication")])
                 return
             }
@@ -254,7 +258,7 @@ package struct FHIRCaseBuilder: Sendable {
                 let code = unread["code"]?.stringValue
             {
                 // Fail safe: a contraindication this service cannot read holds every medication for review.
-                report.unclassifiedAllergies.append("contraindication \(mapping.localCodeSystem)|\(code) (not a code this service knows)")
+                report.needsReview.append("contraindication \(mapping.localCodeSystem)|\(code) (not a code this service knows)")
                 report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a contraindication this service cannot read: \(code); review it before any medication")])
                 return
             }

@@ -29,14 +29,14 @@ extension Plan {
         func warning(_ key: String, _ summary: String, _ detail: String) -> Card {
             let uuid = Self.uuid("\(seed)|warning|\(key)")
             let card: JSONObject = [
-                "uuid": .string(uuid), "summary": .string(summary.count > 139 ? String(summary.prefix(138)) + "…" : summary),
+                "uuid": .string(uuid), "summary": .string(Self.shortened(summary)),
                 "detail": .string(detail), "indicator": "warning",
                 "source": ["label": .string("\(settings.sourceLabel), Catalog \(catalog.version)")], "overrideReasons": reasons,
             ]
             return Card(uuid: uuid, recommendation: RecommendationID(rawValue: "warning.\(key)"), json: .object(card))
         }
         var warnings: [Card] = []
-        let unclassified = (input?["unclassifiedAllergies"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let unclassified = (input?["needsReview"]?.arrayValue ?? []).compactMap(\.stringValue)
         let medication = resolution.recommendations.filter { catalog.recommendation($0.id)?.substances.isEmpty == false }
         if !unclassified.isEmpty, !medication.isEmpty {
             let items = medication.compactMap { catalog.recommendation($0.id)?.title }
@@ -66,8 +66,7 @@ extension Plan {
             let uuid = Self.uuid("\(seed)|\(r.id)")
             let allergy = r.sources.contains { $0.proposal.rationale.facts.contains { $0.isWithin("/allergies") } }
             let indicator = r.action == .avoid ? (allergy ? "critical" : "warning") : "info"
-            var summary = "\(r.action.rawValue.prefix(1).uppercased())\(r.action.rawValue.dropFirst()): \(title)"
-            if summary.count > 139 { summary = String(summary.prefix(138)) + "…" }
+            let summary = Self.shortened("\(r.action.rawValue.prefix(1).uppercased())\(r.action.rawValue.dropFirst()): \(title)")
             var card: JSONObject = [
                 "uuid": .string(uuid),
                 "summary": .string(summary),
@@ -117,6 +116,11 @@ extension Plan {
             lines.append("\n**Strength:** \(strength).")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A card summary within the specification's 140 characters.
+    static func shortened(_ summary: String) -> String {
+        summary.count > 139 ? String(summary.prefix(138)) + "…" : summary
     }
 
     /// A UUID-formatted identifier derived from `text` (SHA-256, RFC 9562 version 8 layout).

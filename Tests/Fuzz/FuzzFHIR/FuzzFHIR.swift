@@ -5,7 +5,7 @@ import CDSJSON
 import CDSModuleAPI
 
 /// The FHIR R4 / CDS Hooks mapping on arbitrary JSON. Invariant: no crash; an input that
-/// becomes a case evaluates, and its CDS Hooks cards serialise to parseable JSON.
+/// is evaluated (a plan, also when the algorithm does not apply), and its CDS Hooks cards serialise to parseable JSON.
 @main
 enum FuzzFHIR {
     static let engine: Engine = {
@@ -16,8 +16,8 @@ enum FuzzFHIR {
     static func main() {
         FuzzDriver.main { data, size in
             guard let data, let document = try? JSONParser().parse(Array(UnsafeBufferPointer(start: data, count: size))) else { return 0 }
-            guard FHIRCaseBuilder.isFHIRInput(document), let (c, _) = try? FuzzFHIR.engine.readInput(document, asOf: nil) else { return 0 }
-            let cards = FuzzFHIR.engine.evaluate(c).cdsHooksCards(catalog: FuzzFHIR.engine.catalog, hookInstance: document["hookInstance"]?.stringValue)
+            guard FHIRCaseBuilder.isFHIRInput(document), let plan = try? FuzzFHIR.engine.evaluateInput(document, asOf: nil) else { return 0 }
+            let cards = plan.cdsHooksCards(catalog: FuzzFHIR.engine.catalog, hookInstance: document["hookInstance"]?.stringValue)
             let text = JSONValue.object(["cards": .array(cards.map(\.json))]).serialized()
             if (try? JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20)).parse(text)) == nil { fatalError("cards do not parse back") }
             return 0
