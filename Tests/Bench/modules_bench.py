@@ -62,7 +62,7 @@ def modules_dir(count):
 
 
 def run(count, cases, prefix=()):
-    command = list(prefix) + [args.cds, "evaluate", "--batch", "--compact", "--modules-dir", modules_dir(count), cases]
+    command = list(prefix) + [args.cds, "evaluate", "--batch", "--modules-dir", modules_dir(count), cases]
     started = time.perf_counter()
     r = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - started
