@@ -62,8 +62,8 @@ package struct ExternalModules: Sendable {
     }
 
     /// Stops `modules` politely, in phases so that they end at the same time. With
-    /// `waitingForCalls` false (exit paths), a module in the middle of a call is killed
-    /// with its process group instead of waited for.
+    /// `waitingForCalls` false (exit paths), a module in the middle of a call is skipped,
+    /// for the caller to kill (``ModuleProcess/killAllGroups()``), instead of waited for.
     static func stop(_ modules: [OutOfProcessModule], waitingForCalls: Bool) {
         let held = modules.filter { $0.beginStopping(waiting: waitingForCalls) }
         for module in held { module.continueStopping() }

@@ -36,7 +36,6 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         var lastFailure = ""
         var restartNotBefore: Int64 = 0
         var circuitOpenUntil: Int64 = 0
-        var unavailable: String?
     }
 
     /// Guards `state`; held from `start` to `finish` of a call, so not a scoped lock.
@@ -54,8 +53,8 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         self.logger = logger
         var s = State()
         s.process = process
-        s.unavailable = unavailable
         self.state = s
+        self.unavailableReason = unavailable
     }
 
     package func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
@@ -108,7 +107,7 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
 
     /// Starts the process if needed and sends the request; the request id and its deadline.
     private func send(_ evaluation: HostedEvaluation) throws(ModuleError) -> (Int64, Int64) {
-        if let reason = state.unavailable { throw ModuleError("did not start: \(reason)") }
+        if let reason = unavailableReason { throw ModuleError("did not start: \(reason)") }
         if Self.stopping.withLock({ $0 }) { throw ModuleError("not called: the host is stopping") }
         let now = Monotonic.milliseconds()
         if now < state.circuitOpenUntil {
@@ -237,11 +236,7 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     }
 
     /// Why the module could not start at host start, if it could not.
-    package var unavailableReason: String? {
-        mutex.lock()
-        defer { mutex.unlock() }
-        return state.unavailable
-    }
+    package let unavailableReason: String?
 
     /// The executable the manifest names.
     package var location: String { manifest.executable }
@@ -252,13 +247,14 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     }
 
     /// First step of stopping: takes the module (waiting for a call in progress, or, if not
-    /// `waiting`, killing the module's group when a call holds it) and sends `shutdown`.
+    /// `waiting`, leaving a module a call holds to be killed) and sends `shutdown`.
     /// True if the module is now held, for ``continueStopping()`` and ``endStopping()``.
     func beginStopping(waiting: Bool) -> Bool {
         if waiting {
             mutex.lock()
         } else if !mutex.tryLock() {
-            if let process = state.process { kill(-process.pid, SIGKILL) }
+            // A call holds the module; the exit path then kills every group still alive
+            // (``ModuleProcess/killAllGroups()``), which ends that call too.
             return false
         }
         if let process = state.process {
