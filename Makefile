@@ -91,11 +91,13 @@ BENCH_FLAT ?= 1000000
 bench: setup $(REFERENCE)
 	$(MAKE) release
 	python3 Tests/Bench/bench.py $(RELEASE_CDS) $(REFERENCE) --requests 20000 --latency 2000 --runs 5 --flat $(BENCH_FLAT)
+	python3 Tests/Bench/modules_bench.py $(RELEASE_CDS) --counts 0,2,8,32 --cases 500 --runs 3
 
 # A few seconds (after the release build), so that neither the benchmark nor the release
 # build can rot (make test).
 bench-smoke: release $(REFERENCE)
 	python3 Tests/Bench/bench.py $(RELEASE_CDS) $(REFERENCE) --requests 200 --latency 50 --runs 1 --flat 1000
+	python3 Tests/Bench/modules_bench.py $(RELEASE_CDS) --counts 0,2 --cases 10 --runs 1 --no-callgrind
 
 # A bounded soak: every request answered once, in order, memory flat (SOAK=1000000 for the full run).
 SOAK ?= 20000

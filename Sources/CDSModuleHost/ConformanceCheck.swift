@@ -160,7 +160,7 @@ package struct ConformanceCheck {
         case .line(let bytes):
             let elapsed = Monotonic.milliseconds() - start
             guard let reply = try? JSONParser().parse(bytes), reply["jsonrpc"] == "2.0" else {
-                return Answer(reply: nil, failure: "not a JSON-RPC reply on stdout: \(String(decoding: bytes.prefix(80), as: UTF8.self))", milliseconds: elapsed)
+                return Answer(reply: nil, failure: "not a JSON-RPC reply on stdout: \(ModuleText.escaped(bytes, limit: 80))", milliseconds: elapsed)
             }
             return Answer(reply: reply, failure: "", milliseconds: elapsed)
         case .timeout:

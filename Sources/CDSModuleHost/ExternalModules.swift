@@ -3,6 +3,7 @@
 #endif
 import CDSEngine
 import CDSModuleAPI
+import CDSModuleProtocol
 import Logging
 
 /// The external modules of a host: started and handshaken once, at start.
@@ -16,15 +17,29 @@ package struct ExternalModules: Sendable {
 
     package init() {}
 
-    /// Starts every module of `manifests`.
+    /// Starts every module of `manifests`: all are spawned and sent `initialize` first, then
+    /// their answers are read in turn, so start-up takes as long as the slowest module, not
+    /// the sum of all of them.
     package static func start(_ manifests: [ModuleManifest], catalog: CatalogView, policy: SupervisionPolicy = .init(), logger: Logger) -> ExternalModules {
         var result = ExternalModules()
+        let request = Handshake.request(catalog, version: ModuleProtocol.current)
+        var greeted: [Result<ModuleProcess, Handshake.Failure>] = []
         for manifest in manifests {
+            greeted.append(Result { () throws(Handshake.Failure) in try Handshake.greet(manifest, request: request, logger: logger) })
+        }
+        for (manifest, greeting) in zip(manifests, greeted) {
             if let p = manifest.priority { result.priorities[manifest.id] = p }
             let placeholder = ModuleDescriptor(
                 id: manifest.id, version: SemanticVersion(0, 0, 0), summary: "external module \(manifest.executable)", reads: [])
-            do {
-                let (process, descriptor) = try Handshake.start(manifest, catalog: catalog, logger: logger)
+            do throws(Handshake.Failure) {
+                let process = try greeting.get()
+                let descriptor: ModuleDescriptor
+                do {
+                    descriptor = try Handshake.answer(process, manifest: manifest)
+                } catch {
+                    process.terminate()
+                    throw error
+                }
                 result.modules.append(
                     OutOfProcessModule(descriptor: descriptor, manifest: manifest, catalog: catalog, policy: policy, logger: logger, process: process, unavailable: nil))
                 logger.info("external module started", metadata: ["module": "\(manifest.id)", "pid": "\(process.pid)"])
@@ -41,9 +56,18 @@ package struct ExternalModules: Sendable {
         return result
     }
 
-    /// Stops every module process.
+    /// Stops every module process (all are asked to shut down first, then each is waited for).
     package func stop() {
-        for module in modules { module.stop() }
+        Self.stop(modules, waitingForCalls: true)
+    }
+
+    /// Stops `modules` politely, in phases so that they end at the same time. With
+    /// `waitingForCalls` false (exit paths), a module in the middle of a call is skipped,
+    /// for the caller to kill (``ModuleProcess/killAllGroups()``), instead of waited for.
+    static func stop(_ modules: [OutOfProcessModule], waitingForCalls: Bool) {
+        let held = modules.filter { $0.beginStopping(waiting: waitingForCalls) }
+        for module in held { module.continueStopping() }
+        for module in held { module.endStopping() }
     }
 
     /// Stops every module process when the host process exits, however it exits (return
@@ -73,7 +97,7 @@ enum ExitHook {
     static let modules = Locked<[OutOfProcessModule]>([])
     static let install: Void = {
         atexit {
-            for module in ExitHook.modules.withLock({ $0 }) { module.stopWithoutWaiting() }
+            ExternalModules.stop(ExitHook.modules.withLock { $0 }, waitingForCalls: false)
             ModuleProcess.killAllGroups()
         }
     }()

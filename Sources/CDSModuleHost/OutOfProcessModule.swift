@@ -36,7 +36,6 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         var lastFailure = ""
         var restartNotBefore: Int64 = 0
         var circuitOpenUntil: Int64 = 0
-        var unavailable: String?
     }
 
     /// Guards `state`; held from `start` to `finish` of a call, so not a scoped lock.
@@ -54,8 +53,8 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         self.logger = logger
         var s = State()
         s.process = process
-        s.unavailable = unavailable
         self.state = s
+        self.unavailableReason = unavailable
     }
 
     package func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
@@ -108,7 +107,7 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
 
     /// Starts the process if needed and sends the request; the request id and its deadline.
     private func send(_ evaluation: HostedEvaluation) throws(ModuleError) -> (Int64, Int64) {
-        if let reason = state.unavailable { throw ModuleError("did not start: \(reason)") }
+        if let reason = unavailableReason { throw ModuleError("did not start: \(reason)") }
         if Self.stopping.withLock({ $0 }) { throw ModuleError("not called: the host is stopping") }
         let now = Monotonic.milliseconds()
         if now < state.circuitOpenUntil {
@@ -237,40 +236,46 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     }
 
     /// Why the module could not start at host start, if it could not.
-    package var unavailableReason: String? {
-        mutex.lock()
-        defer { mutex.unlock() }
-        return state.unavailable
-    }
+    package let unavailableReason: String?
 
     /// The executable the manifest names.
     package var location: String { manifest.executable }
 
     /// Ends the module process (shutdown, exit, then signals if needed).
     package func stop() {
-        mutex.lock()
-        defer { mutex.unlock() }
-        stopHoldingLock()
+        ExternalModules.stop([self], waitingForCalls: true)
     }
 
-    /// Ends the module process politely if no call holds it, else kills its group (a call
-    /// in progress then ends at once). For exit paths, which must not wait on a hung call.
-    func stopWithoutWaiting() {
-        if mutex.tryLock() {
-            defer { mutex.unlock() }
-            stopHoldingLock()
-        } else {
-            if let process = state.process { kill(-process.pid, SIGKILL) }
+    /// First step of stopping: takes the module (waiting for a call in progress, or, if not
+    /// `waiting`, leaving a module a call holds to be killed) and sends `shutdown`.
+    /// True if the module is now held, for ``continueStopping()`` and ``endStopping()``.
+    func beginStopping(waiting: Bool) -> Bool {
+        if waiting {
+            mutex.lock()
+        } else if !mutex.tryLock() {
+            // A call holds the module; the exit path then kills every group still alive
+            // (``ModuleProcess/killAllGroups()``), which ends that call too.
+            return false
         }
+        if let process = state.process {
+            _ = process.send(#"{"jsonrpc":"2.0","id":0,"method":"shutdown"}"#, until: Monotonic.milliseconds() + 500)
+        }
+        return true
     }
 
-    private func stopHoldingLock() {
+    /// Second step: reads the answer to `shutdown`, sends `exit` and closes the input.
+    func continueStopping() {
         guard let process = state.process else { return }
-        _ = process.send(#"{"jsonrpc":"2.0","id":0,"method":"shutdown"}"#, until: Monotonic.milliseconds() + 500)
         _ = process.receive(until: Monotonic.milliseconds() + 500)
         _ = process.send(#"{"jsonrpc":"2.0","method":"exit"}"#, until: Monotonic.milliseconds() + 500)
-        process.finish(grace: 1000)
+        process.closeInput()
+    }
+
+    /// Last step: waits for the process to end (then signals its group), releases the module.
+    func endStopping() {
+        state.process?.finish(grace: 1000)
         state.process = nil
+        mutex.unlock()
     }
 }
 
@@ -303,29 +308,50 @@ enum Handshake {
     }
 
     static func start(_ manifest: ModuleManifest, catalog: CatalogView, logger: Logger) throws(Failure) -> (ModuleProcess, ModuleDescriptor) {
-        let process: ModuleProcess
+        let process = try greet(manifest, request: request(catalog, version: ModuleProtocol.current), logger: logger)
         do {
-            process = try ModuleProcess.spawn(manifest.executable, manifest.arguments, label: manifest.id, logger: logger)
-        } catch {
-            throw Failure(description: error.description)
-        }
-        do {
-            let descriptor = try initialize(process, manifest: manifest, catalog: catalog, version: ModuleProtocol.current)
-            return (process, descriptor)
+            return (process, try answer(process, manifest: manifest))
         } catch {
             process.terminate()
             throw error
         }
     }
 
-    static func initialize(_ process: ModuleProcess, manifest: ModuleManifest, catalog: CatalogView, version: ProtocolVersion) throws(Failure) -> ModuleDescriptor {
+    /// The `initialize` request line.
+    static func request(_ catalog: CatalogView, version: ProtocolVersion) -> String {
         let request: JSONValue = [
             "jsonrpc": "2.0", "id": 0, "method": .string(ModuleProtocol.initialize),
             "params": ["protocolVersion": version.json, "host": ["name": "cds"], "catalog": catalog.protocolJSON],
         ]
-        guard process.send(request.serialized()) else {
+        return request.serialized()
+    }
+
+    /// Spawns the module and sends it `request` (the `initialize` line) without waiting for
+    /// the answer, so that many modules can start at once.
+    static func greet(_ manifest: ModuleManifest, request: String, logger: Logger) throws(Failure) -> ModuleProcess {
+        let process: ModuleProcess
+        do {
+            process = try ModuleProcess.spawn(manifest.executable, manifest.arguments, label: manifest.id, logger: logger)
+        } catch {
+            throw Failure(description: error.description)
+        }
+        guard process.send(request) else {
+            let failure = Failure(description: "exited before the handshake (" + describeExit(process.waitForExit(milliseconds: 500)) + ")")
+            process.terminate()
+            throw failure
+        }
+        return process
+    }
+
+    static func initialize(_ process: ModuleProcess, manifest: ModuleManifest, catalog: CatalogView, version: ProtocolVersion) throws(Failure) -> ModuleDescriptor {
+        guard process.send(request(catalog, version: version)) else {
             throw Failure(description: "exited before the handshake (" + describeExit(process.waitForExit(milliseconds: 500)) + ")")
         }
+        return try answer(process, manifest: manifest)
+    }
+
+    /// Reads and checks the answer to `initialize`.
+    static func answer(_ process: ModuleProcess, manifest: ModuleManifest) throws(Failure) -> ModuleDescriptor {
         switch process.receive(until: Monotonic.milliseconds() + Int64(manifest.timeoutMilliseconds)) {
         case .timeout:
             throw Failure(description: "no answer to initialize within \(manifest.timeoutMilliseconds) ms")

@@ -39,8 +39,9 @@ enum ProcessGuardian {
             if fd == nil { fd = start() }
             guard let descriptor = fd, descriptor >= 0 else { return }
             let bytes = Array(line.utf8)
-            // MSG_NOSIGNAL: a guardian that was killed is no reason for SIGPIPE in the host.
-            _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            // MSG_NOSIGNAL: a guardian that was killed is no reason for SIGPIPE in the host;
+            // MSG_DONTWAIT: nor is a stopped one a reason to block.
+            _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
         }
     }
 

@@ -11,6 +11,7 @@ public enum ModuleServer {
     /// `shutdown` and `exit` or at end of input, 1 on `exit` without `shutdown`.
     public static func run(_ module: some AssessmentModule) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        watchForHostDeath()
         // Protocol lines go to a private copy of stdout; descriptor 1 becomes stderr, so a
         // stray print in module code cannot corrupt the protocol.
         let out = fcntl(1, F_DUPFD_CLOEXEC, 3)
@@ -30,6 +31,47 @@ public enum ModuleServer {
             }
             if n <= 0 { exit(0) }
         }
+    }
+}
+
+extension ModuleServer {
+    /// Ends the process when the host dies, even in the middle of a long `assess` (when the
+    /// request loop would not notice its input ending): a thread waits for the host's end of
+    /// standard input to close, and if the parent process has changed by then (the host is
+    /// gone and the module was re-parented), exits at once. A host that closes the input and
+    /// stays alive (the normal `exit`) leaves the module to end by itself. The host also
+    /// kills the module's process group when it dies; this is the module's own half.
+    static func watchForHostDeath() {
+        let host = getppid()
+        guard host > 1 else { return }
+        Thread.detach {
+            var fds = pollfd(fd: 0, events: 0, revents: 0)
+            while poll(&fds, 1, -1) < 0 && errno == EINTR {}
+            // The kernel closes a dying process's files before it re-parents its children.
+            for _ in 0..<40 {
+                if getppid() != host { _exit(0) }
+                usleep(50_000)
+            }
+        }
+    }
+}
+
+/// A detached pthread, without Foundation.
+enum Thread {
+    private final class Box: @unchecked Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        let started = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, box)
+        if started == 0 { pthread_detach(thread) } else { Unmanaged<Box>.fromOpaque(box).release() }
     }
 }
 

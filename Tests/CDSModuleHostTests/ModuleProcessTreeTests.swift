@@ -177,6 +177,31 @@ extension ExternalModuleTests {
         #expect(logged < 2 * ModuleProcess.stderrBytesPerEvaluation * 2, "at most the budget per evaluation (two evaluations), not 64 KiB: \(logged)")
     }
 
+    @Test func modulesOfOneEvaluationComputeTogetherAndMergeInIdOrder() throws {
+        // "a-slow" is collected first although it answers last; four slow modules run at once.
+        let ids = ["d-slow", "a-slow", "c-slow", "b-slow"]
+        let manifests = ids.map { ModuleManifest(id: $0, executable: HostFixture.faulty, arguments: ["slow-good", $0], priority: 40, timeoutMilliseconds: 5000, origin: "test") }
+        let (engine, external) = HostFixture.host(manifests)
+        defer { external.stop() }
+        let c = try HostFixture.sampleCase()
+        let first = engine.evaluate(c)
+        let second = engine.evaluate(c)
+        #expect(first == second, "same case, same plan")
+        #expect(first.modules.map(\.descriptor.id).filter { $0.hasSuffix("-slow") } == ["a-slow", "b-slow", "c-slow", "d-slow"])
+        #expect(first.modules.filter { $0.descriptor.id.hasSuffix("-slow") }.allSatisfy { $0.status == .contributed })
+        let stretch = try #require(first.resolution.recommendations.first { $0.id == "stretching.hip-flexor" })
+        #expect(stretch.sources.map(\.module).filter { $0.hasSuffix("-slow") } == ["a-slow", "b-slow", "c-slow", "d-slow"])
+    }
+
+    @Test func theAssessRequestCarriesTheCaseAsSerialisedOnce() throws {
+        let c = try HostFixture.sampleCase()
+        let evaluation = HostedEvaluation(clinicalCase: c, context: AssessmentContext(asOf: CalendarDate("2026-03-02")!, catalog: HostFixture.catalog.view))
+        let line = OutOfProcessModule.assessRequest(id: 7, evaluation)
+        #expect(line.last == 0x0A)
+        let request = try JSONParser().parse(Array(line.dropLast()))
+        #expect(request == ["jsonrpc": "2.0", "id": 7, "method": "assess", "params": ["case": c.document, "context": ["asOf": "2026-03-02"]]])
+    }
+
     @Test func moduleTextIsPrintableASCII() {
         #expect(ModuleText.escaped("a\nb\r\t\\\u{0}\u{1B}[2Jé") == #"a\nb\r\t\\\x00\x1b[2J\xc3\xa9"#)
         #expect(ModuleText.escaped(String(repeating: "x", count: 300), limit: 10) == "xxxxxxxxxx…(290 more bytes)")

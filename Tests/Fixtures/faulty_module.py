@@ -19,6 +19,7 @@ Usage: faulty_module.py MODE, where MODE is one of
   shift-reads, shift-api, shift-version
                 handshakes differently (other reads / apiVersion 2.0 / version 1.0.1) once
                 STATE exists (it creates STATE on its first start), and aborts on assess
+  slow-good     behaves, but takes 0.3 s over each assess
   api-X         reports apiVersion X (for strict-parsing tests)
 
 Usage: faulty_module.py MODE [ID [STATE]]; STATE is a file path some modes use.
@@ -83,6 +84,8 @@ for line in sys.stdin:
             os.abort()
         if MODE == "hang":
             time.sleep(3600)
+        if MODE == "slow-good":
+            time.sleep(0.3)
         if MODE == "fork-hang":
             children = [sleeper(), sleeper()]
             with open(STATE + ".tmp", "w") as f:

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// Whether `pid` is a live process (a zombie, dead but not reaped, is not).
+private func isAlive(_ pid: pid_t) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[stat.index(after: close)...].dropFirst().first
+    return state != "Z" && state != "X"
+}
+
+@Suite("External module processes end with their host")
+struct ModuleLifetimeTests {
+    /// Starts `cds evaluate` with the fixture module in `fork-hang` mode (it forks two
+    /// children on assess and never answers) and returns the host once the module's process
+    /// tree is known, with the tree's pids.
+    static func hostInAHungCall(state: String, directory: String) throws -> (Process, [pid_t]) {
+        let manifest = directory + "/m.json"
+        try #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let (host, _, _) = try CLITests.spawn(["evaluate", "--module-manifest", manifest, CLITests.vignette + ".case.json"])
+        var tree: [pid_t] = []
+        let end = Date().addingTimeInterval(60)
+        while tree.count < 3 && Date() < end && host.isRunning {
+            usleep(20_000)
+            tree = ((try? String(contentsOfFile: state, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+        }
+        return (host, tree)
+    }
+
+    /// SIGKILL: the host runs no code at all. (The harness that runs the tests may start
+    /// them with SIGTERM ignored, which the host inherits, so SIGTERM is not tested here.)
+    @Test func theModuleAndItsChildrenGoWhenTheHostIsKilledDuringACall() throws {
+        let signal = SIGKILL
+        let directory = NSTemporaryDirectory() + "lifetime-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (host, tree) = try Self.hostInAHungCall(state: directory + "/pids", directory: directory)
+        #expect(tree.count == 3, "the module wrote its pid and its two children's")
+        #expect(tree.allSatisfy(isAlive))
+        kill(host.processIdentifier, signal)
+        host.waitUntilExit()
+        // The bound: the guardian reacts to the end of its input at once; 10 s is generous.
+        let end = Date().addingTimeInterval(10)
+        while Date() < end && tree.contains(where: isAlive) { usleep(20_000) }
+        #expect(tree.filter(isAlive) == [], "nothing outlives a host killed with signal \(signal)")
+    }
+}
