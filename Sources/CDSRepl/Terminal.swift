@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import CDSJSON
 import CLibedit
 
 /// Where REPL input comes from.
@@ -28,33 +29,56 @@ package struct PlainLineSource: LineSource {
     package mutating func finish() {}
 }
 
-/// A terminal: libedit line editing, history kept across sessions, tab completion.
+/// A terminal: libedit line editing, history kept across sessions and written line by
+/// line, tab completion, UTF-8 input, and Ctrl-C that cancels the line being typed.
 package struct EditorLineSource: LineSource {
     let prompt: String
     let historyPath: String?
+    /// How many lines of history are kept.
+    static let historyLimit: Int32 = 1000
 
     package init(prompt: String, historyPath: String?, completer: Completer) {
         self.prompt = prompt
         self.historyPath = historyPath
+        // Before libedit starts (the first readline): the locale decides whether it reads
+        // multibyte characters, and the SIGINT handler it finds is the one it forwards to.
+        cds_adopt_ctype_locale()
+        _ = cds_install_sigint()
         CompletionBridge.completer = completer
         cds_rl_set_readline_name("cds")
         cds_rl_set_completion(CompletionBridge.callback)
         cds_rl_set_append_character(0x20)
-        stifle_history(1000)
-        if let historyPath { _ = read_history(historyPath) }
+        stifle_history(Self.historyLimit)
+        if let historyPath {
+            _ = read_history(historyPath)
+            // Rewritten once, trimmed to the limit; from here on each line is appended.
+            _ = write_history(historyPath)
+        }
     }
 
     package mutating func next() -> String? {
-        guard let raw = readline(prompt) else { return nil }
-        defer { free(raw) }
-        let line = String(cString: raw)
-        if !line.allSatisfy({ $0 == " " || $0 == "\t" }) { _ = add_history(line) }
-        return line
+        while true {
+            _ = cds_take_interrupt()
+            guard let raw = readline(prompt) else {
+                // Ctrl-C: the line typed so far is dropped and a fresh prompt follows.
+                if cds_take_interrupt() != 0 {
+                    _ = FileDescriptorIO.writeAll(1, Array("^C\n".utf8))
+                    continue
+                }
+                return nil
+            }
+            defer { free(raw) }
+            let line = String(cString: raw)
+            if !line.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                _ = add_history(line)
+                // Written as it is typed: a session that ends abruptly keeps its history.
+                if let historyPath { _ = append_history(1, historyPath) }
+            }
+            return line
+        }
     }
 
-    package mutating func finish() {
-        if let historyPath { _ = write_history(historyPath) }
-    }
+    package mutating func finish() {}
 
     /// `$XDG_STATE_HOME/cds/history`, else `~/.local/state/cds/history` (created if needed).
     package static func defaultHistoryPath() -> String? {

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Drives `cds repl` through a pseudo-terminal (pexpect), as a person would: typing,
-tab completion, an error, a what-if, quitting, then history recalled in a new session."""
+tab completion, an error, a what-if, quitting, then history recalled in a new session;
+Ctrl-C cancelling a half-typed line, history kept when the session is killed, and
+non-ASCII text typed in a UTF-8 locale."""
 import os
 import re
 import sys
@@ -95,6 +97,42 @@ child.sendeof()
 child.expect(pexpect.EOF)
 child.close()
 check("end of input leaves cleanly", child.exitstatus == 0, child.exitstatus)
+
+# Ctrl-C cancels the line being typed, as in psql and ipython: the session, its case and
+# its history go on.
+child = start({"NO_COLOR": "1"})
+run(child, "set patient.age 34")
+child.send("set patient.age 99")
+child.sendintr()
+child.expect_exact(PROMPT)
+check("Ctrl-C gives a fresh prompt", child.isalive(), child.before)
+out = run(child, "show")
+check("Ctrl-C dropped the half-typed line", '"age": 34' in out and "99" not in out, out)
+child.sendintr()  # on an empty line too
+child.expect_exact(PROMPT)
+out = run(child, "set patient.sex male")
+check("the session goes on after Ctrl-C", 'patient.sex = "male"' in out, out)
+
+# History is written as each line is entered: a session killed outright keeps it.
+history = open(os.path.join(state, "cds", "history")).read().replace("\\040", " ")
+check("history written as you go", "set patient.sex male" in history and "99" not in history, history[-300:])
+child.kill(9)
+child.close()
+
+# Non-ASCII typed at the terminal (UTF-8 locale) is kept, in the echo and in the case.
+for locale_env in ({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}, {"LANG": "", "LC_ALL": ""}):
+    child = start(dict(locale_env, NO_COLOR="1"))
+    out = run(child, "set caseId Zoë-患者-🦴")
+    check(f"non-ASCII echoed and set ({locale_env['LANG'] or 'no locale'})", 'caseId = "Zoë-患者-🦴"' in out, out)
+    out = run(child, "show")
+    check(f"non-ASCII kept in the case ({locale_env['LANG'] or 'no locale'})", '"caseId": "Zoë-患者-🦴"' in out, out)
+    child.send("set caseId Zoë")
+    child.send("\x7fe")  # one backspace deletes one character (two bytes here), not a byte
+    out = run(child, "")
+    check("backspace over non-ASCII", 'caseId = "Zoe"' in out, out)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
 
 print(f"repl pty: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
