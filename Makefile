@@ -8,7 +8,7 @@ CDS := .build/debug/cds
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
 
-.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
+.PHONY: all setup setup-test build release run demo repl manual install install-files uninstall install-test test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
 
 all: build
 
@@ -37,6 +37,48 @@ release: setup
 # The main job: the JSON-RPC server EHR integrations talk to (docs/protocol.md).
 run: release
 	$(RELEASE_CDS) serve
+
+# Installing (docs/operations.md): PREFIX/bin/cds, its Catalog in PREFIX/share/cds/Catalog
+# (where an installed cds looks for it), the manual page and shell completions.
+# DESTDIR stages the tree for a package.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_BIN ?= $(RELEASE_CDS)
+MANUAL := .build/plugins/GenerateManual/outputs/cds/cds.1
+MANUAL_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || echo 2026-01-01)
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+
+# The manual page, generated from the command's own help by swift-argument-parser's
+# generate-manual plugin (build chatter on standard error).
+manual: build
+	$(SWIFT) package generate-manual --configuration debug --date $(MANUAL_DATE) >&2
+
+install: release manual
+	@$(MAKE) --no-print-directory install-files INSTALL_BIN=$(RELEASE_CDS)
+
+# The copying alone, from an already built INSTALL_BIN (make install-test installs the debug build).
+install-files:
+	install -d $(INSTALL_ROOT)/bin $(INSTALL_ROOT)/share/cds $(INSTALL_ROOT)/share/man/man1 \
+		$(INSTALL_ROOT)/share/bash-completion/completions $(INSTALL_ROOT)/share/zsh/site-functions \
+		$(INSTALL_ROOT)/share/fish/vendor_completions.d
+	install -m 755 $(INSTALL_BIN) $(INSTALL_ROOT)/bin/cds
+	rm -rf $(INSTALL_ROOT)/share/cds/Catalog.new
+	cp -R Catalog $(INSTALL_ROOT)/share/cds/Catalog.new
+	rm -rf $(INSTALL_ROOT)/share/cds/Catalog
+	mv $(INSTALL_ROOT)/share/cds/Catalog.new $(INSTALL_ROOT)/share/cds/Catalog
+	install -m 644 $(MANUAL) $(INSTALL_ROOT)/share/man/man1/cds.1
+	$(INSTALL_BIN) --generate-completion-script bash > $(INSTALL_ROOT)/share/bash-completion/completions/cds
+	$(INSTALL_BIN) --generate-completion-script zsh > $(INSTALL_ROOT)/share/zsh/site-functions/_cds
+	$(INSTALL_BIN) --generate-completion-script fish > $(INSTALL_ROOT)/share/fish/vendor_completions.d/cds.fish
+
+uninstall:
+	rm -rf $(INSTALL_ROOT)/bin/cds $(INSTALL_ROOT)/share/cds $(INSTALL_ROOT)/share/man/man1/cds.1 \
+		$(INSTALL_ROOT)/share/bash-completion/completions/cds $(INSTALL_ROOT)/share/zsh/site-functions/_cds \
+		$(INSTALL_ROOT)/share/fish/vendor_completions.d/cds.fish
+
+# An install into a temporary prefix, run from another directory (one with a stray ./Catalog).
+install-test: manual
+	Tests/Tools/install_test.sh $(CDS)
 
 # The interactive REPL.
 repl: build
@@ -138,7 +180,7 @@ tsan: setup
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak bench-smoke fuzz-replay fuzz asan-server
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty install-test module-template fhir-validate cds-hooks-validate soak bench-smoke fuzz-replay fuzz asan-server
 	$(SWIFT) test
 
 docs: build

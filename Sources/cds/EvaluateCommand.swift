@@ -72,22 +72,16 @@ struct EvaluateCommand: ParsableCommand {
             document = try engine.caseReader.parser.parse(bytes)
         } catch {
             StandardStreams.error("cds: error: \(casePath): /: invalid JSON at byte \(error.offset): \(error.message)")
-            throw ExitCode(65)
+            throw ExitStatus.invalidCase.code
         }
         let date = asOf.flatMap(CalendarDate.init)
         let clinicalCase: ClinicalCase
         let report: FHIRCaseBuilder.Report?
-        do {
-            (clinicalCase, report) = try engine.readInput(document, asOf: date)
-        } catch {
-            if !error.missingFacts.isEmpty {
-                StandardStreams.error("cds: error: \(casePath): facts needed for a decision are missing: \(error.missingFacts.joined(separator: ", "))")
-                for note in error.report?.notes ?? [] { StandardStreams.error("cds: note: \(note)") }
-            }
-            for issue in error.issues where error.missingFacts.isEmpty || !issue.message.hasPrefix("missing required property") {
-                StandardStreams.error("cds: error: \(casePath): \(issue)")
-            }
-            throw ExitCode(65)
+        switch CaseInput.read(document, engine: engine, asOf: date) {
+        case .read(let c, let r): (clinicalCase, report) = (c, r)
+        case .problems(let problems):
+            for p in problems { StandardStreams.error(p.isNote ? "cds: note: \(p.text)" : "cds: error: \(casePath): \(p.text)") }
+            throw ExitStatus.invalidCase.code
         }
         var plan = engine.evaluate(clinicalCase, asOf: date)
         plan.input = report?.json
@@ -103,7 +97,7 @@ struct EvaluateCommand: ParsableCommand {
         } else {
             text = String(decoding: plan.jsonText(catalog: engine.catalog), as: UTF8.self) + "\n"
         }
-        guard StandardStreams.output(text) else { throw ExitCode(74) }
+        guard StandardStreams.output(text) else { throw ExitStatus.inputOutput.code }
     }
 
     /// `--batch`: the whole input, line by line, on every lane; exits with the batch status.
@@ -115,7 +109,7 @@ struct EvaluateCommand: ParsableCommand {
             input = open(casePath, O_RDONLY | O_CLOEXEC)
             guard input >= 0 else {
                 StandardStreams.error("cds: error: \(casePath): cannot open: \(String(cString: strerror(errno)))")
-                throw ExitCode(66)
+                throw ExitStatus.caseUnreadable.code
             }
         }
         let protocolOutput = ProtocolOutput.claimStandardOutput()

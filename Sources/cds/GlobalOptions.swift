@@ -9,7 +9,7 @@ import Logging
 
 /// Options every subcommand shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, ./Catalog, or the Catalog next to the installed executable.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, else BINDIR/Catalog or BINDIR/../share/cds/Catalog beside the executable, else the Catalog of the package cds was built in (never ./Catalog).", valueName: "dir"))
     var catalog: String?
 
     @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"))
@@ -41,19 +41,24 @@ struct GlobalOptions: ParsableArguments {
 
     /// Loads the Catalog or exits with status 78 and every problem on standard error.
     func loadCatalog() throws -> Catalog {
-        let directory: String
+        let found: CatalogLocator.Found
         switch CatalogLocator.locate(explicit: catalog) {
-        case .success(let found): directory = found
+        case .success(let location): found = location
         case .failure(let message):
             StandardStreams.error("cds: error: \(message)")
-            throw ExitCode(78)
+            throw ExitStatus.configuration.code
         }
+        let directory = found.directory
         do {
-            return try CatalogLoader.load(directory: directory)
+            let loaded = try CatalogLoader.load(directory: directory)
+            Logger(label: "cds").info(
+                "Catalog loaded",
+                metadata: ["directory": "\(directory)", "found": "\(found.source)", "version": "\(loaded.version)", "sha256": "\(loaded.digest)"])
+            return loaded
         } catch {
             for issue in error.issues { StandardStreams.error("cds: error: Catalog \(directory)/\(issue)") }
             StandardStreams.error("cds: error: Catalog \(directory) is invalid (\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")); nothing was loaded")
-            throw ExitCode(78)
+            throw ExitStatus.configuration.code
         }
     }
 
@@ -68,7 +73,7 @@ struct GlobalOptions: ParsableArguments {
             manifests = try configuration.loadManifests()
         } catch {
             StandardStreams.error("cds: error: \(error)")
-            throw ExitCode(78)
+            throw ExitStatus.configuration.code
         }
         let external = ExternalModules.start(manifests, catalog: catalog.view, logger: Logger(label: "cds.modules"))
         external.stopAtExit()

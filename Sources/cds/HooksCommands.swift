@@ -46,7 +46,7 @@ struct FeedbackCommand: ParsableCommand {
                 report = try FeedbackLog(path: log).report()
             } catch {
                 StandardStreams.error("cds: error: \(error)")
-                throw ExitCode(66)
+                throw ExitStatus.caseUnreadable.code
             }
             var rows = [["RECOMMENDATION", "ACCEPTED", "OVERRIDDEN", "OVERRIDE RATE", "REASONS"]]
             for r in report.rows {

@@ -40,7 +40,7 @@ struct ReplCommand: ParsableCommand {
         if let casePath {
             let result = session.execute("load \(casePath)")
             StandardStreams.output(result.output + "\n")
-            if result.failed { throw ExitCode(66) }
+            if result.failed { throw ExitStatus.caseUnreadable.code }
         }
         let succeeded: Bool
         if interactive {
@@ -51,6 +51,6 @@ struct ReplCommand: ParsableCommand {
             var source = PlainLineSource()
             succeeded = runREPL(session, source: &source) { StandardStreams.output($0) }
         }
-        if !succeeded && !interactive { throw ExitCode(1) }
+        if !succeeded && !interactive { throw ExitStatus.checkFailed.code }
     }
 }

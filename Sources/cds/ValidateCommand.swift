@@ -1,28 +1,45 @@
 import ArgumentParser
 import CDSEngine
+import CDSJSON
+import CDSModuleAPI
 
 /// `cds validate CASE.json`: check a case against the published schema without evaluating it.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Validate a case against Catalog/schema/case.schema.json; print `valid` or one `path: message` line per problem (status 65)."
+        abstract: "Check what cds evaluate would read, without evaluating: print `valid` or one `path: message` line per problem (status 65).",
+        discussion: "Accepts what cds evaluate accepts: a case (Catalog/schema/case.schema.json), a FHIR R4 Bundle or a CDS Hooks request."
     )
 
     @Argument(help: ArgumentHelp("The case document; - reads standard input.", valueName: "case.json"))
     var casePath: String
 
+    @Option(help: ArgumentHelp("For FHIR input: the assessment date to map with (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
+    var asOf: String?
+
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let asOf, CalendarDate(asOf) == nil { throw ValidationError("--as-of \(asOf): expected a date YYYY-MM-DD") }
+    }
 
     func run() throws {
         global.prepare()
-        let catalog = try global.loadCatalog()
+        let engine = try global.makeEngine()
         let bytes = try CaseInput.readOrExit(casePath)
+        let document: JSONValue
         do {
-            _ = try CaseReader(schema: catalog.caseSchema).read(bytes)
-            StandardStreams.output("valid\n")
+            document = try engine.caseReader.parser.parse(bytes)
         } catch {
-            StandardStreams.output(error.issues.map { "\($0)\n" }.joined())
-            throw ExitCode(65)
+            StandardStreams.output("/: invalid JSON at byte \(error.offset): \(error.message)\n")
+            throw ExitStatus.invalidCase.code
+        }
+        switch CaseInput.read(document, engine: engine, asOf: asOf.flatMap(CalendarDate.init)) {
+        case .read(_, let report):
+            StandardStreams.output(report.map { "valid (\($0.format))\n" } ?? "valid\n")
+        case .problems(let problems):
+            StandardStreams.output(problems.map { $0.isNote ? "note: \($0.text)\n" : "\($0.text)\n" }.joined())
+            throw ExitStatus.invalidCase.code
         }
     }
 }
