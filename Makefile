@@ -16,7 +16,7 @@ all: build
 # and pkg-config.
 setup:
 	@if ! pkg-config --exists json-c libedit 2>/dev/null; then \
-		echo "installing libjson-c-dev, libedit-dev and pkg-config"; \
+		echo "installing libjson-c-dev, libedit-dev and pkg-config" >&2; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjson-c-dev libedit-dev pkg-config >/dev/null; \
 	fi
 
@@ -35,8 +35,11 @@ release: setup
 	$(SWIFT) build -c release --static-swift-stdlib --product cds
 
 # The main job: the JSON-RPC server EHR integrations talk to (docs/protocol.md).
-run: release
-	$(RELEASE_CDS) serve
+# Build chatter goes to standard error, so that `echo '{...}' | make run` prints only the
+# reply; cds serve says on standard error when it is ready (at a terminal).
+run:
+	@$(MAKE) --no-print-directory release >&2
+	@$(RELEASE_CDS) serve
 
 # Installing (docs/operations.md): PREFIX/bin/cds, its Catalog in PREFIX/share/cds/Catalog
 # (where an installed cds looks for it), the manual page and shell completions.

@@ -23,7 +23,7 @@ struct EvaluateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The case document (with --batch: one per line); - reads standard input.", valueName: "case.json"))
+    @Argument(help: ArgumentHelp("The case document (with --batch: one per line); - reads standard input.", valueName: "case.json"), completion: .file())
     var casePath: String
 
     @Flag(help: "Read one case per line (NDJSON) and write one plan per line, in order, using every processor.")
@@ -41,7 +41,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Indent the JSON for reading.")
     var pretty = false
 
-    @Option(help: ArgumentHelp("Output: plan (docs/plan-format.md) or cds-hooks (a CDS Hooks 2.0 response, docs/ehr-integration.md).", valueName: "format"))
+    @Option(help: ArgumentHelp("Output: plan (docs/plan-format.md) or cds-hooks (a CDS Hooks 2.0 response, docs/ehr-integration.md).", valueName: "format"), completion: .list(["plan", "cds-hooks"]))
     var format = "plan"
 
     @Option(help: ArgumentHelp("The date to evaluate as of when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
@@ -120,10 +120,10 @@ struct EvaluateCommand: ParsableCommand {
         configuration.request = EvaluationRequest(format: format == "cds-hooks" ? .cdsHooks : .plan, asOf: asOf.flatMap(CalendarDate.init))
         configuration.workers = workers
         configuration.maxInFlight = maxInFlight
+        let progress = BatchProgress(input: input)
+        configuration.progress = { progress.update(evaluated: $0, failed: $1) }
         let summary = BatchEvaluator(engine: engine, configuration: configuration).run(input: input, output: protocolOutput)
-        if summary.failed > 0 {
-            StandardStreams.error("cds: \(summary.failed) of \(summary.failed + summary.evaluated) lines could not be evaluated (see their \"error\" lines)")
-        }
+        progress.finish(evaluated: summary.evaluated, failed: summary.failed)
         throw ExitCode(summary.exitStatus)
     }
 }

@@ -25,7 +25,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .invalidCase: "invalid case or input (evaluate --batch: some line could not be evaluated)"
         case .caseUnreadable: "case file missing or unreadable"
         case .cannotCreate: "cannot create the output (module new)"
-        case .inputOutput: "reading input or writing output failed"
+        case .inputOutput: "reading input or writing output failed (evaluate --batch: also when the reader closed the output early, as `| head` does)"
         case .configuration: "Catalog or module configuration invalid or not found"
         case .terminated: "stopped by SIGTERM after answering every line already read (evaluate --batch)"
         }

@@ -9,20 +9,23 @@ import Logging
 
 /// Options every subcommand shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, else BINDIR/Catalog or BINDIR/../share/cds/Catalog beside the executable, else the Catalog of the package cds was built in (never ./Catalog).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, else BINDIR/Catalog or BINDIR/../share/cds/Catalog beside the executable, else the Catalog of the package cds was built in (never ./Catalog).", valueName: "dir"), completion: .directory)
     var catalog: String?
 
-    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"))
+    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"), completion: .directory)
     var modulesDirectories: [String] = []
 
-    @Option(name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"))
+    @Option(name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"), completion: .file(extensions: ["json"]))
     var moduleManifests: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"), completion: .file())
     var config: String?
 
     @Option(name: .long, help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel: Logger.Level = .warning
+
+    @Option(name: .long, help: ArgumentHelp("Log lines on standard error: text, or json (one JSON object per line).", valueName: "format"))
+    var logFormat: LogFormat = .text
 
     /// Sends logs to standard error (standard output carries results only) and ignores
     /// SIGPIPE, so a closed output is an error to handle rather than a silent death.
@@ -32,10 +35,19 @@ struct GlobalOptions: ParsableArguments {
         // the feedback log reports the failure and keeps its earlier lines.
         signal(SIGXFSZ, SIG_IGN)
         let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 

@@ -37,7 +37,7 @@ struct FeedbackCommand: ParsableCommand {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Override rates per recommendation, from a feedback log (cds serve --feedback-log).")
 
-        @Argument(help: ArgumentHelp("The feedback log.", valueName: "file"))
+        @Argument(help: ArgumentHelp("The feedback log.", valueName: "file"), completion: .file())
         var log: String
 
         func run() throws {

@@ -25,7 +25,7 @@ struct ModuleCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Deadline for each answer.", valueName: "ms"))
         var timeoutMs = 2000
 
-        @Argument(help: ArgumentHelp("The module executable.", valueName: "executable"))
+        @Argument(help: ArgumentHelp("The module executable.", valueName: "executable"), completion: .file())
         var executable: String
 
         @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Arguments for the executable.", valueName: "arguments"))

@@ -21,7 +21,7 @@ struct ReplCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Evaluate as of this date when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
     var asOf: String?
 
-    @Argument(help: ArgumentHelp("A case file to start from.", valueName: "case.json"))
+    @Argument(help: ArgumentHelp("A case file to start from.", valueName: "case.json"), completion: .file(extensions: ["json"]))
     var casePath: String?
 
     @OptionGroup var global: GlobalOptions

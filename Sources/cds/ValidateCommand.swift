@@ -11,7 +11,7 @@ struct ValidateCommand: ParsableCommand {
         discussion: "Accepts what cds evaluate accepts: a case (Catalog/schema/case.schema.json), a FHIR R4 Bundle or a CDS Hooks request."
     )
 
-    @Argument(help: ArgumentHelp("The case document; - reads standard input.", valueName: "case.json"))
+    @Argument(help: ArgumentHelp("The case document; - reads standard input.", valueName: "case.json"), completion: .file())
     var casePath: String
 
     @Option(help: ArgumentHelp("For FHIR input: the assessment date to map with (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))

@@ -209,6 +209,33 @@ struct CLITests {
         }
     }
 
+    /// `--log-format json`: every line on standard error is one JSON object; at debug, one
+    /// line per request with method, id, duration and outcome, and nothing of the case.
+    @Test func jsonLogsAreOneObjectPerLineWithAPerRequestLine() throws {
+        let evaluate = #"{"jsonrpc":"2.0","id":"e-1","method":"case/evaluate","params":{"case":{"caseId":"Zoë-secret","schemaVersion":1}}}"#
+        let input = #"{"jsonrpc":"2.0","id":7,"method":"ping"}"# + "\n" + evaluate + "\n"
+        let r = try Self.run(["serve", "--log-format", "json", "--log-level", "debug"], stdin: input)
+        #expect(r.status == 0)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count >= 3)
+        var requests: [JSONValue] = []
+        for line in lines {
+            let object = try JSONParser().parse(line)
+            #expect(object["time"]?.stringValue?.hasSuffix("Z") == true, "\(line)")
+            #expect(object["level"]?.stringValue != nil && object["label"]?.stringValue != nil && object["message"]?.stringValue != nil)
+            if object["message"] == "request" { requests.append(object) }
+        }
+        #expect(lines.contains { $0.contains(#""message":"Catalog loaded""#) && $0.contains(#""sha256":""#) })
+        #expect(requests.count == 2)
+        let ping = try #require(requests.first { $0["metadata"]?["method"] == "ping" }?["metadata"])
+        #expect(ping["id"] == "7" && ping["status"] == "ok")
+        #expect(ping["durationMicroseconds"]?.stringValue.flatMap { Int($0) } != nil)
+        let evaluation = try #require(requests.first { $0["metadata"]?["method"] == "case/evaluate" }?["metadata"])
+        #expect(evaluation["id"] == #""e-1""#)
+        #expect(evaluation["status"]?.stringValue?.hasPrefix("error -32") == true)
+        #expect(!r.stderr.contains("Zoë-secret"), "no patient data in the log")
+    }
+
     @Test func modulesListsEveryBuiltInModuleWithItsPriority() throws {
         let r = try Self.run(["modules"])
         #expect(r.status == 0)

@@ -2,7 +2,9 @@
 """Drives `cds repl` through a pseudo-terminal (pexpect), as a person would: typing,
 tab completion, an error, a what-if, quitting, then history recalled in a new session;
 Ctrl-C cancelling a half-typed line, history kept when the session is killed, and
-non-ASCII text typed in a UTF-8 locale."""
+non-ASCII text typed in a UTF-8 locale. Also the other commands a person watches at a
+terminal: the progress bar of `cds evaluate --batch`, the readiness line of `cds serve`."""
+import json
 import os
 import re
 import sys
@@ -133,6 +135,30 @@ for locale_env in ({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}, {"LANG": "", "LC_AL
     child.sendline("quit")
     child.expect(pexpect.EOF)
     child.close()
+
+# cds evaluate --batch with standard error at a terminal: a progress bar, then one summary line.
+case = json.dumps(json.load(open(os.path.join(ROOT, "Tests/Vignettes/09-escalation-at-4-months.case.json"))))
+batch = os.path.join(state, "batch.ndjson")
+with open(batch, "w") as f:
+    f.write((case + "\n") * 1500)
+child = pexpect.spawn("/bin/sh", ["-c", f"'{CDS}' evaluate --batch --workers 1 '{batch}' > /dev/null"], env=env, encoding="utf-8", timeout=120)
+child.expect(pexpect.EOF)
+child.close()
+err = child.before
+check("batch progress bar at a terminal", re.search(r"\r\[[#.]{24}\] \d+%", err) and "cases/s" in err, err[-300:])
+check("batch summary line", "\r\x1b[Kcds: batch: 1500 lines, 1500 evaluated, 0 failed, in " in err and child.exitstatus == 0, err[-300:])
+
+# cds serve at a terminal says it is ready, what it speaks and how to stop, on standard error.
+child = pexpect.spawn(CDS, ["serve"], env=env, encoding="utf-8", timeout=20)
+child.expect_exact("is ready: JSON-RPC 2.0")
+ready = child.before + child.after
+child.expect_exact("Ctrl-D")
+child.sendline('{"jsonrpc":"2.0","id":1,"method":"ping"}')
+child.expect_exact('"id":1')
+child.sendeof()
+child.expect(pexpect.EOF)
+child.close()
+check("serve readiness line", ready.startswith("cds serve ") and child.exitstatus == 0, ready)
 
 print(f"repl pty: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
