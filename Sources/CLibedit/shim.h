@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <editline/readline.h>
 
 typedef char **(*cds_completion_function)(const char *, int, int);
@@ -51,6 +52,16 @@ static inline int cds_take_interrupt(void) {
 static inline void cds_adopt_ctype_locale(void) {
     const char *name = setlocale(LC_CTYPE, "");
     if (name == NULL || strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0) setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+/* The terminal's size in columns and rows (ioctl is variadic, so Swift cannot call it).
+ * Returns 0 on success. */
+static inline int cds_terminal_size(int fd, int *columns, int *rows) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_col == 0) return -1;
+    *columns = size.ws_col;
+    *rows = size.ws_row;
+    return 0;
 }
 
 #endif

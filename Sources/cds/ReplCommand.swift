@@ -13,8 +13,10 @@ struct ReplCommand: ParsableCommand {
         abstract: "Build a case fact by fact, evaluate it, ask why, try what-ifs (docs/repl.md).",
         discussion: """
             On a terminal: line editing, history in $XDG_STATE_HOME/cds/history (else \
-            ~/.local/state/cds/history) and tab completion. With piped input: one command per \
-            line, no prompt; the exit status is 1 if any command failed.
+            ~/.local/state/cds/history), tab completion, Ctrl-C to cancel the line, output \
+            wrapped to the width and paged ($PAGER, else less -R) when taller than the screen. \
+            With piped input: one command per line, no prompt; the exit status is 1 if any \
+            command failed.
             """
     )
 
@@ -46,7 +48,8 @@ struct ReplCommand: ParsableCommand {
         if interactive {
             StandardStreams.output("cds \(Engine.version), Catalog \(engine.catalog.version). Type 'help' for commands, Tab to complete, 'quit' to leave.\n")
             var source = EditorLineSource(prompt: "cds> ", historyPath: EditorLineSource.defaultHistoryPath(), completer: Completer(session: session))
-            succeeded = runREPL(session, source: &source) { StandardStreams.output($0) }
+            let presenter = Presenter(terminal: true)
+            succeeded = runREPL(session, source: &source) { presenter.present($0) }
         } else {
             var source = PlainLineSource()
             succeeded = runREPL(session, source: &source) { StandardStreams.output($0) }

@@ -136,6 +136,44 @@ for locale_env in ({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}, {"LANG": "", "LC_AL
     child.expect(pexpect.EOF)
     child.close()
 
+# A narrow terminal: lines wrap at word boundaries to its width; output taller than the
+# screen goes through $PAGER; a JSON value continues on a "...> " prompt; Tab on a
+# directory completes with "/".
+child = pexpect.spawn(CDS, ["repl", "--as-of", "2026-03-02", os.path.join(ROOT, "Tests/Vignettes/09-escalation-at-4-months.case.json")],
+                      env=dict(env, NO_COLOR="1", PAGER=""), encoding="utf-8", timeout=20, dimensions=(60, 50), cwd=ROOT)
+child.expect_exact(PROMPT)
+out = ANSI.sub("", run(child, "explain initial.cryotherapy"))
+body = [l for l in out.replace("\r", "").split("\n")[1:] if l]
+check("wrapped to a 50-column terminal", body and all(len(l) <= 50 for l in body) and any(l.startswith("    pain and") or l.startswith("    ") for l in body), body)
+child.send('set symptoms {"anteriorHipOrGroinPain": true, "weaknessResistedHipFlexionInAbduction": false,\r')
+child.expect_exact("...> ")
+out = run(child, '"clickingOrSnapping": true, "painWithHipFlexionActivities": false}')
+check("continuation prompt for an open JSON value", '"painWithHipFlexionActivities":false}' in out.replace("\r\n", "").replace(" ", ""), out)
+child.send("load Tests/Vign\t")
+child.expect_exact("ettes/")
+child.send("09-escalation-at-4-months.case.js\t")  # straight on into the directory: no space after the /
+out = run(child, "")
+check("Tab on a directory completes with /", "loaded" in out and "09-escalation-at-4-months.case.json" in out, out)
+child.sendline("quit")
+child.expect(pexpect.EOF)
+child.close()
+
+child = pexpect.spawn(CDS, ["repl", "--as-of", "2026-03-02"], env=dict(env, NO_COLOR="1", PAGER="sed s/^/PAGED:/"), encoding="utf-8",
+                      timeout=20, dimensions=(10, 120))
+child.expect_exact(PROMPT)
+out = run(child, "catalog")
+check("pager when the output is taller than the screen", out.count("PAGED:") > 20 and "PAGED:RECOMMENDATION" in out, out[:300])
+out = run(child, "help evaluate")
+check("no pager when it fits", "PAGED:" not in out and "usage: evaluate" in out, out)
+child.sendline("quit")
+child.expect(pexpect.EOF)
+child.close()
+
+# Piped: no wrapping, no pager, whatever the width.
+import subprocess
+piped = subprocess.run([CDS, "repl", "--as-of", "2026-03-02"], input="catalog\n", capture_output=True, text=True, env=dict(env, PAGER="sed s/^/PAGED:/", COLUMNS="40"))
+check("no pager when piped", "PAGED:" not in piped.stdout and "escalation.endoscopic-surgery" in piped.stdout, piped.stdout[:200])
+
 # cds evaluate --batch with standard error at a terminal: a progress bar, then one summary line.
 case = json.dumps(json.load(open(os.path.join(ROOT, "Tests/Vignettes/09-escalation-at-4-months.case.json"))))
 batch = os.path.join(state, "batch.ndjson")
