@@ -7,24 +7,15 @@ import CDSEngine
 import CDSModuleHost
 import Logging
 
-/// Options every subcommand shares.
-struct GlobalOptions: ParsableArguments {
+/// The options of every command that reads the Catalog: where it is, and the log.
+struct CatalogOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, else BINDIR/Catalog or BINDIR/../share/cds/Catalog beside the executable, else the Catalog of the package cds was built in (never ./Catalog).", valueName: "dir"), completion: .directory)
     var catalog: String?
 
-    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"), completion: .directory)
-    var modulesDirectories: [String] = []
-
-    @Option(name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"), completion: .file(extensions: ["json"]))
-    var moduleManifests: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"), completion: .file())
-    var config: String?
-
-    @Option(name: .long, help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    @Option(name: .long, help: ArgumentHelp("The least severe level of log line written on standard error.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
-    @Option(name: .long, help: ArgumentHelp("Log lines on standard error: text, or json (one JSON object per line).", valueName: "format"))
+    @Option(name: .long, help: ArgumentHelp("Log lines on standard error as text, or as json (one JSON object per line).", valueName: "format"))
     var logFormat: LogFormat = .text
 
     /// Sends logs to standard error (standard output carries results only) and ignores
@@ -73,6 +64,27 @@ struct GlobalOptions: ParsableArguments {
             throw ExitStatus.configuration.code
         }
     }
+}
+
+/// The options of every command that evaluates: the Catalog's, and the external modules
+/// to load with the built-in ones.
+struct GlobalOptions: ParsableArguments {
+    @OptionGroup var base: CatalogOptions
+
+    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"), completion: .directory)
+    var modulesDirectories: [String] = []
+
+    @Option(name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"), completion: .file(extensions: ["json"]))
+    var moduleManifests: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"), completion: .file())
+    var config: String?
+
+    /// Logs to standard error; see ``CatalogOptions/prepare()``.
+    func prepare() { base.prepare() }
+
+    /// The Catalog, or exit status 78; see ``CatalogOptions/loadCatalog()``.
+    func loadCatalog() throws -> Catalog { try base.loadCatalog() }
 
     /// An engine with the built-in modules and the configured external modules over the
     /// loaded Catalog. External module processes end when the host does (their input closes).

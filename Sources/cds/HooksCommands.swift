@@ -16,7 +16,7 @@ struct HooksCommand: ParsableCommand {
         @Flag(help: "Indent the JSON for reading.")
         var pretty = false
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: CatalogOptions
 
         func run() throws {
             global.prepare()

@@ -31,7 +31,7 @@ struct ModuleCommand: ParsableCommand {
         @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Arguments for the executable.", valueName: "arguments"))
         var arguments: [String] = []
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: CatalogOptions
 
         func run() throws {
             global.prepare()

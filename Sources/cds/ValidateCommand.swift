@@ -17,7 +17,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("For FHIR input: the assessment date to map with (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
     var asOf: String?
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: CatalogOptions
 
     func validate() throws {
         if let asOf, CalendarDate(asOf) == nil { throw ValidationError("--as-of \(asOf): expected a date YYYY-MM-DD") }
@@ -25,7 +25,8 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         global.prepare()
-        let engine = try global.makeEngine()
+        // Reading input needs the Catalog (schema, FHIR mapping), not the modules.
+        let engine = Engine(catalog: try global.loadCatalog(), modules: [])
         let bytes = try CaseInput.readOrExit(casePath)
         let document: JSONValue
         do {

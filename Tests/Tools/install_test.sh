@@ -41,6 +41,30 @@ grep -q "CDS_CATALOG=$WORK/elsewhere/nothing: no catalog.json there" "$WORK/err"
 # The manual page renders; the bash completion loads.
 if command -v man >/dev/null; then MANWIDTH=80 man -l "$PREFIX/share/man/man1/cds.1" 2>/dev/null | grep -q "evaluate" || fail "man page"; fi
 bash -c ". '$PREFIX/share/bash-completion/completions/cds' && complete -p cds" >/dev/null || fail "bash completion does not load"
+# Completion offers the values of enum options and file names for file arguments.
+BASH_COMPLETION="$PREFIX/share/bash-completion/completions/cds"
+cat > "$WORK/complete.sh" <<'SH'
+shopt -s extglob
+. "$1"
+complete_line() {
+    COMP_LINE="$1"; COMP_POINT=${#COMP_LINE}
+    read -ra COMP_WORDS <<< "$COMP_LINE"
+    case "$COMP_LINE" in *" ") COMP_WORDS+=("") ;; esac
+    COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+    COMPREPLY=()
+    _cds cds "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    echo "${COMPREPLY[*]}"
+}
+complete_line "$2"
+SH
+completes() { bash "$WORK/complete.sh" "$BASH_COMPLETION" "$1"; }
+[ "$(completes 'cds evaluate --format ')" = "plan cds-hooks" ] || fail "--format values: $(completes 'cds evaluate --format ')"
+[ "$(completes 'cds serve --log-level ')" = "trace debug info notice warning error critical" ] || fail "--log-level values"
+[ "$(completes 'cds repl --log-format j')" = "json" ] || fail "--log-format values"
+[ "$(completes 'cds evalu')" = "evaluate" ] || fail "subcommand names"
+mkdir "$WORK/files" && touch "$WORK/files/case-a.json"
+[ "$(cd "$WORK/files" && completes 'cds evaluate case-')" = "case-a.json" ] || fail "file argument: $(cd "$WORK/files" && completes 'cds evaluate case-')"
+grep -q "cds-hooks" "$PREFIX/share/zsh/site-functions/_cds" || fail "zsh: --format values"
 
 # make uninstall removes what make install put there.
 make -C "$ROOT" --no-print-directory -s uninstall PREFIX="$PREFIX"
