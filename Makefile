@@ -47,17 +47,19 @@ run:
 PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_BIN ?= $(RELEASE_CDS)
-MANUAL := .build/plugins/GenerateManual/outputs/cds/cds.1
+MANUAL := .build/manual/cds.1
 MANUAL_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || echo 2026-01-01)
 INSTALL_ROOT = $(DESTDIR)$(PREFIX)
 
-# The manual page, generated from the command's own help by swift-argument-parser's
-# generate-manual plugin (build chatter on standard error).
-manual: build
-	$(SWIFT) package generate-manual --configuration debug --date $(MANUAL_DATE) >&2
+# The manual page of INSTALL_BIN, generated from the command's own help by the tool behind
+# swift-argument-parser's generate-manual plugin (build chatter on standard error).
+manual: setup
+	$(SWIFT) build --product generate-manual >&2
+	@mkdir -p .build/manual
+	.build/debug/generate-manual $(INSTALL_BIN) --date $(MANUAL_DATE) --output-directory .build/manual
 
-install: release manual
-	@$(MAKE) --no-print-directory install-files INSTALL_BIN=$(RELEASE_CDS)
+install: release
+	@$(MAKE) --no-print-directory manual install-files INSTALL_BIN=$(RELEASE_CDS)
 
 # The copying alone, from an already built INSTALL_BIN (make install-test installs the debug build).
 install-files:
@@ -80,7 +82,8 @@ uninstall:
 		$(INSTALL_ROOT)/share/fish/vendor_completions.d/cds.fish
 
 # An install into a temporary prefix, run from another directory (one with a stray ./Catalog).
-install-test: manual
+install-test: build
+	@$(MAKE) --no-print-directory manual INSTALL_BIN=$(CDS)
 	Tests/Tools/install_test.sh $(CDS)
 
 # The interactive REPL.
