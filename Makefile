@@ -8,7 +8,7 @@ CDS := .build/debug/cds
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
 
-.PHONY: all setup setup-test build release run demo repl manual install install-files uninstall install-test test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
+.PHONY: all setup setup-test build release run run-test demo repl manual install install-files uninstall install-test test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
 
 all: build
 
@@ -85,6 +85,12 @@ uninstall:
 install-test: build
 	@$(MAKE) --no-print-directory manual INSTALL_BIN=$(CDS)
 	Tests/Tools/install_test.sh $(CDS)
+
+# `echo REQUEST | make run` prints the reply and nothing else on standard output.
+run-test: release
+	@out=$$(echo '{"jsonrpc":"2.0","id":1,"method":"ping"}' | $(MAKE) -s --no-print-directory run 2>/dev/null); \
+		if [ "$$out" = '{"jsonrpc":"2.0","id":1,"result":{}}' ]; then echo "run-test: passed (only the reply on standard output)"; \
+		else echo "run-test: FAIL: standard output was: $$out"; exit 1; fi
 
 # The interactive REPL.
 repl: build
@@ -186,7 +192,7 @@ tsan: setup
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty install-test module-template fhir-validate cds-hooks-validate soak bench-smoke fuzz-replay fuzz asan-server
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty install-test run-test module-template fhir-validate cds-hooks-validate soak bench-smoke fuzz-replay fuzz asan-server
 	$(SWIFT) test
 
 docs: build

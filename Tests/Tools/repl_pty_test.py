@@ -149,6 +149,12 @@ child.send('set symptoms {"anteriorHipOrGroinPain": true, "weaknessResistedHipFl
 child.expect_exact("...> ")
 out = run(child, '"clickingOrSnapping": true, "painWithHipFlexionActivities": false}')
 check("continuation prompt for an open JSON value", '"painWithHipFlexionActivities":false}' in out.replace("\r\n", "").replace(" ", ""), out)
+child.send('set conservativeCare {"months": 9,\r')
+child.expect_exact("...> ")
+child.sendintr()  # Ctrl-C on a continuation line drops the whole entry
+child.expect_exact(PROMPT)
+out = run(child, "show")
+check("Ctrl-C on a continuation line drops the entry", '"months": 4' in out and '"months": 9' not in out, out)
 child.send("load Tests/Vign\t")
 child.expect_exact("ettes/")
 child.send("09-escalation-at-4-months.case.js\t")  # straight on into the directory: no space after the /
