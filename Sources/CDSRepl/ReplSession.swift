@@ -58,7 +58,8 @@ package final class ReplSession {
         guard let name = words.first else { return ReplResult("") }
         if name == "quit" || name == "exit" { return ReplResult("", quit: true) }
         guard let command = Self.commands.first(where: { $0.name == name }) else {
-            return ReplResult(style.error("error: unknown command '\(name)'; type 'help' for the list"), failed: true)
+            let hint = NearestWord.suggestion(for: name, among: Self.commandNames + ["exit"]).map { "did you mean '\($0)'? " } ?? ""
+            return ReplResult(style.error("error: unknown command '\(name)'; \(hint)type 'help' for the list"), failed: true)
         }
         do {
             let rest = Self.rest(of: line, after: words.count > 1 ? 1 : words.count)

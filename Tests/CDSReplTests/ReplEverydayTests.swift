@@ -80,6 +80,12 @@ struct ReplEverydayTests {
         #expect(output.hasPrefix(#"symptoms = {"anteriorHipOrGroinPain":true,"weaknessResistedHipFlexionInAbduction":false,"clickingOrSnapping":true,"#), "\(output)")
     }
 
+    @Test func aMistypedCommandNamesTheNearestOne() {
+        let s = ReplFixture.session()
+        #expect(s.execute("evalute").output == "error: unknown command 'evalute'; did you mean 'evaluate'? type 'help' for the list")
+        #expect(s.execute("xyzzy").output == "error: unknown command 'xyzzy'; type 'help' for the list")
+    }
+
     @Test func longLinesWrapAtWordBoundariesWithAHangingIndent() {
         let text = "  why (symptoms, module priority 90): 3 of 4 common symptoms present: presentation consistent with iliopsoas syndrome\nshort"
         let wrapped = Presenter.wrap(text, width: 40)
