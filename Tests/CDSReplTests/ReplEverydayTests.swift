@@ -95,5 +95,6 @@ struct ReplEverydayTests {
         #expect(lines.last == "short")
         #expect(wrapped.split(whereSeparator: { $0 == " " || $0 == "\n" }) == text.split(whereSeparator: { $0 == " " || $0 == "\n" }), "no word lost or split")
         #expect(Presenter.wrap("\u{1B}[32mrecommend\u{1B}[0m fits", width: 20) == "\u{1B}[32mrecommend\u{1B}[0m fits", "colour codes take no width")
+        #expect(Presenter.wrap("caseId = 患者患者患者 Zoë 🦴🦴🦴🦴", width: 20) == "caseId =\n  患者患者患者 Zoë\n  🦴🦴🦴🦴", "wide characters take two columns")
     }
 }
