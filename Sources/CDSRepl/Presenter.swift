@@ -43,6 +43,9 @@ package struct Presenter {
     }
 
     private func page(_ text: String, through command: String) -> Bool {
+        // As git does: unless the person chose otherwise, less keeps colours (R), leaves the
+        // text on the screen when it quits (X) and quits at once if it all fits (F).
+        setenv("LESS", "FRX", 0)
         guard let pipe = popen(command, "w") else { return false }
         _ = text.withCString { fputs($0, pipe) }
         return pclose(pipe) != -1
