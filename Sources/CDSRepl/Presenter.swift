@@ -16,7 +16,7 @@ package struct Presenter {
     }
 
     /// The terminal's columns and rows, if standard output is one.
-    static func size() -> (columns: Int, rows: Int)? {
+    package static func size() -> (columns: Int, rows: Int)? {
         var columns: Int32 = 0
         var rows: Int32 = 0
         guard cds_terminal_size(1, &columns, &rows) == 0 else { return nil }

@@ -33,13 +33,34 @@ extension ReplSession {
             let modules = r.sources.map(\.module).filter { seen.insert($0).inserted }
             rows.append([entry?.phase.rawValue ?? "", r.id.rawValue, entry?.title ?? "", style.action(r.action.rawValue), String(r.priority), modules.joined(separator: ",")])
         }
-        var text = Style.table(rows)
+        var text = Style.table(Self.fitted(rows, width: terminalWidth()))
         let failed = plan.modules.filter { $0.status == .failed || $0.status == .refused }
         for m in failed { text += "\n" + style.error("module \(m.descriptor.id) \(m.status.rawValue): \(m.error ?? "")") }
         if !plan.resolution.superseded.isEmpty {
             text += "\n\(plan.resolution.superseded.count) superseded proposal\(plan.resolution.superseded.count == 1 ? "" : "s"); 'explain RECOMMENDATION' shows why"
         }
         return text + "\nas of \(plan.asOf)"
+    }
+
+    /// The plan table narrowed to `width` columns when it is wider: PHASE and MODULES
+    /// left out (`explain` shows the modules), the title last and cut short with "…" to
+    /// the room left, or left out when under 8 columns remain.
+    static func fitted(_ rows: [[String]], width: Int?) -> [[String]] {
+        guard let width, let widest = widest(rows), widest > width else { return rows }
+        // PHASE, RECOMMENDATION, TITLE, ACTION, PRIORITY, MODULES -> RECOMMENDATION, ACTION, PRIORITY, TITLE
+        let narrowed = rows.map { row in row.count == 6 ? [row[1], row[3], row[4], row[2]] : row }
+        let without = narrowed.map { $0.count == 4 ? Array($0.prefix(3)) : $0 }
+        guard let used = Self.widest(without) else { return narrowed }
+        let room = width - used - 2
+        guard room >= 8 else { return without }
+        return narrowed.map { row in
+            guard row.count == 4, Style.width(row[3]) > room else { return row }
+            return Array(row.prefix(3)) + [String(row[3].prefix(room - 1)) + "…"]
+        }
+    }
+
+    private static func widest(_ rows: [[String]]) -> Int? {
+        Style.table(rows).split(separator: "\n").map { Style.width(String($0)) }.max()
     }
 
     func explain(_ args: [String]) throws(Failure) -> String {

@@ -39,6 +39,9 @@ package final class ReplSession {
     package var document: JSONObject
     /// The plan of the last `evaluate`.
     package var lastPlan: Plan?
+    /// The width output should fit, asked for each command (the terminal's columns); nil
+    /// for piped output, which is never shortened.
+    package var terminalWidth: () -> Int? = { nil }
 
     package init(engine: Engine, style: Style = .plain) {
         self.engine = engine

@@ -49,6 +49,7 @@ struct ReplCommand: ParsableCommand {
             StandardStreams.output("cds \(Engine.version), Catalog \(engine.catalog.version). Type 'help' for commands, Tab to complete, 'quit' to leave.\n")
             var source = EditorLineSource(prompt: "cds> ", historyPath: EditorLineSource.defaultHistoryPath(), completer: Completer(session: session))
             let presenter = Presenter(terminal: true)
+            session.terminalWidth = { Presenter.size()?.columns }
             succeeded = runREPL(session, source: &source) { presenter.present($0) }
         } else {
             var source = PlainLineSource()

@@ -80,6 +80,22 @@ struct ReplEverydayTests {
         #expect(output.hasPrefix(#"symptoms = {"anteriorHipOrGroinPain":true,"weaknessResistedHipFlexionInAbduction":false,"clickingOrSnapping":true,"#), "\(output)")
     }
 
+    /// At a narrow terminal the plan table leaves out the phase and module columns and
+    /// shortens titles rather than wrapping every row; piped output keeps the whole table.
+    @Test func thePlanTableFitsANarrowTerminal() {
+        let s = ReplFixture.session(ReplFixture.basics)
+        let full = s.execute("evaluate").output
+        #expect(full.hasPrefix("PHASE "))
+        for width in [140, 100, 80] {
+            s.terminalWidth = { width }
+            let lines = s.execute("evaluate").output.split(separator: "\n").map(String.init)
+            let table = lines.prefix { !$0.isEmpty && !$0.hasPrefix("as of") && !$0.contains("superseded") }
+            #expect(table.allSatisfy { $0.count <= width }, "\(width): \(table)")
+            #expect(table.first?.hasPrefix("RECOMMENDATION ") == true)
+            #expect(table.contains { $0.hasPrefix("initial.cryotherapy ") && $0.contains("recommend  80") && $0.hasSuffix("Cryotherapy") })
+        }
+    }
+
     @Test func aMistypedCommandNamesTheNearestOne() {
         let s = ReplFixture.session()
         #expect(s.execute("evalute").output == "error: unknown command 'evalute'; did you mean 'evaluate'? type 'help' for the list")
