@@ -18,8 +18,9 @@ struct EvaluateCommand: ParsableCommand {
 
             With --batch the input holds one case per line (NDJSON) and the output one plan per line, in input order, \
             evaluated on every processor at once; a line that cannot be evaluated gives {"line":N,"error":{...}} instead. \
-            Exit status: 0 when every line was evaluated, 65 when some line was not, 143 when stopped by SIGTERM \
-            (every line read before it is still answered).
+            Exit status: 0 when every line was evaluated, 65 when some line was not, 74 when the output was closed \
+            early (| head) or input could not be read, 143 when stopped by SIGTERM (every line read before it is still \
+            answered). Progress on standard error when it is a terminal; a summary line at the end.
             """
     )
 
