@@ -8,7 +8,7 @@ CDS := .build/debug/cds
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
 
-.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm
+.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test
 
 all: build
 
@@ -16,7 +16,7 @@ all: build
 # and pkg-config.
 setup:
 	@if ! pkg-config --exists json-c libedit 2>/dev/null; then \
-		echo "installing libjson-c-dev, libedit-dev and pkg-config"; \
+		echo "installing libjson-c-dev, libedit-dev and pkg-config" >&2; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjson-c-dev libedit-dev pkg-config >/dev/null; \
 	fi
 
@@ -35,8 +35,62 @@ release: setup
 	$(SWIFT) build -c release --static-swift-stdlib --product cds
 
 # The main job: the JSON-RPC server EHR integrations talk to (docs/protocol.md).
-run: release
-	$(RELEASE_CDS) serve
+# Build chatter goes to standard error, so that `echo '{...}' | make run` prints only the
+# reply; cds serve says on standard error when it is ready (at a terminal).
+run:
+	@$(MAKE) --no-print-directory release >&2
+	@$(RELEASE_CDS) serve
+
+# Installing (docs/operations.md): PREFIX/bin/cds, its Catalog in PREFIX/share/cds/Catalog
+# (where an installed cds looks for it), the manual page and shell completions.
+# DESTDIR stages the tree for a package.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_BIN ?= $(RELEASE_CDS)
+MANUAL := .build/manual/cds.1
+MANUAL_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || echo 2026-01-01)
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+
+# The manual page of INSTALL_BIN, generated from the command's own help by the tool behind
+# swift-argument-parser's generate-manual plugin (build chatter on standard error).
+manual: setup
+	$(SWIFT) build --product generate-manual >&2
+	@mkdir -p .build/manual
+	.build/debug/generate-manual $(INSTALL_BIN) --date $(MANUAL_DATE) --output-directory .build/manual
+
+install: release
+	@$(MAKE) --no-print-directory manual install-files INSTALL_BIN=$(RELEASE_CDS)
+
+# The copying alone, from an already built INSTALL_BIN (make install-test installs the debug build).
+install-files:
+	install -d $(INSTALL_ROOT)/bin $(INSTALL_ROOT)/share/cds $(INSTALL_ROOT)/share/man/man1 \
+		$(INSTALL_ROOT)/share/bash-completion/completions $(INSTALL_ROOT)/share/zsh/site-functions \
+		$(INSTALL_ROOT)/share/fish/vendor_completions.d
+	install -m 755 $(INSTALL_BIN) $(INSTALL_ROOT)/bin/cds
+	rm -rf $(INSTALL_ROOT)/share/cds/Catalog.new
+	cp -R Catalog $(INSTALL_ROOT)/share/cds/Catalog.new
+	rm -rf $(INSTALL_ROOT)/share/cds/Catalog
+	mv $(INSTALL_ROOT)/share/cds/Catalog.new $(INSTALL_ROOT)/share/cds/Catalog
+	install -m 644 $(MANUAL) $(INSTALL_ROOT)/share/man/man1/cds.1
+	$(INSTALL_BIN) --generate-completion-script bash > $(INSTALL_ROOT)/share/bash-completion/completions/cds
+	$(INSTALL_BIN) --generate-completion-script zsh > $(INSTALL_ROOT)/share/zsh/site-functions/_cds
+	$(INSTALL_BIN) --generate-completion-script fish > $(INSTALL_ROOT)/share/fish/vendor_completions.d/cds.fish
+
+uninstall:
+	rm -rf $(INSTALL_ROOT)/bin/cds $(INSTALL_ROOT)/share/cds $(INSTALL_ROOT)/share/man/man1/cds.1 \
+		$(INSTALL_ROOT)/share/bash-completion/completions/cds $(INSTALL_ROOT)/share/zsh/site-functions/_cds \
+		$(INSTALL_ROOT)/share/fish/vendor_completions.d/cds.fish
+
+# An install into a temporary prefix, run from another directory (one with a stray ./Catalog).
+install-test: build
+	@$(MAKE) --no-print-directory manual INSTALL_BIN=$(CDS)
+	Tests/Tools/install_test.sh $(CDS)
+
+# `echo REQUEST | make run` prints the reply and nothing else on standard output.
+run-test: release
+	@out=$$(echo '{"jsonrpc":"2.0","id":1,"method":"ping"}' | $(MAKE) -s --no-print-directory run 2>/dev/null); \
+		if [ "$$out" = '{"jsonrpc":"2.0","id":1,"result":{}}' ]; then echo "run-test: passed (only the reply on standard output)"; \
+		else echo "run-test: FAIL: standard output was: $$out"; exit 1; fi
 
 # The interactive REPL.
 repl: build
@@ -148,7 +202,7 @@ tsan: setup
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm install-test run-test
 	$(SWIFT) test
 
 docs: build

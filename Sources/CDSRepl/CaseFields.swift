@@ -15,13 +15,35 @@ package struct CaseFields: Sendable {
         /// `add contraindications nsaids` can mean `{"code":"nsaids"}`.
         package var itemKey: String?
         package var description: String?
+        /// The schema's bounds and format, when it states them (`minimum`, `maximum`, `format`).
+        package var minimum: String?
+        package var maximum: String?
+        package var format: String?
+
+        /// `integer 0-130`, `one of female, male, other, unknown`, `list of {code}`, ...
+        package var typeSummary: String {
+            var text: String
+            if types.isEmpty && !values.isEmpty {
+                text = "one of " + values.joined(separator: ", ")
+            } else {
+                text = types.isEmpty ? "any JSON value" : types.joined(separator: " or ")
+                if let itemKey { text = "list of {\"\(itemKey)\": ...}" }
+                if let format { text += " (\(format == "date" ? "YYYY-MM-DD" : format))" }
+                if minimum != nil || maximum != nil { text += " \(minimum ?? "")-\(maximum ?? "")" }
+                if !values.isEmpty && types != ["boolean"] { text += ", one of " + values.joined(separator: ", ") }
+            }
+            return text
+        }
     }
 
     package let fields: [Field]
     private let byPath: [String: Field]
+    /// The schema's descriptions of the objects that hold fields (`symptoms`, ...).
+    private let groupDescriptions: [String: String]
 
     package init(schema: JSONValue) {
         var found: [Field] = []
+        var groups: [String: String] = [:]
         func resolve(_ node: JSONValue) -> JSONValue {
             if let ref = node["$ref"]?.stringValue, ref.hasPrefix("#"), let pointer = JSONPointer(String(ref.dropFirst())),
                 let target = schema.value(at: pointer)
@@ -37,6 +59,7 @@ package struct CaseFields: Sendable {
                 let path = prefix.isEmpty ? name : prefix + "." + name
                 let types = child["type"]?.stringValue.map { [$0] } ?? child["type"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 if types == ["object"], child["properties"] != nil {
+                    if let description = child["description"]?.stringValue { groups[path] = description }
                     walk(child, path)
                     continue
                 }
@@ -50,15 +73,31 @@ package struct CaseFields: Sendable {
                     itemKey = key
                     values = (items["properties"]?[key]?["enum"]?.arrayValue ?? []).compactMap(\.stringValue)
                 }
-                found.append(Field(path: path, types: types, values: values, itemKey: itemKey, description: child["description"]?.stringValue))
+                found.append(
+                    Field(
+                        path: path, types: types, values: values, itemKey: itemKey, description: child["description"]?.stringValue,
+                        minimum: child["minimum"]?.serialized(), maximum: child["maximum"]?.serialized(), format: child["format"]?.stringValue))
             }
         }
         walk(schema, "")
+        groupDescriptions = groups
         fields = found
         byPath = Dictionary(found.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     package subscript(path: String) -> Field? { byPath[path] }
+
+    /// The description of the nearest enclosing object that has one (`symptoms` for
+    /// `symptoms.clickingOrSnapping`), with its path.
+    package func groupDescription(of path: String) -> (path: String, text: String)? {
+        var components = path.split(separator: ".").dropLast()
+        while !components.isEmpty {
+            let prefix = components.joined(separator: ".")
+            if let text = groupDescriptions[prefix] { return (prefix, text) }
+            components = components.dropLast()
+        }
+        return nil
+    }
 
     /// `patient.age` or `/patient/age` as a JSON Pointer.
     package static func pointer(_ path: String) -> JSONPointer? {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import CDSEngine
 
 /// Tab completion: commands, case fields, the values a field accepts, Catalog ids and
@@ -14,7 +17,7 @@ package struct Completer: Sendable {
     }
 
     /// Completions of the word under the cursor, given the text before the cursor; `nil`
-    /// means "complete a file name".
+    /// means "let libedit complete a file name".
     package func complete(_ textBeforeCursor: String) -> [String]? {
         var words = ReplSession.split(textBeforeCursor)
         let current: String
@@ -39,11 +42,34 @@ package struct Completer: Sendable {
             options = phases
         case ("reading", 1):
             options = ["nprs", "lefs"]
-        case ("load", _), ("save", _):
-            return nil
+        case ("load", 1), ("save", 1):
+            return Self.paths(completing: current)
         default:
             options = []
         }
         return options.filter { $0.hasPrefix(current) }.sorted()
+    }
+
+    /// File and directory names starting with `word` (`Tests/Vi` -> `Tests/Vignettes/`):
+    /// directories end with `/` so that Tab goes on into them; hidden names only when the
+    /// word's last component starts with a dot.
+    static func paths(completing word: String) -> [String] {
+        let slash = word.lastIndex(of: "/")
+        let directoryPart = slash.map { String(word[...$0]) } ?? ""
+        let namePrefix = slash.map { String(word[word.index(after: $0)...]) } ?? word
+        guard let dir = opendir(directoryPart.isEmpty ? "." : directoryPart) else { return [] }
+        defer { closedir(dir) }
+        var matches: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name != ".", name != "..", name.hasPrefix(namePrefix), !name.hasPrefix(".") || namePrefix.hasPrefix(".") else { continue }
+            var st = stat()
+            let path = directoryPart + name
+            let isDirectory = stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+            matches.append(isDirectory ? path + "/" : path)
+        }
+        return matches.sorted()
     }
 }

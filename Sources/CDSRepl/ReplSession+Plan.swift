@@ -26,14 +26,14 @@ extension ReplSession {
         lastPlan = nil
         let plan = try currentPlan()
         let catalog = engine.catalog
-        var rows: [[String]] = [["PHASE", "RECOMMENDATION", "ACTION", "PRIORITY", "MODULES"].map(style.bold)]
+        var rows: [[String]] = [["PHASE", "RECOMMENDATION", "TITLE", "ACTION", "PRIORITY", "MODULES"].map(style.bold)]
         for r in plan.resolution.recommendations {
-            let phase = catalog.recommendation(r.id)?.phase.rawValue ?? ""
+            let entry = catalog.recommendation(r.id)
             var seen: Set<String> = []
             let modules = r.sources.map(\.module).filter { seen.insert($0).inserted }
-            rows.append([phase, r.id.rawValue, style.action(r.action.rawValue), String(r.priority), modules.joined(separator: ",")])
+            rows.append([entry?.phase.rawValue ?? "", r.id.rawValue, entry?.title ?? "", style.action(r.action.rawValue), String(r.priority), modules.joined(separator: ",")])
         }
-        var text = Style.table(rows)
+        var text = Style.table(Self.fitted(rows, width: terminalWidth()))
         let failed = plan.modules.filter { $0.status == .failed || $0.status == .refused }
         for m in failed { text += "\n" + style.error("module \(m.descriptor.id) \(m.status.rawValue): \(m.error ?? "")") }
         if !plan.resolution.superseded.isEmpty {
@@ -42,8 +42,35 @@ extension ReplSession {
         return text + "\nas of \(plan.asOf)"
     }
 
+    /// The plan table narrowed to `width` columns when it is wider: PHASE and MODULES
+    /// left out (`explain` shows the modules), the title last and cut short with "…" to
+    /// the room left, or left out when under 8 columns remain.
+    static func fitted(_ rows: [[String]], width: Int?) -> [[String]] {
+        guard let width, let widest = widest(rows), widest > width else { return rows }
+        // PHASE, RECOMMENDATION, TITLE, ACTION, PRIORITY, MODULES -> RECOMMENDATION, ACTION, PRIORITY, TITLE
+        let narrowed = rows.map { row in row.count == 6 ? [row[1], row[3], row[4], row[2]] : row }
+        let without = narrowed.map { $0.count == 4 ? Array($0.prefix(3)) : $0 }
+        guard let used = Self.widest(without) else { return narrowed }
+        let room = width - used - 2
+        guard room >= 8 else { return without }
+        return narrowed.map { row in
+            guard row.count == 4, Style.width(row[3]) > room else { return row }
+            return Array(row.prefix(3)) + [String(row[3].prefix(room - 1)) + "…"]
+        }
+    }
+
+    private static func widest(_ rows: [[String]]) -> Int? {
+        Style.table(rows).split(separator: "\n").map { Style.width(String($0)) }.max()
+    }
+
     func explain(_ args: [String]) throws(Failure) -> String {
         guard args.count == 1 else { throw Failure(Self.usage("explain")) }
+        if args[0] == "all" {
+            let plan = try currentPlan()
+            var parts: [String] = []
+            for r in plan.resolution.recommendations { parts.append(try explain([r.id.rawValue])) }
+            return parts.isEmpty ? "the plan has no recommendations" : parts.joined(separator: "\n\n")
+        }
         let catalog = engine.catalog
         guard let entry = catalog.recommendation(RecommendationID(rawValue: args[0])) else {
             throw Failure("no Catalog recommendation '\(args[0])' (tab completes ids; 'catalog' lists them)")
@@ -100,20 +127,45 @@ extension ReplSession {
         let plan = try currentPlan()
         let c = try clinicalCase()
         var out: [String] = []
-        for (name, readings) in [("NPRS", c.nprs), ("LEFS", c.lefs)] {
+        for (name, key, readings) in [("NPRS", "nprs", c.nprs), ("LEFS", "lefs", c.lefs)] {
             guard let first = readings.first, let last = readings.last else {
                 out.append("\(name): no readings")
                 continue
             }
-            let series = readings.map { "\($0.value) (\($0.date))" }.joined(separator: ", ")
-            out.append("\(name): \(series)")
+            out.append(contentsOf: chart(name, readings, maximum: scaleMaximum(key), asOf: plan.asOf))
             if readings.count > 1 {
                 out.append("  change \(RationaleFormat.change(last.value - first.value)) over \(first.date.days(to: last.date)) days")
             }
         }
+        out.append("(no clinically important difference for NPRS or LEFS is recorded in the Catalog, so none is marked)")
         out.append(contentsOf: exerciseDecision(plan, c))
         out.append(contentsOf: escalationDecision(plan, c))
         return out.joined(separator: "\n")
+    }
+
+    /// The top of a reading's scale, from the case schema (`maximum` of its value).
+    private func scaleMaximum(_ key: String) -> Int {
+        let pointer = JSONPointer("/$defs/\(key)Reading/properties/value/maximum")
+        return pointer.flatMap { engine.catalog.caseSchemaDocument.value(at: $0)?.integerValue }.map(Int.init) ?? 100
+    }
+
+    /// One bar per reading, dated, on the scale's full width: `2026-01-05 ███████▎    7/10`.
+    /// A reading dated after the as-of date is flagged (it is in the future of the plan).
+    func chart(_ name: String, _ readings: [ClinicalCase.Reading], maximum: Int, asOf: CalendarDate) -> [String] {
+        let width = 30
+        let eighths = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+        var lines = ["\(name) (0-\(maximum)):"]
+        for r in readings {
+            let scaled = maximum > 0 ? Double(min(max(r.value, 0), maximum)) / Double(maximum) * Double(width) : 0
+            let full = Int(scaled)
+            let part = Int((scaled - Double(full)) * 8)
+            var bar = String(repeating: "█", count: full) + eighths[part]
+            bar += String(repeating: " ", count: max(0, width - full - (part > 0 ? 1 : 0)))
+            var line = "  \(r.date)  \(bar) \(r.value)/\(maximum)"
+            if r.date > asOf { line += "  " + style.error("! dated after the as-of date \(asOf)") }
+            lines.append(line)
+        }
+        return lines
     }
 
     func clinicalCase() throws(Failure) -> ClinicalCase {

@@ -39,6 +39,9 @@ package final class ReplSession {
     package var document: JSONObject
     /// The plan of the last `evaluate`.
     package var lastPlan: Plan?
+    /// The width output should fit, asked for each command (the terminal's columns); nil
+    /// for piped output, which is never shortened.
+    package var terminalWidth: () -> Int? = { nil }
 
     package init(engine: Engine, style: Style = .plain) {
         self.engine = engine
@@ -58,7 +61,8 @@ package final class ReplSession {
         guard let name = words.first else { return ReplResult("") }
         if name == "quit" || name == "exit" { return ReplResult("", quit: true) }
         guard let command = Self.commands.first(where: { $0.name == name }) else {
-            return ReplResult(style.error("error: unknown command '\(name)'; type 'help' for the list"), failed: true)
+            let hint = NearestWord.suggestion(for: name, among: Self.commandNames + ["exit"]).map { "did you mean '\($0)'? " } ?? ""
+            return ReplResult(style.error("error: unknown command '\(name)'; \(hint)type 'help' for the list"), failed: true)
         }
         do {
             let rest = Self.rest(of: line, after: words.count > 1 ? 1 : words.count)
@@ -71,18 +75,21 @@ package final class ReplSession {
     /// Words separated by spaces; JSON values with spaces are taken whole by the commands
     /// that accept them (they read the raw rest of the line).
     static func split(_ line: String) -> [String] {
-        line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        line.split(whereSeparator: isSpace).map(String.init)
     }
+
+    /// Spaces, tabs and the newlines of an entry continued over several lines.
+    static func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\n" }
 
     /// The raw text after the first `count` words.
     static func rest(of line: String, after count: Int) -> String {
         var remaining = Substring(line)
         for _ in 0..<count {
-            remaining = remaining.drop(while: { $0 == " " || $0 == "\t" })
-            remaining = remaining.drop(while: { $0 != " " && $0 != "\t" })
+            remaining = remaining.drop(while: isSpace)
+            remaining = remaining.drop(while: { !isSpace($0) })
         }
-        let trimmed = remaining.drop(while: { $0 == " " || $0 == "\t" })
-        return String(trimmed.reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        let trimmed = remaining.drop(while: isSpace)
+        return String(trimmed.reversed().drop(while: isSpace).reversed())
     }
 
     static func usage(_ name: String) -> String {
@@ -90,7 +97,7 @@ package final class ReplSession {
     }
 
     static let commands: [Command] = [
-        Command(name: "help", usage: "help [command]", summary: "list the commands, or explain one") { s, args, _ throws(Failure) in s.help(args) },
+        Command(name: "help", usage: "help [COMMAND|FIELD]", summary: "list the commands, explain one, or describe a case field from the schema") { s, args, _ throws(Failure) in s.help(args) },
         Command(name: "new", usage: "new", summary: "start an empty case") { s, _, _ throws(Failure) in
             s.document = emptyCase
             s.lastPlan = nil
@@ -111,7 +118,7 @@ package final class ReplSession {
         Command(name: "load", usage: "load FILE", summary: "load a case from a JSON file") { s, args, _ throws(Failure) in try s.load(args) },
         Command(name: "save", usage: "save FILE", summary: "save the case as a JSON file") { s, args, _ throws(Failure) in try s.save(args) },
         Command(name: "evaluate", usage: "evaluate", summary: "evaluate the case and show the plan as a table") { s, _, _ throws(Failure) in try s.evaluate() },
-        Command(name: "explain", usage: "explain RECOMMENDATION", summary: "why a recommendation is in the plan: facts, modules, evidence, resolver decisions") { s, args, _ throws(Failure) in
+        Command(name: "explain", usage: "explain RECOMMENDATION|all", summary: "why a recommendation is in the plan: facts, modules, evidence, resolver decisions ('all': every one in the plan)") { s, args, _ throws(Failure) in
             try s.explain(args)
         },
         Command(name: "whatif", usage: "whatif FIELD VALUE", summary: "show how the plan would change if a field had another value (the case is not changed)") { s, args, raw throws(Failure) in
@@ -132,13 +139,32 @@ package final class ReplSession {
 
     private func help(_ args: [String]) -> String {
         if let name = args.first {
-            guard let command = Self.commands.first(where: { $0.name == name }) else { return style.error("error: unknown command '\(name)'") }
+            if let field = fields[name] ?? CaseFields.pointer(name).flatMap({ p in fields.fields.first { CaseFields.pointer($0.path) == p } }) {
+                return fieldHelp(field)
+            }
+            guard let command = Self.commands.first(where: { $0.name == name }) else {
+                return style.error("error: unknown command or field '\(name)' ('help' lists the commands, 'help set' the fields)")
+            }
             var text = "usage: \(command.usage)\n  \(command.summary)"
             if name == "set" || name == "unset" || name == "whatif" || name == "add" {
-                text += "\n  fields: " + fields.fields.map(\.path).joined(separator: ", ")
+                let shown = name == "add" ? fields.fields.filter { $0.types.contains("array") } : fields.fields
+                text += "\n\nfields ('help FIELD' for one):\n" + Style.table(shown.map { ["  " + $0.path, $0.typeSummary] })
             }
             return text
         }
-        return Style.table(Self.commands.map { [$0.usage, $0.summary] }) + "\nTab completes commands, fields, values and Catalog ids."
+        return Style.table(Self.commands.map { [$0.usage, $0.summary] })
+            + "\nTab completes commands, fields, values and Catalog ids; 'help FIELD' describes a case field; Ctrl-C cancels the line."
+    }
+
+    /// A field as the case schema describes it: type, allowed values, description.
+    private func fieldHelp(_ field: CaseFields.Field) -> String {
+        var lines = [style.bold(field.path), "  type: \(field.typeSummary)"]
+        if let description = field.description {
+            lines.append("  \(description)")
+        } else if let group = fields.groupDescription(of: field.path) {
+            lines.append("  \(group.path): \(group.text)")
+        }
+        lines.append("  set it with: " + (field.itemKey != nil ? "add \(field.path) VALUE" : "set \(field.path) VALUE"))
+        return lines.joined(separator: "\n")
     }
 }

@@ -28,6 +28,9 @@ package final class BatchEvaluator: Sendable {
         package var maxInFlight = 64
         /// Output bytes held for a reader that does not keep up, before input reading pauses.
         package var maxPendingOutputBytes = 16 << 20
+        /// Called after each output line is staged, with the counts so far (the
+        /// command line draws a progress bar from it).
+        package var progress: (@Sendable (_ evaluated: Int, _ failed: Int) -> Void)?
 
         package init() {}
     }
@@ -128,12 +131,14 @@ package final class BatchEvaluator: Sendable {
             }
             pipeline.submit(
                 lines.map { line in { [self] in evaluate(line.frame, number: line.number) } },
-                deliver: { _, result in
+                deliver: { [configuration] _, result in
                     guard let result else { return }
                     writer.stage(result.line)
-                    summary.withLock { s in
+                    let counts = summary.withLock { s in
                         if result.evaluated { s.evaluated += 1 } else { s.failed += 1 }
+                        return (s.evaluated, s.failed)
                     }
+                    configuration.progress?(counts.0, counts.1)
                 },
                 finish: writer.commit)
         }

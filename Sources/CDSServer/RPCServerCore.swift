@@ -142,10 +142,13 @@ package final class RPCServerCore: @unchecked Sendable {
             !method.hasPrefix("rpc.")
         else { return nil }
         return { [self] in
+            let started = RequestLog.start(logger)
             do throws(RPCError) {
                 let result = try handler.run(self, params)
+                RequestLog.finish(logger, started, method: method, id: id, error: nil)
                 return .success(PreparedReply(line: Response(id: id, outcome: .success(result)).line(), issuedCards: result.issuedCards))
             } catch {
+                RequestLog.finish(logger, started, method: method, id: id, error: error)
                 return .failure(error)
             }
         }
@@ -212,11 +215,14 @@ package final class RPCServerCore: @unchecked Sendable {
             if cancellations.start(id) {
                 return Response(id: id, outcome: .failure(.requestCancelled))
             }
+            let started = RequestLog.start(logger)
             do throws(RPCError) {
                 let result = try call(method, params)
                 remember(result.issuedCards)
+                RequestLog.finish(logger, started, method: method, id: id, error: nil)
                 return Response(id: id, outcome: .success(result))
             } catch {
+                RequestLog.finish(logger, started, method: method, known: methods[method] != nil, id: id, error: error)
                 return Response(id: id, outcome: .failure(error))
             }
         }

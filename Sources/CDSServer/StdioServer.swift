@@ -123,7 +123,12 @@ final class OutputChannel: Sendable {
                 let code = errno
                 // The client stopped reading (EPIPE) or output failed: nobody can receive
                 // replies any more, so end now rather than compute unanswerable work.
-                logger.error("writing a reply failed; exiting", metadata: ["errno": "\(code)"])
+                // A reader that closed its end (`| head`) is an ordinary way to stop: no error line.
+                if code == EPIPE {
+                    logger.info("the reader closed the output; exiting")
+                } else {
+                    logger.error("writing a reply failed; exiting", metadata: ["errno": "\(code)"])
+                }
                 exit(code == EPIPE ? statusWhenReaderGone : 74)
             }
         }

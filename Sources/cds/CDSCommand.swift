@@ -1,16 +1,27 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The `cds` executable: a thin front end over the engine.
 @main
 struct CDSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cds",
         abstract: "Clinical decision support for iliopsoas syndrome: assessment modules, a priority resolver, an explained plan.",
-        discussion: """
-            Exit status: 0 success; 64 usage error; 65 invalid case; 66 case file unreadable; \
-            70 internal error; 78 Catalog invalid or not found.
-            """,
+        discussion: ExitStatus.summary,
         version: "0.1.0",
         subcommands: [ServeCommand.self, ReplCommand.self, EvaluateCommand.self, ValidateCommand.self, ModulesCommand.self, ModuleCommand.self, CatalogCommand.self, HooksCommand.self, FeedbackCommand.self]
     )
+
+    /// argument-parser's entry point, after a check that names the nearest subcommand when
+    /// the one typed does not exist.
+    static func main() {
+        if let message = SubcommandSuggestion.problem(in: Array(CommandLine.arguments.dropFirst()), root: CDSCommand.self) {
+            StandardStreams.error("cds: error: \(message)")
+            Glibc.exit(ExitStatus.usage.rawValue)
+        }
+        Self.main(nil)
+    }
 }

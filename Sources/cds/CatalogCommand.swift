@@ -14,7 +14,7 @@ struct CatalogCommand: ParsableCommand {
             abstract: "Validate every Catalog file; print problems as `file: json-path: message` and exit 78 if there are any."
         )
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: CatalogOptions
 
         func run() throws {
             global.prepare()
@@ -30,7 +30,7 @@ struct CatalogCommand: ParsableCommand {
             abstract: "Print the clinical traceability report (Markdown): each source sentence and the Catalog entries quoting it."
         )
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: CatalogOptions
 
         func run() throws {
             global.prepare()

@@ -18,12 +18,13 @@ struct EvaluateCommand: ParsableCommand {
 
             With --batch the input holds one case per line (NDJSON) and the output one plan per line, in input order, \
             evaluated on every processor at once; a line that cannot be evaluated gives {"line":N,"error":{...}} instead. \
-            Exit status: 0 when every line was evaluated, 65 when some line was not, 143 when stopped by SIGTERM \
-            (every line read before it is still answered).
+            Exit status: 0 when every line was evaluated, 65 when some line was not, 74 when the output was closed \
+            early (| head) or input could not be read, 143 when stopped by SIGTERM (every line read before it is still \
+            answered). Progress on standard error when it is a terminal; a summary line at the end.
             """
     )
 
-    @Argument(help: ArgumentHelp("The case document (with --batch: one per line); - reads standard input.", valueName: "case.json"))
+    @Argument(help: ArgumentHelp("The case document (with --batch: one per line); - reads standard input.", valueName: "case.json"), completion: .file())
     var casePath: String
 
     @Flag(help: "Read one case per line (NDJSON) and write one plan per line, in order, using every processor.")
@@ -41,7 +42,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Indent the JSON for reading.")
     var pretty = false
 
-    @Option(help: ArgumentHelp("Output: plan (docs/plan-format.md) or cds-hooks (a CDS Hooks 2.0 response, docs/ehr-integration.md).", valueName: "format"))
+    @Option(help: ArgumentHelp("Output: plan (docs/plan-format.md) or cds-hooks (a CDS Hooks 2.0 response, docs/ehr-integration.md).", valueName: "format"), completion: .list(["plan", "cds-hooks"]))
     var format = "plan"
 
     @Option(help: ArgumentHelp("The date to evaluate as of when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
@@ -72,19 +73,15 @@ struct EvaluateCommand: ParsableCommand {
             document = try engine.caseReader.parser.parse(bytes)
         } catch {
             StandardStreams.error("cds: error: \(casePath): /: invalid JSON at byte \(error.offset): \(error.message)")
-            throw ExitCode(65)
+            throw ExitStatus.invalidCase.code
         }
         let date = asOf.flatMap(CalendarDate.init)
         let plan: Plan
-        do {
-            plan = try engine.evaluateInput(document, asOf: date)
-        } catch {
-            if !error.missingPrefetch.isEmpty {
-                StandardStreams.error("cds: error: \(casePath): prefetch the service asked for is missing: \(error.missingPrefetch.joined(separator: ", "))")
-                for note in error.report?.notes ?? [] { StandardStreams.error("cds: note: \(note)") }
-            }
-            for issue in error.issues { StandardStreams.error("cds: error: \(casePath): \(issue)") }
-            throw ExitCode(65)
+        switch CaseInput.evaluate(document, engine: engine, asOf: date) {
+        case .plan(let p): plan = p
+        case .problems(let problems):
+            for p in problems { StandardStreams.error(p.isNote ? "cds: note: \(p.text)" : "cds: error: \(casePath): \(p.text)") }
+            throw ExitStatus.invalidCase.code
         }
         let text: String
         if explain {
@@ -98,7 +95,7 @@ struct EvaluateCommand: ParsableCommand {
         } else {
             text = String(decoding: plan.jsonText(catalog: engine.catalog), as: UTF8.self) + "\n"
         }
-        guard StandardStreams.output(text) else { throw ExitCode(74) }
+        guard StandardStreams.output(text) else { throw ExitStatus.inputOutput.code }
     }
 
     /// `--batch`: the whole input, line by line, on every lane; exits with the batch status.
@@ -110,7 +107,7 @@ struct EvaluateCommand: ParsableCommand {
             input = open(casePath, O_RDONLY | O_CLOEXEC)
             guard input >= 0 else {
                 StandardStreams.error("cds: error: \(casePath): cannot open: \(String(cString: strerror(errno)))")
-                throw ExitCode(66)
+                throw ExitStatus.caseUnreadable.code
             }
         }
         let protocolOutput = ProtocolOutput.claimStandardOutput()
@@ -121,10 +118,10 @@ struct EvaluateCommand: ParsableCommand {
         configuration.request = EvaluationRequest(format: format == "cds-hooks" ? .cdsHooks : .plan, asOf: asOf.flatMap(CalendarDate.init))
         configuration.workers = workers
         configuration.maxInFlight = maxInFlight
+        let progress = BatchProgress(input: input)
+        configuration.progress = { progress.update(evaluated: $0, failed: $1) }
         let summary = BatchEvaluator(engine: engine, configuration: configuration).run(input: input, output: protocolOutput)
-        if summary.failed > 0 {
-            StandardStreams.error("cds: \(summary.failed) of \(summary.failed + summary.evaluated) lines could not be evaluated (see their \"error\" lines)")
-        }
+        progress.finish(evaluated: summary.evaluated, failed: summary.failed)
         throw ExitCode(summary.exitStatus)
     }
 }

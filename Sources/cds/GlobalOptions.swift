@@ -7,22 +7,16 @@ import CDSEngine
 import CDSModuleHost
 import Logging
 
-/// Options every subcommand shares.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, ./Catalog, or the Catalog next to the installed executable.", valueName: "dir"))
+/// The options of every command that reads the Catalog: where it is, and the log.
+struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, else BINDIR/Catalog or BINDIR/../share/cds/Catalog beside the executable, else the Catalog of the package cds was built in (never ./Catalog).", valueName: "dir"), completion: .directory)
     var catalog: String?
 
-    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"))
-    var modulesDirectories: [String] = []
-
-    @Option(name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"))
-    var moduleManifests: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"))
-    var config: String?
-
-    @Option(name: .long, help: ArgumentHelp("Log level on standard error: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    @Option(name: .long, help: ArgumentHelp("The least severe level of log line written on standard error.", valueName: "level"))
     var logLevel: Logger.Level = .warning
+
+    @Option(name: .long, help: ArgumentHelp("Log lines on standard error as text, or as json (one JSON object per line).", valueName: "format"))
+    var logFormat: LogFormat = .text
 
     /// Sends logs to standard error (standard output carries results only) and ignores
     /// SIGPIPE, so a closed output is an error to handle rather than a silent death.
@@ -32,30 +26,65 @@ struct GlobalOptions: ParsableArguments {
         // the feedback log reports the failure and keeps its earlier lines.
         signal(SIGXFSZ, SIG_IGN)
         let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 
     /// Loads the Catalog or exits with status 78 and every problem on standard error.
     func loadCatalog() throws -> Catalog {
-        let directory: String
+        let found: CatalogLocator.Found
         switch CatalogLocator.locate(explicit: catalog) {
-        case .success(let found): directory = found
+        case .success(let location): found = location
         case .failure(let message):
             StandardStreams.error("cds: error: \(message)")
-            throw ExitCode(78)
+            throw ExitStatus.configuration.code
         }
+        let directory = found.directory
         do {
-            return try CatalogLoader.load(directory: directory)
+            let loaded = try CatalogLoader.load(directory: directory)
+            Logger(label: "cds").info(
+                "Catalog loaded",
+                metadata: ["directory": "\(directory)", "found": "\(found.source)", "version": "\(loaded.version)", "sha256": "\(loaded.digest)"])
+            return loaded
         } catch {
             for issue in error.issues { StandardStreams.error("cds: error: Catalog \(directory)/\(issue)") }
             StandardStreams.error("cds: error: Catalog \(directory) is invalid (\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")); nothing was loaded")
-            throw ExitCode(78)
+            throw ExitStatus.configuration.code
         }
     }
+}
+
+/// The options of every command that evaluates: the Catalog's, and the external modules
+/// to load with the built-in ones.
+struct GlobalOptions: ParsableArguments {
+    @OptionGroup var base: CatalogOptions
+
+    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"), completion: .directory)
+    var modulesDirectories: [String] = []
+
+    @Option(name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"), completion: .file(extensions: ["json"]))
+    var moduleManifests: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"), completion: .file())
+    var config: String?
+
+    /// Logs to standard error; see ``CatalogOptions/prepare()``.
+    func prepare() { base.prepare() }
+
+    /// The Catalog, or exit status 78; see ``CatalogOptions/loadCatalog()``.
+    func loadCatalog() throws -> Catalog { try base.loadCatalog() }
 
     /// An engine with the built-in modules and the configured external modules over the
     /// loaded Catalog. External module processes end when the host does (their input closes).
@@ -68,7 +97,7 @@ struct GlobalOptions: ParsableArguments {
             manifests = try configuration.loadManifests()
         } catch {
             StandardStreams.error("cds: error: \(error)")
-            throw ExitCode(78)
+            throw ExitStatus.configuration.code
         }
         let external = ExternalModules.start(manifests, catalog: catalog.view, logger: Logger(label: "cds.modules"))
         external.stopAtExit()

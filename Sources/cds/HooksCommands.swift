@@ -16,7 +16,7 @@ struct HooksCommand: ParsableCommand {
         @Flag(help: "Indent the JSON for reading.")
         var pretty = false
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: CatalogOptions
 
         func run() throws {
             global.prepare()
@@ -37,7 +37,7 @@ struct FeedbackCommand: ParsableCommand {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Override rates per recommendation, then every outcome (accepted suggestions, override reason, comment), from a feedback log (cds serve --feedback-log).")
 
-        @Argument(help: ArgumentHelp("The feedback log.", valueName: "file"))
+        @Argument(help: ArgumentHelp("The feedback log.", valueName: "file"), completion: .file())
         var log: String
 
         func run() throws {
@@ -46,7 +46,7 @@ struct FeedbackCommand: ParsableCommand {
                 report = try FeedbackLog(path: log).report()
             } catch {
                 StandardStreams.error("cds: error: \(error)")
-                throw ExitCode(66)
+                throw ExitStatus.caseUnreadable.code
             }
             var rows = [["RECOMMENDATION", "ACCEPTED", "OVERRIDDEN", "OVERRIDE RATE", "REASONS"]]
             for r in report.rows {

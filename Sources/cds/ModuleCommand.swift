@@ -25,13 +25,13 @@ struct ModuleCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Deadline for each answer.", valueName: "ms"))
         var timeoutMs = 2000
 
-        @Argument(help: ArgumentHelp("The module executable.", valueName: "executable"))
+        @Argument(help: ArgumentHelp("The module executable.", valueName: "executable"), completion: .file())
         var executable: String
 
         @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Arguments for the executable.", valueName: "arguments"))
         var arguments: [String] = []
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: CatalogOptions
 
         func run() throws {
             global.prepare()
@@ -45,7 +45,7 @@ struct ModuleCommand: ParsableCommand {
             for r in results { rows.append([r.name, r.passed ? "pass" : "FAIL", r.detail]) }
             let failed = results.filter { !$0.passed }.count
             StandardStreams.output(Table.render(rows) + "\(results.count - failed) passed, \(failed) failed\n")
-            if failed > 0 { throw ExitCode(1) }
+            if failed > 0 { throw ExitStatus.checkFailed.code }
         }
     }
 
@@ -61,7 +61,7 @@ struct ModuleCommand: ParsableCommand {
         func run() throws {
             guard let module = BuiltinModules.all.first(where: { $0.descriptor.id == id }) else {
                 StandardStreams.error("cds: error: no built-in module \"\(id)\" (built-in: \(BuiltinModules.all.map(\.descriptor.id).sorted().joined(separator: ", ")))")
-                throw ExitCode(64)
+                throw ExitStatus.usage.code
             }
             ModuleServer.run(module)
         }
@@ -91,13 +91,13 @@ struct ModuleCommand: ParsableCommand {
             let target = directory ?? name
             guard let sdkRoot = sdk ?? CatalogLocator.packageRoot() else {
                 StandardStreams.error("cds: error: cannot find the cds package; pass --sdk DIR")
-                throw ExitCode(78)
+                throw ExitStatus.configuration.code
             }
             do {
                 try ModuleTemplate(name: name, sdkRoot: sdkRoot).write(to: target)
             } catch {
                 StandardStreams.error("cds: error: \(error)")
-                throw ExitCode(73)
+                throw ExitStatus.cannotCreate.code
             }
             StandardStreams.output(
                 """

@@ -13,15 +13,17 @@ struct ReplCommand: ParsableCommand {
         abstract: "Build a case fact by fact, evaluate it, ask why, try what-ifs (docs/repl.md).",
         discussion: """
             On a terminal: line editing, history in $XDG_STATE_HOME/cds/history (else \
-            ~/.local/state/cds/history) and tab completion. With piped input: one command per \
-            line, no prompt; the exit status is 1 if any command failed.
+            ~/.local/state/cds/history), tab completion, Ctrl-C to cancel the line, output \
+            wrapped to the width and paged ($PAGER, else less -R) when taller than the screen. \
+            With piped input: one command per line, no prompt; the exit status is 1 if any \
+            command failed.
             """
     )
 
     @Option(help: ArgumentHelp("Evaluate as of this date when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
     var asOf: String?
 
-    @Argument(help: ArgumentHelp("A case file to start from.", valueName: "case.json"))
+    @Argument(help: ArgumentHelp("A case file to start from.", valueName: "case.json"), completion: .file(extensions: ["json"]))
     var casePath: String?
 
     @OptionGroup var global: GlobalOptions
@@ -40,17 +42,19 @@ struct ReplCommand: ParsableCommand {
         if let casePath {
             let result = session.execute("load \(casePath)")
             StandardStreams.output(result.output + "\n")
-            if result.failed { throw ExitCode(66) }
+            if result.failed { throw ExitStatus.caseUnreadable.code }
         }
         let succeeded: Bool
         if interactive {
             StandardStreams.output("cds \(Engine.version), Catalog \(engine.catalog.version). Type 'help' for commands, Tab to complete, 'quit' to leave.\n")
             var source = EditorLineSource(prompt: "cds> ", historyPath: EditorLineSource.defaultHistoryPath(), completer: Completer(session: session))
-            succeeded = runREPL(session, source: &source) { StandardStreams.output($0) }
+            let presenter = Presenter(terminal: true)
+            session.terminalWidth = { Presenter.size()?.columns }
+            succeeded = runREPL(session, source: &source) { presenter.present($0) }
         } else {
             var source = PlainLineSource()
             succeeded = runREPL(session, source: &source) { StandardStreams.output($0) }
         }
-        if !succeeded && !interactive { throw ExitCode(1) }
+        if !succeeded && !interactive { throw ExitStatus.checkFailed.code }
     }
 }

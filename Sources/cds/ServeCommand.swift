@@ -67,6 +67,7 @@ struct ServeCommand: ParsableCommand {
         configuration.specificationExamples = jsonrpcSpecExamples
         configuration.feedbackLog = feedbackLog
         let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration))
+        ServeReadiness.announce(catalog: engine.catalog, workers: workers)
         let status = server.run(input: 0, output: protocolOutput)
         if status != 0 { throw ExitCode(status) }
     }

@@ -149,6 +149,93 @@ struct CLITests {
         #expect(r.status == 0, "\(r.stderr)")
     }
 
+    @Test func aCatalogInTheWorkingDirectoryDoesNotReplaceTheBuildsOwn() throws {
+        let dir = NSTemporaryDirectory() + "cds-e2e-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/Catalog", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "{".write(toFile: dir + "/Catalog/catalog.json", atomically: true, encoding: .utf8)
+        let r = try Self.run(["catalog", "check", "--log-level", "info"], cwd: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let digest = try #require(r.stdout.split(separator: " ").last).trimmingCharacters(in: .whitespacesAndNewlines)
+        let logLine = try #require(r.stderr.split(separator: "\n").first { $0.contains("Catalog loaded") })
+        #expect(logLine.contains("found=the build's package"))
+        #expect(logLine.contains("sha256=\(digest)"))
+        #expect(!logLine.contains(dir))
+    }
+
+    /// The one list of exit statuses (ExitStatus.swift) is what --help, the README and
+    /// docs/operations.md say, word for word.
+    @Test func exitStatusesAreListedIdenticallyInHelpReadmeAndOperations() throws {
+        func flattened(_ text: String) -> String { text.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
+        let help = flattened(try Self.run(["--help"]).stdout)
+        let start = try #require(help.range(of: "Exit status: "))
+        let end = try #require(help.range(of: "evaluate --batch). ", range: start.upperBound..<help.endIndex))
+        let summary = String(help[start.lowerBound..<end.upperBound]).trimmingCharacters(in: .whitespaces)
+        for status in [0, 1, 64, 65, 66, 73, 74, 78, 143] { #expect(summary.contains("; \(status) ") || summary.hasPrefix("Exit status: \(status) "), "\(status)") }
+        for page in ["README.md", "docs/operations.md"] {
+            let text = flattened(try String(contentsOfFile: Self.root + "/" + page, encoding: .utf8))
+            #expect(text.contains(summary), "\(page)")
+        }
+    }
+
+    @Test func anUnknownSubcommandNamesTheNearestOne() throws {
+        let r = try Self.run(["evalute", "x.json"])
+        #expect(r.status == 64)
+        #expect(r.stderr == "cds: error: unknown command 'evalute' for 'cds'; did you mean 'evaluate'?\n")
+        let nested = try Self.run(["catalog", "chek"])
+        #expect(nested.status == 64)
+        #expect(nested.stderr == "cds: error: unknown command 'chek' for 'cds catalog'; did you mean 'check'?\n")
+        #expect(try Self.run(["help", "evaluate"]).status == 0)
+    }
+
+    @Test func validateAcceptsWhatEvaluateAccepts() throws {
+        let bundle = try Self.run(["validate", "Tests/FHIR/09-escalation-at-4-months.bundle.json"])
+        #expect(bundle.status == 0 && bundle.stdout == "valid (fhir-r4-bundle)\n", "\(bundle.stdout)")
+        #expect(try Self.run(["evaluate", "Tests/FHIR/09-escalation-at-4-months.bundle.json"]).status == 0)
+        let hooks = try Self.run(["validate", "Tests/FHIR/patient-view-missing-observations.hooks.json"])
+        #expect(hooks.status == 65)
+        #expect(hooks.stdout.hasPrefix("facts needed for a decision are missing: /symptoms/"))
+        #expect(try Self.run(["validate", Self.vignette + ".case.json"]).stdout == "valid\n")
+    }
+
+    @Test func aFHIRResourceThatIsNotABundleSaysSoPlainly() throws {
+        let patient = #"{"resourceType":"Patient","id":"p1"}"#
+        for args in [["validate", "-"], ["evaluate", "-"]] {
+            let r = try Self.run(args, stdin: patient)
+            #expect(r.status == 65)
+            let said = r.stdout + r.stderr
+            #expect(said.split(separator: "\n").count == 1, "one line, not a schema error per property: \(said)")
+            #expect(said.contains("/resourceType: a FHIR Patient resource on its own is not an input: give a FHIR R4 Bundle"))
+        }
+    }
+
+    /// `--log-format json`: every line on standard error is one JSON object; at debug, one
+    /// line per request with method, id, duration and outcome, and nothing of the case.
+    @Test func jsonLogsAreOneObjectPerLineWithAPerRequestLine() throws {
+        let evaluate = #"{"jsonrpc":"2.0","id":"e-1","method":"case/evaluate","params":{"case":{"caseId":"Zoë-secret","schemaVersion":1}}}"#
+        let input = #"{"jsonrpc":"2.0","id":7,"method":"ping"}"# + "\n" + evaluate + "\n"
+        let r = try Self.run(["serve", "--log-format", "json", "--log-level", "debug"], stdin: input)
+        #expect(r.status == 0)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count >= 3)
+        var requests: [JSONValue] = []
+        for line in lines {
+            let object = try JSONParser().parse(line)
+            #expect(object["time"]?.stringValue?.hasSuffix("Z") == true, "\(line)")
+            #expect(object["level"]?.stringValue != nil && object["label"]?.stringValue != nil && object["message"]?.stringValue != nil)
+            if object["message"] == "request" { requests.append(object) }
+        }
+        #expect(lines.contains { $0.contains(#""message":"Catalog loaded""#) && $0.contains(#""sha256":""#) })
+        #expect(requests.count == 2)
+        let ping = try #require(requests.first { $0["metadata"]?["method"] == "ping" }?["metadata"])
+        #expect(ping["id"] == "7" && ping["status"] == "ok")
+        #expect(ping["durationMicroseconds"]?.stringValue.flatMap { Int($0) } != nil)
+        let evaluation = try #require(requests.first { $0["metadata"]?["method"] == "case/evaluate" }?["metadata"])
+        #expect(evaluation["id"] == #""e-1""#)
+        #expect(evaluation["status"]?.stringValue?.hasPrefix("error -32") == true)
+        #expect(!r.stderr.contains("Zoë-secret"), "no patient data in the log")
+    }
+
     @Test func modulesListsEveryBuiltInModuleWithItsPriority() throws {
         let r = try Self.run(["modules"])
         #expect(r.status == 0)

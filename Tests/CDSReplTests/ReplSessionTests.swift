@@ -57,7 +57,7 @@ struct ReplSessionTests {
         let s = ReplFixture.session(ReplFixture.basics + ["add contraindications nsaids"])
         let table = s.execute("evaluate").output
         let nsaids = try #require(table.split(separator: "\n").first { $0.contains("initial.nsaids") })
-        #expect(nsaids.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == ["initial-management", "initial.nsaids", "avoid", "100", "safety-screening"])
+        #expect(nsaids.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == ["initial-management", "initial.nsaids", "NSAIDs", "avoid", "100", "safety-screening"], "the title beside the id")
         let why = s.execute("explain initial.nsaids").output
         #expect(why.contains("plan: avoid (priority 100), decided by safety-screening"))
         #expect(why.contains(#"fact /contraindications/0/code = "nsaids""#))
@@ -83,8 +83,9 @@ struct ReplSessionTests {
             #"set exercise {"currentTier": "moderate", "tolerated": false}"#, #"set conservativeCare {"months": 4, "outcome": "not-improving"}"#,
         ])
         let text = s.execute("progress").output
-        #expect(text.contains("NPRS: 7 (2026-01-05), 4 (2026-03-02)\n  change -3 over 56 days"))
-        #expect(text.contains("LEFS: 40 (2026-01-05)"))
+        #expect(text.contains("NPRS (0-10):\n  2026-01-05  █████████████████████          7/10\n  2026-03-02  ████████████                   4/10\n  change -3 over 56 days"))
+        #expect(text.contains("LEFS (0-80):\n  2026-01-05  ███████████████                40/80\n"))
+        #expect(!text.contains("after the as-of date"))
         #expect(text.contains("exercise: current tier moderate (not tolerated); plan: step back -> low"))
         #expect(text.contains("escalation window 3-6 months: conservative care 4 months, within the window"))
         #expect(text.contains("escalation escalation.corticosteroid-injection: consider"))
@@ -139,7 +140,8 @@ struct CompleterTests {
         #expect(completer.complete("explain escalation.") == ["escalation.corticosteroid-injection", "escalation.endoscopic-surgery"])
         #expect(completer.complete("catalog strengthening-") == ["strengthening-high", "strengthening-low", "strengthening-moderate"])
         #expect(completer.complete("reading ") == ["lefs", "nprs"])
-        #expect(completer.complete("load ca") == nil, "file names are libedit's")
+        #expect(completer.complete("load \(ReplFixture.root)/Tests/Vign") == ["\(ReplFixture.root)/Tests/Vignettes/"], "a directory ends with /")
+        #expect(completer.complete("load \(ReplFixture.root)/Tests/Vignettes/09-esc")?.contains("\(ReplFixture.root)/Tests/Vignettes/09-escalation-at-4-months.case.json") == true)
         #expect(completer.complete("show x") == [])
     }
 }

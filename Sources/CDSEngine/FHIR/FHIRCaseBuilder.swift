@@ -158,17 +158,18 @@ package struct FHIRCaseBuilder: Sendable {
             list.append(["substance": .string(Self.unclassifiedSubstance), "note": .string(String(allergy.prefix(1000)))])
             document["allergies"] = .array(list)
         }
-        // A hip replacement with every Procedure on record classified and none of them a
-        // tenotomy: the record says no tenotomy was performed (local policy, docs/ehr-integration.md).
+        // A hip replacement with no tenotomy on record: the tenotomy stays unknown (absence
+        // from a record is not a record of absence; the post-arthroplasty module says which
+        // criterion is unknown), and a note says why.
         let surgery = JSONValue.object(document)["surgicalHistory"]
         if surgery?["totalHipArthroplasty"] == true, surgery?["iliopsoasTenotomy"] == nil {
-            if state.unclassifiedProcedures.isEmpty && !proceduresUnknown && !report.missingPrefetch.contains("procedures") {
-                Self.put(false, at: JSONPointer(tokens: ["surgicalHistory", "iliopsoasTenotomy"]), in: &document)
-                report.notes.append("no iliopsoas tenotomy among the Procedures on record: /surgicalHistory/iliopsoasTenotomy is false")
-            } else {
-                let why = proceduresUnknown ? "the procedure list is not available" : "Procedures on record that this service cannot classify (\(state.unclassifiedProcedures.joined(separator: ", ")))"
-                report.notes.append("/surgicalHistory/iliopsoasTenotomy is unknown: \(why)")
-            }
+            let why =
+                proceduresUnknown
+                ? "the procedure list is not available"
+                : state.unclassifiedProcedures.isEmpty
+                    ? "no iliopsoas tenotomy among the Procedures on record"
+                    : "Procedures on record that this service cannot classify (\(state.unclassifiedProcedures.joined(separator: ", ")))"
+            report.notes.append("/surgicalHistory/iliopsoasTenotomy is unknown: \(why)")
         }
         report.applicable = state.applicable
         if !report.applicable {

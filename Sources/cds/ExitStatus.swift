@@ -1,0 +1,41 @@
+import ArgumentParser
+
+/// Every exit status of `cds`, in one place. The commands exit with these; `cds --help`,
+/// the README and docs/operations.md print `ExitStatus.summary` word for word (a test
+/// compares them).
+enum ExitStatus: Int32, CaseIterable {
+    case success = 0
+    /// `module check`: a check failed; `repl` with piped input: a command failed; `serve`:
+    /// the `exit` notification came without `shutdown`.
+    case checkFailed = 1
+    case usage = 64
+    case invalidCase = 65
+    case caseUnreadable = 66
+    case cannotCreate = 73
+    case inputOutput = 74
+    case configuration = 78
+    case terminated = 143
+
+    /// What the status means, for people.
+    var meaning: String {
+        switch self {
+        case .success: "success"
+        case .checkFailed: "a check failed (module check; repl with piped input: a command failed; serve: exit without shutdown)"
+        case .usage: "usage error (unknown command or option, bad value)"
+        case .invalidCase: "invalid case or input (evaluate --batch: some line could not be evaluated)"
+        case .caseUnreadable: "case file missing or unreadable"
+        case .cannotCreate: "cannot create the output (module new)"
+        case .inputOutput: "reading input or writing output failed (evaluate --batch: also when the reader closed the output early, as `| head` does)"
+        case .configuration: "Catalog or module configuration invalid or not found"
+        case .terminated: "stopped by SIGTERM after answering every line already read (evaluate --batch)"
+        }
+    }
+
+    /// The status to throw from a command's `run()`.
+    var code: ExitCode { ExitCode(rawValue) }
+
+    /// One line: `Exit status: 0 success; 1 ...; 143 ....`
+    static var summary: String {
+        "Exit status: " + allCases.map { "\($0.rawValue) \($0.meaning)" }.joined(separator: "; ") + "."
+    }
+}
