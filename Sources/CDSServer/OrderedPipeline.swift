@@ -23,6 +23,7 @@ package final class OrderedPipeline: Sendable {
     private let nextLane = Locked(0)
     private let slots: DispatchSemaphore
     private let runLength: Int
+    private let maxInFlight: Int
 
     /// `lanes` of 1 runs the concurrent parts on the serial queue itself (no hand-off).
     package init(label: String, lanes: Int, maxInFlight: Int) {
@@ -30,25 +31,37 @@ package final class OrderedPipeline: Sendable {
         self.lanes = lanes > 1 ? (0..<lanes).map { _ in LaneThread() } : []
         let inFlight = max(1, maxInFlight)
         slots = DispatchSemaphore(value: inFlight)
+        self.maxInFlight = inFlight
         // Small enough that every lane has a run or two in flight at once.
         runLength = max(1, inFlight / (2 * max(1, lanes)))
     }
 
     /// Queues `works` (one per item; nil for an item with no concurrent part) in runs, and
     /// for each run, behind every earlier run: `deliver(index, result)` for its items in
-    /// order, then `finish()`.
+    /// order, then `finish()`. An item takes `weights[index]` of the `maxInFlight` slots
+    /// (default 1; clamped to 1...maxInFlight) until it is delivered.
     package func submit<Result: Sendable>(
-        _ works: [(@Sendable () -> Result)?], deliver: @escaping @Sendable (Int, Result?) -> Void, finish: @escaping @Sendable () -> Void
+        _ works: [(@Sendable () -> Result)?], weights: [Int] = [], deliver: @escaping @Sendable (Int, Result?) -> Void,
+        finish: @escaping @Sendable () -> Void
     ) {
+        let weight = { (i: Int) in min(self.maxInFlight, max(1, i < weights.count ? weights[i] : 1)) }
         var start = 0
         while start < works.count {
-            let range = start..<min(start + runLength, works.count)
-            start = range.upperBound
-            for _ in range { slots.wait() }
+            // A run: up to `runLength` items whose weights fit in the slots together.
+            var end = start + 1
+            var taken = weight(start)
+            while end < min(start + runLength, works.count) && taken + weight(end) <= maxInFlight {
+                taken += weight(end)
+                end += 1
+            }
+            let range = start..<end
+            start = end
+            let slotsTaken = taken
+            for _ in 0..<slotsTaken { slots.wait() }
             let run = Array(works[range])
             let first = range.lowerBound
             let release: @Sendable () -> Void = { [slots] in
-                for _ in range { slots.signal() }
+                for _ in 0..<slotsTaken { slots.signal() }
             }
             guard !lanes.isEmpty, run.contains(where: { $0 != nil }) else {
                 serial.async {

@@ -21,6 +21,14 @@ package final class RPCServerCore: @unchecked Sendable {
         case single(RPCMessage)
         /// A batch (answered with an array, or nothing if every member is a notification).
         case batch([RPCMessage])
+
+        /// What the job counts for in the read-ahead budget (`maxInFlight`): a batch its
+        /// members, anything else 1, so that a client that does not read holds as many
+        /// messages in memory whether it sends them one per line or in batches.
+        package var weight: Int {
+            if case .batch(let messages) = self { return max(1, messages.count) }
+            return 1
+        }
     }
 
     /// What the session does next, as decided by the last executed job.

@@ -15,8 +15,15 @@ import Logging
 /// one run of messages (``OrderedPipeline``) in one write. Replies therefore
 /// come in request order however many lanes there are. The reader never waits for the
 /// writer, so a client that sends many requests before reading any reply cannot deadlock
-/// the server; at most `maxInFlight` messages are read ahead of the session.
-/// End of input means: answer everything read so far, flush, return status 0.
+/// the server; at most `maxInFlight` messages (a batch counts its members) are read ahead
+/// of the session.
+///
+/// End of input means: answer everything read so far, flush, return status 0. SIGTERM or
+/// SIGINT means: stop reading at the next line boundary (``LineReader``), answer every
+/// message read, exactly once, flush, return 128 + the signal's number (143, 130). If the
+/// replies cannot all be written within `shutdownTimeoutMilliseconds` of the signal (a
+/// client that stopped reading), the process ends then with status 74 and the replies
+/// not yet written are dropped (their count is logged).
 package final class StdioServer: Sendable {
     package let core: RPCServerCore
     private let logger: Logger
@@ -26,32 +33,34 @@ package final class StdioServer: Sendable {
         self.logger = logger
     }
 
-    /// Serves until end of input or `exit`; returns the process exit status.
+    /// The exit status after a shutdown deadline passed with replies unwritten (EX_IOERR).
+    package static let statusWhenDeadlinePassed: Int32 = 74
+
+    /// Serves until end of input, `exit` or a signal; returns the process exit status.
     package func run(input: Int32, output: Int32) -> Int32 {
         let core = self.core
+        let logger = self.logger
         let writer = OutputChannel(fd: output, maxPendingBytes: core.configuration.maxPendingReplyBytes, logger: logger)
         let pipeline = OrderedPipeline(label: "cds.server.session", lanes: core.configuration.workers, maxInFlight: core.configuration.maxInFlight)
-
-        // SIGTERM: stop taking new work, finish what is queued, flush, exit 0. The exit step
-        // is queued behind every request already read, so in-flight requests are answered
-        // and no reply is cut short.
-        signal(SIGTERM, SIG_IGN)
-        let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        termination.setEventHandler { [logger] in
-            logger.notice("SIGTERM: finishing queued requests, then exiting")
-            pipeline.afterQueued {
-                writer.flush()
-                exit(0)
+        let timeout = core.configuration.shutdownTimeoutMilliseconds
+        let shutdown = ShutdownSignal(logger: logger) { signo in
+            logger.notice("signal \(signo): no more input is read; answering what was read, then exiting")
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeout)) {
+                logger.error(
+                    "replies not written within the shutdown deadline are dropped; exiting",
+                    metadata: ["deadlineMs": "\(timeout)", "unwrittenReplies": "\(writer.unwritten)"])
+                _exit(Self.statusWhenDeadlinePassed)
             }
         }
-        termination.resume()
 
         logger.info("serving JSON-RPC on standard input and output")
         var reader = LineReader(fd: input, maxLineBytes: core.configuration.maxLineBytes, logger: logger)
-        _ = reader.run { frames in
+        let maxInFlight = core.configuration.maxInFlight
+        _ = reader.run(stopDescriptor: shutdown?.stopDescriptor) { frames in
             let jobs = frames.compactMap(core.prepare)
             pipeline.submit(
                 jobs.map(core.concurrentWork(for:)),
+                weights: jobs.map { min(maxInFlight, $0.weight) },
                 deliver: { index, computed in
                     if let line = core.execute(jobs[index], computed: computed) { writer.stage(line) }
                     if case .exit(let status) = core.lifecycle {
@@ -64,6 +73,10 @@ package final class StdioServer: Sendable {
         }
         pipeline.drain()
         writer.flush()
+        if let signo = shutdown?.signal {
+            logger.notice("stopped by signal \(signo); every message read was answered")
+            return 128 + signo
+        }
         logger.info("end of input; all replies written")
         return 0
     }
@@ -81,6 +94,8 @@ final class OutputChannel: Sendable {
     private let logger: Logger
     private let maxPendingBytes: Int
     private let pending = Locked<Int>(0)
+    /// Lines handed to `commit` and not yet written.
+    private let unwrittenLines = Locked<Int>(0)
     /// Lines of one run, written together by `commit` (touched by the delivering queue).
     private let staged = Locked<[[UInt8]]>([])
     private let drained = DispatchSemaphore(value: 0)
@@ -110,13 +125,18 @@ final class OutputChannel: Sendable {
         if !lines.isEmpty { enqueue(lines) }
     }
 
+    /// Replies staged or queued and not yet written in full.
+    var unwritten: Int { unwrittenLines.withLock { $0 } + staged.withLock { $0.count } }
+
     private func enqueue(_ lines: [[UInt8]]) {
         let size = lines.reduce(lines.count) { $0 + $1.count }
+        unwrittenLines.withLock { $0 += lines.count }
         while pending.withLock({ $0 > 0 && $0 + size > maxPendingBytes }) { drained.wait() }
         pending.withLock { $0 += size }
         queue.async { [self] in
             defer {
                 pending.withLock { $0 -= size }
+                unwrittenLines.withLock { $0 -= lines.count }
                 drained.signal()
             }
             if !FileDescriptorIO.writeLines(fd, lines) {
