@@ -111,6 +111,12 @@ public struct JSONWriter: Sendable {
         appendDecimal(value)
     }
 
+    /// Writes an unsigned integer in decimal.
+    public mutating func unsigned(_ value: UInt64) {
+        beginValue()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
     /// Writes a double in its shortest round-trip form. A non-finite value, which JSON
     /// cannot carry, is written as `null` (``JSONValue/double(_:)`` is finite by contract).
     public mutating func double(_ value: Double) {
@@ -134,6 +140,7 @@ public struct JSONWriter: Sendable {
         case .null: null()
         case .bool(let b): bool(b)
         case .integer(let i): integer(i)
+        case .unsigned(let u): unsigned(u)
         case .double(let d): double(d)
         case .string(let s): string(s)
         case .array(let elements):

@@ -102,6 +102,27 @@ struct ServeTests {
         #expect(r.lines[1] == #"{"jsonrpc":"2.0","id":2,"result":{}}"#)
     }
 
+    /// The `\r` of CRLF is not content (before: -32002 for a line of exactly the limit).
+    @Test func aLineOfExactlyTheLimitEndingInCRLFIsAnswered() throws {
+        let head = #"{"jsonrpc":"2.0","method":"ping","id":""#
+        let line = head + String(repeating: "x", count: 1024 - head.utf8.count - 2) + "\"}"
+        #expect(line.utf8.count == 1024)
+        let r = try ServerProcess.session(line + "\r\n" + line + "x\r\n" + ping(2), ["--max-line-bytes", "1024"])
+        #expect(r.lines.count == 3)
+        #expect(r.lines[0].hasPrefix(#"{"jsonrpc":"2.0","id":"xxx"#) && r.lines[0].hasSuffix(#"","result":{}}"#))
+        #expect(r.lines[1].contains(#""code":-32002"#), "one byte more is too long")
+        #expect(r.lines[2] == #"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+    }
+
+    /// Before: -32700 with id null, so the client could not match the reply.
+    @Test func idsUpTo2To64Minus1ComeBackWithTheirDigits() throws {
+        let ids = ["9223372036854775808", "18446744073709551615"]
+        let text = ids.map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# + "\n" }.joined()
+            + "[" + ids.map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# }.joined(separator: ",") + "]\n"
+        let r = try ServerProcess.session(text)
+        #expect(r.lines == ids.map { #"{"jsonrpc":"2.0","id":\#($0),"result":{}}"# } + ["[" + ids.map { #"{"jsonrpc":"2.0","id":\#($0),"result":{}}"# }.joined(separator: ",") + "]"])
+    }
+
     @Test func deepNestingIsRefusedWithoutACrash() throws {
         let r = try ServerProcess.session(String(repeating: "[", count: 200_000) + "\n" + ping(1))
         #expect(r.status == 0)
