@@ -27,12 +27,22 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Hands over the bytes written so far and empties the buffer, keeping the writer's
+    /// place in the structure: a long text can be sent in pieces while it is written.
+    public mutating func takeBytes() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
+    }
+
     /// The text written so far.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Makes room for `count` more bytes, so that writing them reallocates nothing.
+    /// Makes room for `count` more bytes, so that writing them reallocates nothing. The
+    /// buffer grows at least twofold when it must grow, so that many reservations in one
+    /// buffer (the members of a batch reply) cost linear time, not a copy each.
     public mutating func reserveCapacity(additional count: Int) {
-        bytes.reserveCapacity(bytes.count + count)
+        let needed = bytes.count + count
+        if needed > bytes.capacity { bytes.reserveCapacity(Swift.max(needed, 2 * bytes.capacity)) }
     }
 
     // MARK: structure

@@ -161,9 +161,14 @@ package final class RPCServerCore: @unchecked Sendable {
 
     // MARK: session side
 
+    /// How many bytes of a batch reply are handed to `piece` at a time (see ``execute(_:computed:piece:)``).
+    static let batchPieceBytes = 1 << 20
+
     /// Runs a job; returns the reply line (without newline), or `nil` when nothing is owed.
-    /// `computed` is the result of the job's ``concurrentWork(for:)``, if it ran.
-    package func execute(_ job: Job, computed: Computed? = nil) -> [UInt8]? {
+    /// `computed` is the result of the job's ``concurrentWork(for:)``, if it ran. With
+    /// `piece`, a batch reply longer than ``batchPieceBytes`` is handed over in pieces as it
+    /// is written (the returned line is then its rest), so that it is never whole in memory.
+    package func execute(_ job: Job, computed: Computed? = nil, piece: ((_ bytes: [UInt8]) -> Void)? = nil) -> [UInt8]? {
         switch job {
         case .reply(let line):
             return line
@@ -173,11 +178,16 @@ package final class RPCServerCore: @unchecked Sendable {
             }
             return respond(to: message)?.line()
         case .batch(let messages):
-            let responses = messages.compactMap { respond(to: $0) }
-            if responses.isEmpty { return nil }
+            // Each member's response is written as soon as it is made, and then dropped:
+            // a batch holds one result at a time, not all of them, besides its reply line.
             var w = JSONWriter(capacity: 1024)
-            w.array(responses) { w, r in r.write(to: &w) }
-            return w.bytes
+            var answered = 0
+            w.array(messages.lazy.compactMap { self.respond(to: $0) }) { w, r in
+                r.write(to: &w)
+                answered += 1
+                if let piece, w.bytes.count >= Self.batchPieceBytes { piece(w.takeBytes()) }
+            }
+            return answered == 0 ? nil : w.bytes
         }
     }
 

@@ -62,7 +62,10 @@ package final class StdioServer: Sendable {
                 jobs.map(core.concurrentWork(for:)),
                 weights: jobs.map { min(maxInFlight, $0.weight) },
                 deliver: { index, computed in
-                    if let line = core.execute(jobs[index], computed: computed) { writer.stage(line) }
+                    // A reply is built only when the writer has room for it: for a client
+                    // that does not read, one batch reply waits, not one per queued batch.
+                    writer.waitForRoom()
+                    if let line = core.execute(jobs[index], computed: computed, piece: writer.stagePiece) { writer.stage(line) }
                     if case .exit(let status) = core.lifecycle {
                         writer.commit()
                         writer.flush()
@@ -118,17 +121,30 @@ final class OutputChannel: Sendable {
 
     /// Queues the staged lines, to be written with one `writev` (nothing if none).
     func commit() {
+        commit(terminated: true)
+    }
+
+    /// Queues `piece`, the beginning or the middle of a line (its end comes later, as a
+    /// line of its own), behind the lines staged so far; then waits for room. Nothing else
+    /// can come between the pieces: only the session queue stages and commits.
+    func stagePiece(_ piece: [UInt8]) {
+        stage(piece)
+        commit(terminated: false)
+        waitForRoom()
+    }
+
+    private func commit(terminated: Bool) {
         let lines = staged.withLock { staged in
             defer { staged = [] }
             return staged
         }
-        if !lines.isEmpty { enqueue(lines) }
+        if !lines.isEmpty { enqueue(lines, terminated: terminated) }
     }
 
     /// Replies staged or queued and not yet written in full.
     var unwritten: Int { unwrittenLines.withLock { $0 } + staged.withLock { $0.count } }
 
-    private func enqueue(_ lines: [[UInt8]]) {
+    private func enqueue(_ lines: [[UInt8]], terminated: Bool) {
         let size = lines.reduce(lines.count) { $0 + $1.count }
         unwrittenLines.withLock { $0 += lines.count }
         while pending.withLock({ $0 > 0 && $0 + size > maxPendingBytes }) { drained.wait() }
@@ -139,7 +155,7 @@ final class OutputChannel: Sendable {
                 unwrittenLines.withLock { $0 -= lines.count }
                 drained.signal()
             }
-            if !FileDescriptorIO.writeLines(fd, lines) {
+            if !FileDescriptorIO.writeLines(fd, lines, terminateLast: terminated) {
                 let code = errno
                 // The client stopped reading (EPIPE) or output failed: nobody can receive
                 // replies any more, so end now rather than compute unanswerable work.
@@ -147,6 +163,11 @@ final class OutputChannel: Sendable {
                 exit(code == EPIPE ? statusWhenReaderGone : 74)
             }
         }
+    }
+
+    /// Waits while the replies queued fill `maxPendingBytes` (the client is not reading).
+    func waitForRoom() {
+        while pending.withLock({ $0 > 0 && $0 >= maxPendingBytes }) { drained.wait() }
     }
 
     /// Waits until every queued line is written.

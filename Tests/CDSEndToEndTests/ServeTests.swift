@@ -188,6 +188,34 @@ struct ServeStressTests {
         #expect(lines.enumerated().allSatisfy { i, line in line.hasPrefix(#"{"jsonrpc":"2.0","id":\#(i),"#) }, "each answered once, in order")
     }
 
+    /// Batches of 1,000 evaluations (20 MB of reply each) from a client that does not read:
+    /// a batch counts its members in the read-ahead budget and its reply goes out in
+    /// pieces as it is written, so memory stays near the one-per-line figure (before: about
+    /// 200 MB, every batch read ahead and every reply whole).
+    @Test func aFloodOfLargeBatchesFromAClientThatDoesNotReadStaysBounded() throws {
+        let server = try ServerProcess(["--max-pending-reply-bytes", "65536"])
+        let c = try TestRepository.vignette("19-dancer-with-nsaid-allergy-failed-care").replacingOccurrences(of: "\n", with: "")
+        let batches = 12
+        let text = (0..<batches).map { b in
+            "[" + (0..<1000).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(b * 1000 + $0),"params":{"case":\#(c)}}"# }.joined(separator: ",") + "]\n"
+        }.joined()
+        let writer = Thread { server.send(text); try? server.closeInput() }
+        writer.start()
+        Thread.sleep(forTimeInterval: 5)
+        let rss = Self.rssKiB(server.process.processIdentifier)
+        // Measured here (debug build): about 37 MB.
+        #expect(rss > 0 && rss < 64_000, "resident memory stays bounded while the client does not read: \(rss) KiB")
+        let lines = server.lines()
+        #expect(server.wait().status == 0)
+        #expect(lines.count == batches)
+        for (b, line) in lines.enumerated() {
+            #expect(line.hasPrefix(#"[{"jsonrpc":"2.0","id":\#(b * 1000),"#) && line.hasSuffix("}]"))
+            #expect(line.components(separatedBy: #"{"jsonrpc":"2.0","id":"#).count == 1001, "batch \(b): 1,000 replies")
+        }
+        let first = try JSONParser(limits: .init(maxBytes: 64 << 20)).parse(lines.first ?? "")
+        #expect(first.arrayValue?.map { $0["id"] } == (0..<1000).map { .integer(Int64($0)) }, "a reply written in pieces is one valid line")
+    }
+
     @Test func sigtermFinishesQueuedWorkAndCutsNoReply() throws {
         let server = try ServerProcess()
         server.send(try Self.evaluateLines(400))
