@@ -173,13 +173,19 @@ struct ServeStressTests {
         return (0..<count).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#($0),"params":{"case":\#(c)}}"# + "\n" }.joined()
     }
 
-    @Test func aFloodFromAClientThatDoesNotReadMeetsBackPressureNotGrowth() throws {
+    /// Starts a server holding at most 64 KiB of replies, sends `text` without reading
+    /// (on another thread, then closes input), and returns the server's resident memory
+    /// 5 s later, in KiB.
+    static func flood(_ text: String) throws -> (server: ServerProcess, rssKiB: Int) {
         let server = try ServerProcess(["--max-pending-reply-bytes", "65536"])
-        let text = try Self.evaluateLines(3000)  // about 60 MB of replies
         let writer = Thread { server.send(text); try? server.closeInput() }
         writer.start()
         Thread.sleep(forTimeInterval: 5)
-        let rss = Self.rssKiB(server.process.processIdentifier)
+        return (server, rssKiB(server.process.processIdentifier))
+    }
+
+    @Test func aFloodFromAClientThatDoesNotReadMeetsBackPressureNotGrowth() throws {
+        let (server, rss) = try Self.flood(try Self.evaluateLines(3000))  // about 60 MB of replies
         // Measured here: about 24 MB with back-pressure, over 80 MB without it.
         #expect(rss > 0 && rss < 50_000, "resident memory stays bounded while the client does not read: \(rss) KiB")
         let lines = server.lines()
@@ -193,16 +199,12 @@ struct ServeStressTests {
     /// pieces as it is written, so memory stays near the one-per-line figure (before: about
     /// 200 MB, every batch read ahead and every reply whole).
     @Test func aFloodOfLargeBatchesFromAClientThatDoesNotReadStaysBounded() throws {
-        let server = try ServerProcess(["--max-pending-reply-bytes", "65536"])
         let c = try TestRepository.vignette("19-dancer-with-nsaid-allergy-failed-care").replacingOccurrences(of: "\n", with: "")
         let batches = 12
-        let text = (0..<batches).map { b in
-            "[" + (0..<1000).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(b * 1000 + $0),"params":{"case":\#(c)}}"# }.joined(separator: ",") + "]\n"
-        }.joined()
-        let writer = Thread { server.send(text); try? server.closeInput() }
-        writer.start()
-        Thread.sleep(forTimeInterval: 5)
-        let rss = Self.rssKiB(server.process.processIdentifier)
+        let (server, rss) = try Self.flood(
+            (0..<batches).map { b in
+                "[" + (0..<1000).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(b * 1000 + $0),"params":{"case":\#(c)}}"# }.joined(separator: ",") + "]\n"
+            }.joined())
         // Measured here (debug build): about 37 MB.
         #expect(rss > 0 && rss < 64_000, "resident memory stays bounded while the client does not read: \(rss) KiB")
         let lines = server.lines()
