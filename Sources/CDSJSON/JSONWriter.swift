@@ -173,6 +173,13 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: fragment.bytes)
     }
 
+    /// Writes, as the next value, the bytes of another writer that wrote exactly one whole
+    /// value (a batch member's reply computed on another thread).
+    package mutating func splice(writtenValue bytes: [UInt8]) {
+        beginValue()
+        bytes.withUnsafeBufferPointer { self.bytes.append(contentsOf: $0) }
+    }
+
     /// Writes pre-serialised members into the object being written (nothing if empty).
     public mutating func members(_ fragment: JSONMembersFragment) {
         guard !fragment.bytes.isEmpty else { return }

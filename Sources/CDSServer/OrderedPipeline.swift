@@ -72,17 +72,36 @@ package final class OrderedPipeline: Sendable {
                 continue
             }
             let slot = Slot<[Result?]>()
-            let lane = nextLane.withLock { next in
-                defer { next = (next + 1) % lanes.count }
-                return lanes[next]
-            }
-            lane.submit { slot.fill(run.map { $0?() }) }
+            takeLane().submit { slot.fill(run.map { $0?() }) }
             serial.async {
                 let results = slot.take() ?? []
                 for i in run.indices { deliver(first + i, results[i]) }
                 finish()
                 release()
             }
+        }
+    }
+
+    /// Runs `works` on the lanes, one contiguous share per lane, and returns their results
+    /// in order once all are done (on the calling thread when there is one lane). Lane work
+    /// never waits for the serial queue, so a delivery may call this.
+    package func onLanes<Result: Sendable>(_ works: [@Sendable () -> Result]) -> [Result] {
+        guard lanes.count > 1, works.count > 1 else { return works.map { $0() } }
+        let shares = min(lanes.count, works.count)
+        let filled = (0..<shares).map { share in
+            let slot = Slot<[Result]>()
+            let part = Array(works[(share * works.count / shares)..<((share + 1) * works.count / shares)])
+            takeLane().submit { slot.fill(part.map { $0() }) }
+            return slot
+        }
+        return filled.flatMap { $0.take() ?? [] }
+    }
+
+    /// The next lane, round-robin.
+    private func takeLane() -> LaneThread {
+        nextLane.withLock { next in
+            defer { next = (next + 1) % lanes.count }
+            return lanes[next]
         }
     }
 

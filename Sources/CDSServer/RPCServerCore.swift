@@ -168,7 +168,13 @@ package final class RPCServerCore: @unchecked Sendable {
     /// `computed` is the result of the job's ``concurrentWork(for:)``, if it ran. With
     /// `piece`, a batch reply longer than ``batchPieceBytes`` is handed over in pieces as it
     /// is written (the returned line is then its rest), so that it is never whole in memory.
-    package func execute(_ job: Job, computed: Computed? = nil, piece: ((_ bytes: [UInt8]) -> Void)? = nil) -> [UInt8]? {
+    /// With `parallel`, a batch's concurrent members (`case/evaluate`) are computed with
+    /// it, a few per lane at a time, ahead of their turn; cancellation and shutdown still
+    /// apply to each in member order.
+    package func execute(
+        _ job: Job, computed: Computed? = nil, piece: ((_ bytes: [UInt8]) -> Void)? = nil,
+        parallel: ((_ works: [@Sendable () -> Computed]) -> [Computed])? = nil
+    ) -> [UInt8]? {
         switch job {
         case .reply(let line):
             return line
@@ -182,10 +188,31 @@ package final class RPCServerCore: @unchecked Sendable {
             // a batch holds one result at a time, not all of them, besides its reply line.
             var w = JSONWriter(capacity: 1024)
             var answered = 0
-            w.array(messages.lazy.compactMap { self.respond(to: $0) }) { w, r in
-                r.write(to: &w)
-                answered += 1
-                if let piece, w.bytes.count >= Self.batchPieceBytes { piece(w.takeBytes()) }
+            // Members computed ahead a window at a time: lanes busy, few results held.
+            let window = parallel == nil ? messages.count : 4 * max(1, configuration.workers)
+            w.array { w in
+                var start = 0
+                while start < messages.count {
+                    let members = messages[start..<min(messages.count, start + window)]
+                    start = members.endIndex
+                    var computed = [Computed?](repeating: nil, count: members.count)
+                    if let parallel {
+                        let works = members.map { concurrentWork(for: .single($0)) }
+                        let ahead = works.indices.filter { works[$0] != nil }
+                        let results = parallel(ahead.compactMap { works[$0] })
+                        for (i, result) in zip(ahead, results) { computed[i] = result }
+                    }
+                    for (message, result) in zip(members, computed) {
+                        if let result, case .request(let id, _, _) = message {
+                            w.splice(writtenValue: complete(id: id, result))
+                            answered += 1
+                        } else if let response = respond(to: message) {
+                            response.write(to: &w)
+                            answered += 1
+                        }
+                        if let piece, w.bytes.count >= Self.batchPieceBytes { piece(w.takeBytes()) }
+                    }
+                }
             }
             return answered == 0 ? nil : w.bytes
         }

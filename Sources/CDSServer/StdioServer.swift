@@ -65,7 +65,7 @@ package final class StdioServer: Sendable {
                     // A reply is built only when the writer has room for it: for a client
                     // that does not read, one batch reply waits, not one per queued batch.
                     writer.waitForRoom()
-                    if let line = core.execute(jobs[index], computed: computed, piece: writer.stagePiece) { writer.stage(line) }
+                    if let line = core.execute(jobs[index], computed: computed, piece: writer.stagePiece, parallel: { pipeline.onLanes($0) }) { writer.stage(line) }
                     if case .exit(let status) = core.lifecycle {
                         writer.commit()
                         writer.flush()

@@ -253,6 +253,42 @@ struct ServeStressTests {
         }
     }
 
+    /// Batch members computed on the lanes ahead of their turn: the same bytes as on one
+    /// lane, members in order, a `shutdown` inside the batch still refusing the members
+    /// after it, notifications unanswered.
+    @Test func batchMembersOnSeveralLanesAnswerAsOnOne() throws {
+        let c = try TestRepository.vignette("19-dancer-with-nsaid-allergy-failed-care").replacingOccurrences(of: "\n", with: "")
+        let members = (0..<120).map { i -> String in
+            if i == 90 { return #"{"jsonrpc":"2.0","method":"shutdown","id":\#(i)}"# }
+            switch i % 5 {
+            case 0, 1: return #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":\#(c),"options":{"asOf":"2026-03-02"}}}"#
+            case 2: return #"{"jsonrpc":"2.0","method":"ping","id":\#(i)}"#
+            case 3: return #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":{}}}"#
+            default: return #"{"jsonrpc":"2.0","method":"ping"}"#
+            }
+        }
+        let text = "[" + members.joined(separator: ",") + "]\n" + ping(1000)
+        let three = try ServerProcess.session(text, ["--workers", "3"])
+        let one = try ServerProcess.session(text, ["--workers", "1"])
+        #expect(three.lines == one.lines)
+        let replies = try #require(try JSONParser(limits: .init(maxBytes: 64 << 20)).parse(three.lines.first ?? "").arrayValue)
+        let expectedIDs: [JSONValue?] = (0..<120).filter { $0 % 5 != 4 }.map { JSONValue.integer(Int64($0)) }
+        let ids: [JSONValue?] = replies.map { $0["id"] }
+        #expect(ids == expectedIDs)
+        for reply in replies {
+            guard case .integer(let id)? = reply["id"], id % 5 != 2, id != 90 else { continue }
+            let code = reply["error"]?["code"]
+            if id > 90 {
+                #expect(code == .integer(-32000), "after shutdown: \(id)")
+            } else if id % 5 == 3 {
+                #expect(code == .integer(-32602))
+            } else {
+                let format = reply["result"]?["planFormat"]
+                #expect(format == .integer(1))
+            }
+        }
+    }
+
     @Test func anOversizedBatchIsOneInvalidRequest() throws {
         let batch = "[" + (0..<5).map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# }.joined(separator: ",") + "]\n"
         let r = try ServerProcess.session(batch, ["--max-batch", "4"])
