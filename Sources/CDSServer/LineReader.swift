@@ -8,8 +8,8 @@ import Logging
 /// (or a stop), handing each block's frames to `deliver`. The last line is delivered even
 /// without a final newline.
 ///
-/// A stop (``run(stopDescriptor:shouldStop:deliver:)``: the descriptor became readable, or
-/// `shouldStop` said so) ends reading at a line boundary: a line already partly read is
+/// A stop (the descriptor given to ``run(stopDescriptor:deliver:)`` became readable) ends
+/// reading at a line boundary: a line already partly read is
 /// read on to its newline, one byte at a time so that nothing after it is consumed, for at
 /// most ``completionSeconds``; so every byte taken from the input belongs to a whole line
 /// that is delivered. A line the client does not complete in time is dropped (logged).
@@ -36,19 +36,12 @@ package struct LineReader {
         case stopped
     }
 
-    /// Reads to the end or to a stop; returns whether input ended normally (false on a read
-    /// error).
-    package mutating func run(shouldStop: () -> Bool = { false }, deliver: ([LineFramer.Frame]) -> Void) -> Bool {
-        run(stopDescriptor: nil, shouldStop: shouldStop, deliver: deliver) != .readFailed
-    }
-
     /// Reads until end of input, a read error, or a stop: `stopDescriptor` readable (it is
-    /// polled beside the input, so a stop interrupts a wait for input) or `shouldStop()`
-    /// true before a read.
-    package mutating func run(stopDescriptor: Int32?, shouldStop: () -> Bool = { false }, deliver: ([LineFramer.Frame]) -> Void) -> Ending {
+    /// polled beside the input, so a stop interrupts a wait for input).
+    package mutating func run(stopDescriptor: Int32?, deliver: ([LineFramer.Frame]) -> Void) -> Ending {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            if shouldStop() || (stopDescriptor.map { Self.wait(input: fd, stop: $0) } ?? false) {
+            if let stopDescriptor, Self.wait(input: fd, stop: stopDescriptor) {
                 return completeLine(deliver: deliver)
             }
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
