@@ -43,9 +43,12 @@ package final class StdioServer: Sendable {
         let writer = OutputChannel(fd: output, maxPendingBytes: core.configuration.maxPendingReplyBytes, logger: logger)
         let pipeline = OrderedPipeline(label: "cds.server.session", lanes: core.configuration.workers, maxInFlight: core.configuration.maxInFlight)
         let timeout = core.configuration.shutdownTimeoutMilliseconds
+        // Set once every reply is written: a deadline passing after that changes nothing.
+        let finished = Locked(false)
         let shutdown = ShutdownSignal(logger: logger) { signo in
             logger.notice("signal \(signo): no more input is read; answering what was read, then exiting")
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeout)) {
+                guard !finished.withLock({ $0 }) else { return }
                 logger.error(
                     "replies not written within the shutdown deadline are dropped; exiting",
                     metadata: ["deadlineMs": "\(timeout)", "unwrittenReplies": "\(writer.unwritten)"])
@@ -76,6 +79,7 @@ package final class StdioServer: Sendable {
         }
         pipeline.drain()
         writer.flush()
+        finished.withLock { $0 = true }
         if let signo = shutdown?.signal {
             logger.notice("stopped by signal \(signo); every message read was answered")
             return 128 + signo
