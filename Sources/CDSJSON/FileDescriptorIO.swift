@@ -31,17 +31,22 @@ public enum FileDescriptorIO {
         }
     }
 
-    /// Writes every line of `lines`, each followed by a newline, with as few system calls
-    /// as `writev` allows and without copying them into one buffer first; false on an
-    /// error (EPIPE included), with `errno` set.
-    public static func writeLines(_ fd: Int32, _ lines: [[UInt8]]) -> Bool {
+    /// Writes every line of `lines`, each followed by a newline (the last one only when
+    /// `terminateLast`: a line written in pieces), with as few system calls as `writev`
+    /// allows and without copying them into one buffer first; false on an error (EPIPE
+    /// included), with `errno` set.
+    public static func writeLines(_ fd: Int32, _ lines: [[UInt8]], terminateLast: Bool = true) -> Bool {
         var start = 0
         while start < lines.count {
             // At most 512 lines (1,024 vectors: IOV_MAX) per call.
             let end = min(lines.count, start + 512)
             var vectors: [iovec] = []
             vectors.reserveCapacity(2 * (end - start))
-            guard withVectors(lines[start..<end], &vectors, { writeVectors(fd, &$0) }) else { return false }
+            let written = withVectors(lines[start..<end], &vectors) { vectors in
+                if !terminateLast && end == lines.count { vectors.removeLast() }
+                return writeVectors(fd, &vectors)
+            }
+            guard written else { return false }
             start = end
         }
         return true

@@ -48,7 +48,13 @@ enum JSONCTree {
             case json_type_boolean:
                 return .bool(json_object_get_boolean(object) != 0)
             case json_type_int:
-                return .integer(json_object_get_int64(object))
+                // json-c keeps 2^63...2^64-1 as uint64, for which get_int64 saturates.
+                let value = json_object_get_int64(object)
+                if value == Int64.max {
+                    let unsigned = json_object_get_uint64(object)
+                    if unsigned > UInt64(Int64.max) { return .unsigned(unsigned) }
+                }
+                return .integer(value)
             case json_type_double:
                 return .double(json_object_get_double(object))
             case json_type_string:
@@ -117,6 +123,8 @@ enum JSONCTree {
             return json_object_new_boolean(b ? 1 : 0)
         case .integer(let i):
             return json_object_new_int64(i)
+        case .unsigned(let u):
+            return json_object_new_uint64(u)
         case .double(let d):
             // JSONValue.double is finite by contract; a non-finite value would print as
             // NaN/Infinity, which is not JSON, so it is written as null instead.

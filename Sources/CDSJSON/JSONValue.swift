@@ -8,13 +8,18 @@
 ///
 /// Values produced by ``JSONParser`` obey invariants the parser enforces:
 /// numbers are exact (`integer` for every literal without fraction or exponent that
-/// fits in `Int64`, `double` for the rest, always finite), strings are valid Unicode
+/// fits in `Int64`, `unsigned` for such literals from 2^63 to 2^64-1, `double` for the
+/// rest, always finite), strings are valid Unicode
 /// (they may contain U+0000), and object keys are unique.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// A number written without fraction or exponent, exactly representable as `Int64`.
     case integer(Int64)
+    /// A number written without fraction or exponent from 2^63 to 2^64-1: above `Int64`,
+    /// within `UInt64` (JSON-RPC ids of that range come back with the same digits). Never
+    /// a value that fits `integer`, so each integer has one representation.
+    case unsigned(UInt64)
     /// A number written with a fraction or exponent. Never NaN or infinite.
     case double(Double)
     case string(String)
@@ -28,7 +33,7 @@ extension JSONValue {
         switch self {
         case .null: "null"
         case .bool: "boolean"
-        case .integer: "integer"
+        case .integer, .unsigned: "integer"
         case .double: "number"
         case .string: "string"
         case .array: "array"
@@ -70,6 +75,7 @@ extension JSONValue {
     public var numberValue: Double? {
         switch self {
         case .integer(let i): Double(i)
+        case .unsigned(let u): Double(u)
         case .double(let d): d
         default: nil
         }

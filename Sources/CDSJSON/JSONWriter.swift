@@ -27,12 +27,22 @@ public struct JSONWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Hands over the bytes written so far and empties the buffer, keeping the writer's
+    /// place in the structure: a long text can be sent in pieces while it is written.
+    public mutating func takeBytes() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
+    }
+
     /// The text written so far.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// Makes room for `count` more bytes, so that writing them reallocates nothing.
+    /// Makes room for `count` more bytes, so that writing them reallocates nothing. The
+    /// buffer grows at least twofold when it must grow, so that many reservations in one
+    /// buffer (the members of a batch reply) cost linear time, not a copy each.
     public mutating func reserveCapacity(additional count: Int) {
-        bytes.reserveCapacity(bytes.count + count)
+        let needed = bytes.count + count
+        if needed > bytes.capacity { bytes.reserveCapacity(Swift.max(needed, 2 * bytes.capacity)) }
     }
 
     // MARK: structure
@@ -111,6 +121,12 @@ public struct JSONWriter: Sendable {
         appendDecimal(value)
     }
 
+    /// Writes an unsigned integer in decimal.
+    public mutating func unsigned(_ value: UInt64) {
+        beginValue()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
     /// Writes a double in its shortest round-trip form. A non-finite value, which JSON
     /// cannot carry, is written as `null` (``JSONValue/double(_:)`` is finite by contract).
     public mutating func double(_ value: Double) {
@@ -134,6 +150,7 @@ public struct JSONWriter: Sendable {
         case .null: null()
         case .bool(let b): bool(b)
         case .integer(let i): integer(i)
+        case .unsigned(let u): unsigned(u)
         case .double(let d): double(d)
         case .string(let s): string(s)
         case .array(let elements):
@@ -154,6 +171,13 @@ public struct JSONWriter: Sendable {
     public mutating func fragment(_ fragment: JSONFragment) {
         beginValue()
         bytes.append(contentsOf: fragment.bytes)
+    }
+
+    /// Writes, as the next value, the bytes of another writer that wrote exactly one whole
+    /// value (a batch member's reply computed on another thread).
+    package mutating func splice(writtenValue bytes: [UInt8]) {
+        beginValue()
+        bytes.withUnsafeBufferPointer { self.bytes.append(contentsOf: $0) }
     }
 
     /// Writes pre-serialised members into the object being written (nothing if empty).

@@ -1,7 +1,8 @@
 /// Splits a byte stream into newline-delimited messages (JSON Lines framing).
 ///
 /// Lines end at `\n`; one trailing `\r` is dropped, so CRLF clients work. A line whose
-/// content (the bytes before `\n`) is longer than `maxLineBytes` is reported once as ``Frame/tooLong(limit:)`` and its bytes are
+/// content (the bytes before `\n`, without that `\r`) is longer than `maxLineBytes` is
+/// reported once as ``Frame/tooLong(limit:)`` and its bytes are
 /// discarded up to the next newline, so memory stays bounded and the stream
 /// resynchronises. Bytes are framed before any decoding, so input split anywhere (even
 /// inside a UTF-8 character) frames identically.
@@ -40,7 +41,7 @@ public struct LineFramer: Sendable {
             let complete = end < count
             if discarding {
                 if complete { discarding = false }
-            } else if buffer.count + piece.count > maxLineBytes {
+            } else if exceedsLimit(piece) {
                 frames.append(.tooLong(limit: maxLineBytes))
                 buffer.removeAll(keepingCapacity: false)
                 discarding = !complete
@@ -55,6 +56,21 @@ public struct LineFramer: Sendable {
         }
         return frames
     }
+
+    /// Whether `piece` added to the line so far makes its content longer than the limit.
+    /// One byte more is allowed when it is a `\r`, which a following `\n` makes a
+    /// terminator, not content: a line of exactly `maxLineBytes` ending in CRLF is accepted.
+    private func exceedsLimit(_ piece: UnsafeRawBufferPointer) -> Bool {
+        let total = buffer.count + piece.count
+        if total <= maxLineBytes { return false }
+        if total > maxLineBytes + 1 { return true }
+        let last = piece.last ?? buffer.last
+        return last != 0x0D
+    }
+
+    /// Whether a line has been started and not yet ended (bytes read after the last newline,
+    /// kept or being skipped).
+    public var isWithinLine: Bool { discarding || !buffer.isEmpty }
 
     /// Convenience for tests.
     public mutating func feed(_ bytes: [UInt8]) -> [Frame] {

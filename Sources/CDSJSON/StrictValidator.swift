@@ -347,16 +347,16 @@ struct StrictValidator {
             while !atEnd, isDigit(byte(at: position)) { position += 1 }
         }
         if isInteger {
-            // Accumulate negatively so that Int64.min fits.
-            var value: Int64 = 0
+            // Negative: down to Int64.min; otherwise up to UInt64.max (JSONValue.unsigned).
+            var magnitude: UInt64 = 0
             for i in integerStart..<integerEnd {
-                let digit = Int64(byte(at: i) - UInt8(ascii: "0"))
-                let (m, o1) = value.multipliedReportingOverflow(by: 10)
-                let (s, o2) = m.subtractingReportingOverflow(digit)
+                let digit = UInt64(byte(at: i) - UInt8(ascii: "0"))
+                let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (s, o2) = m.addingReportingOverflow(digit)
                 if o1 || o2 { throw outOfRange(start) }
-                value = s
+                magnitude = s
             }
-            if !negative && value == Int64.min { throw outOfRange(start) }
+            if negative && magnitude > Int64.min.magnitude { throw outOfRange(start) }
         } else {
             let text = String(decoding: UnsafeBufferPointer(start: base.unsafelyUnwrapped + start, count: position - start), as: UTF8.self)
             guard let value = Double(text), value.isFinite else {
@@ -370,7 +370,7 @@ struct StrictValidator {
 
     private func outOfRange(_ start: Int) -> JSONParseError {
         let text = String(decoding: UnsafeBufferPointer(start: base.unsafelyUnwrapped + start, count: position - start), as: UTF8.self)
-        return fail(.numberOutOfRange, "integer \(text.prefix(40)) is outside the 64-bit range -9223372036854775808...9223372036854775807", at: start)
+        return fail(.numberOutOfRange, "integer \(text.prefix(40)) is outside the 64-bit range -9223372036854775808...18446744073709551615", at: start)
     }
 
     @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

@@ -98,32 +98,23 @@ package final class BatchEvaluator: Sendable {
     }
 
     /// Evaluates every line of `input` and writes the results to `output`. SIGTERM stops
-    /// reading; every line read before it is still answered, whole, before the run ends.
+    /// reading at the next line boundary; every line read before it is still answered,
+    /// whole, before the run ends.
     package func run(input: Int32, output: Int32) -> Summary {
         // Output cut short (`| head`) means lines went unanswered: EX_IOERR, not success.
         let writer = OutputChannel(fd: output, maxPendingBytes: configuration.maxPendingOutputBytes, logger: logger, statusWhenReaderGone: 74)
         let pipeline = OrderedPipeline(label: "cds.batch", lanes: configuration.workers, maxInFlight: configuration.maxInFlight)
         let summary = Locked(Summary())
-        let stop = Locked(false)
 
-        signal(SIGTERM, SIG_IGN)
-        let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        termination.setEventHandler { [logger] in
+        // SIGTERM stops reading at the next line boundary (``LineReader``), as in `cds serve`.
+        let shutdown = ShutdownSignal(signals: [SIGTERM], logger: logger) { [logger] _ in
             logger.notice("SIGTERM: finishing the lines already read, then stopping")
-            stop.withLock { $0 = true }
             summary.withLock { $0.interrupted = true }
-            pipeline.afterQueued {
-                writer.flush()
-                let s = summary.withLock { $0 }
-                logger.notice("stopped by SIGTERM", metadata: ["evaluated": "\(s.evaluated)", "failed": "\(s.failed)"])
-                exit(s.exitStatus)
-            }
         }
-        termination.resume()
 
         var number = 0
         var reader = LineReader(fd: input, maxLineBytes: configuration.maxLineBytes, logger: logger)
-        let complete = reader.run(shouldStop: { stop.withLock { $0 } }) { frames in
+        let ending = reader.run(stopDescriptor: shutdown?.stopDescriptor) { frames in
             var lines: [(frame: LineFramer.Frame, number: Int)] = []
             for frame in frames {
                 number += 1
@@ -145,7 +136,10 @@ package final class BatchEvaluator: Sendable {
         pipeline.drain()
         writer.flush()
         var result = summary.withLock { $0 }
-        result.readFailed = !complete
+        result.readFailed = ending == .readFailed
+        if result.interrupted {
+            logger.notice("stopped by SIGTERM", metadata: ["evaluated": "\(result.evaluated)", "failed": "\(result.failed)"])
+        }
         logger.info("batch finished", metadata: ["evaluated": "\(result.evaluated)", "failed": "\(result.failed)"])
         return result
     }

@@ -23,6 +23,7 @@ package final class OrderedPipeline: Sendable {
     private let nextLane = Locked(0)
     private let slots: DispatchSemaphore
     private let runLength: Int
+    private let maxInFlight: Int
 
     /// `lanes` of 1 runs the concurrent parts on the serial queue itself (no hand-off).
     package init(label: String, lanes: Int, maxInFlight: Int) {
@@ -30,25 +31,37 @@ package final class OrderedPipeline: Sendable {
         self.lanes = lanes > 1 ? (0..<lanes).map { _ in LaneThread() } : []
         let inFlight = max(1, maxInFlight)
         slots = DispatchSemaphore(value: inFlight)
+        self.maxInFlight = inFlight
         // Small enough that every lane has a run or two in flight at once.
         runLength = max(1, inFlight / (2 * max(1, lanes)))
     }
 
     /// Queues `works` (one per item; nil for an item with no concurrent part) in runs, and
     /// for each run, behind every earlier run: `deliver(index, result)` for its items in
-    /// order, then `finish()`.
+    /// order, then `finish()`. An item takes `weights[index]` of the `maxInFlight` slots
+    /// (default 1; clamped to 1...maxInFlight) until it is delivered.
     package func submit<Result: Sendable>(
-        _ works: [(@Sendable () -> Result)?], deliver: @escaping @Sendable (Int, Result?) -> Void, finish: @escaping @Sendable () -> Void
+        _ works: [(@Sendable () -> Result)?], weights: [Int] = [], deliver: @escaping @Sendable (Int, Result?) -> Void,
+        finish: @escaping @Sendable () -> Void
     ) {
+        let weight = { (i: Int) in min(self.maxInFlight, max(1, i < weights.count ? weights[i] : 1)) }
         var start = 0
         while start < works.count {
-            let range = start..<min(start + runLength, works.count)
-            start = range.upperBound
-            for _ in range { slots.wait() }
+            // A run: up to `runLength` items whose weights fit in the slots together.
+            var end = start + 1
+            var taken = weight(start)
+            while end < min(start + runLength, works.count) && taken + weight(end) <= maxInFlight {
+                taken += weight(end)
+                end += 1
+            }
+            let range = start..<end
+            start = end
+            let slotsTaken = taken
+            for _ in 0..<slotsTaken { slots.wait() }
             let run = Array(works[range])
             let first = range.lowerBound
             let release: @Sendable () -> Void = { [slots] in
-                for _ in range { slots.signal() }
+                for _ in 0..<slotsTaken { slots.signal() }
             }
             guard !lanes.isEmpty, run.contains(where: { $0 != nil }) else {
                 serial.async {
@@ -59,17 +72,36 @@ package final class OrderedPipeline: Sendable {
                 continue
             }
             let slot = Slot<[Result?]>()
-            let lane = nextLane.withLock { next in
-                defer { next = (next + 1) % lanes.count }
-                return lanes[next]
-            }
-            lane.submit { slot.fill(run.map { $0?() }) }
+            takeLane().submit { slot.fill(run.map { $0?() }) }
             serial.async {
                 let results = slot.take() ?? []
                 for i in run.indices { deliver(first + i, results[i]) }
                 finish()
                 release()
             }
+        }
+    }
+
+    /// Runs `works` on the lanes, one contiguous share per lane, and returns their results
+    /// in order once all are done (on the calling thread when there is one lane). Lane work
+    /// never waits for the serial queue, so a delivery may call this.
+    package func onLanes<Result: Sendable>(_ works: [@Sendable () -> Result]) -> [Result] {
+        guard lanes.count > 1, works.count > 1 else { return works.map { $0() } }
+        let shares = min(lanes.count, works.count)
+        let filled = (0..<shares).map { share in
+            let slot = Slot<[Result]>()
+            let part = Array(works[(share * works.count / shares)..<((share + 1) * works.count / shares)])
+            takeLane().submit { slot.fill(part.map { $0() }) }
+            return slot
+        }
+        return filled.flatMap { $0.take() ?? [] }
+    }
+
+    /// The next lane, round-robin.
+    private func takeLane() -> LaneThread {
+        nextLane.withLock { next in
+            defer { next = (next + 1) % lanes.count }
+            return lanes[next]
         }
     }
 

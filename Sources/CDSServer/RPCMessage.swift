@@ -52,7 +52,7 @@ package enum RPCMessage: Sendable {
 
     static func isValidID(_ id: JSONValue) -> Bool {
         switch id {
-        case .string, .integer, .double, .null: true
+        case .string, .integer, .unsigned, .double, .null: true
         default: false
         }
     }

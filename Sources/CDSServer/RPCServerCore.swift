@@ -21,6 +21,14 @@ package final class RPCServerCore: @unchecked Sendable {
         case single(RPCMessage)
         /// A batch (answered with an array, or nothing if every member is a notification).
         case batch([RPCMessage])
+
+        /// What the job counts for in the read-ahead budget (`maxInFlight`): a batch its
+        /// members, anything else 1, so that a client that does not read holds as many
+        /// messages in memory whether it sends them one per line or in batches.
+        package var weight: Int {
+            if case .batch(let messages) = self { return max(1, messages.count) }
+            return 1
+        }
     }
 
     /// What the session does next, as decided by the last executed job.
@@ -156,9 +164,20 @@ package final class RPCServerCore: @unchecked Sendable {
 
     // MARK: session side
 
+    /// How many bytes of a batch reply are handed to `piece` at a time (see ``execute(_:computed:piece:)``).
+    static let batchPieceBytes = 1 << 20
+
     /// Runs a job; returns the reply line (without newline), or `nil` when nothing is owed.
-    /// `computed` is the result of the job's ``concurrentWork(for:)``, if it ran.
-    package func execute(_ job: Job, computed: Computed? = nil) -> [UInt8]? {
+    /// `computed` is the result of the job's ``concurrentWork(for:)``, if it ran. With
+    /// `piece`, a batch reply longer than ``batchPieceBytes`` is handed over in pieces as it
+    /// is written (the returned line is then its rest), so that it is never whole in memory.
+    /// With `parallel`, a batch's concurrent members (`case/evaluate`) are computed with
+    /// it, a few per lane at a time, ahead of their turn; cancellation and shutdown still
+    /// apply to each in member order.
+    package func execute(
+        _ job: Job, computed: Computed? = nil, piece: ((_ bytes: [UInt8]) -> Void)? = nil,
+        parallel: ((_ works: [@Sendable () -> Computed]) -> [Computed])? = nil
+    ) -> [UInt8]? {
         switch job {
         case .reply(let line):
             return line
@@ -168,11 +187,37 @@ package final class RPCServerCore: @unchecked Sendable {
             }
             return respond(to: message)?.line()
         case .batch(let messages):
-            let responses = messages.compactMap { respond(to: $0) }
-            if responses.isEmpty { return nil }
+            // Each member's response is written as soon as it is made, and then dropped:
+            // a batch holds one result at a time, not all of them, besides its reply line.
             var w = JSONWriter(capacity: 1024)
-            w.array(responses) { w, r in r.write(to: &w) }
-            return w.bytes
+            var answered = 0
+            // Members computed ahead a window at a time: lanes busy, few results held.
+            let window = parallel == nil ? messages.count : 4 * max(1, configuration.workers)
+            w.array { w in
+                var start = 0
+                while start < messages.count {
+                    let members = messages[start..<min(messages.count, start + window)]
+                    start = members.endIndex
+                    var computed = [Computed?](repeating: nil, count: members.count)
+                    if let parallel {
+                        let works = members.map { concurrentWork(for: .single($0)) }
+                        let ahead = works.indices.filter { works[$0] != nil }
+                        let results = parallel(ahead.compactMap { works[$0] })
+                        for (i, result) in zip(ahead, results) { computed[i] = result }
+                    }
+                    for (message, result) in zip(members, computed) {
+                        if let result, case .request(let id, _, _) = message {
+                            w.splice(writtenValue: complete(id: id, result))
+                            answered += 1
+                        } else if let response = respond(to: message) {
+                            response.write(to: &w)
+                            answered += 1
+                        }
+                        if let piece, w.bytes.count >= Self.batchPieceBytes { piece(w.takeBytes()) }
+                    }
+                }
+            }
+            return answered == 0 ? nil : w.bytes
         }
     }
 

@@ -18,6 +18,9 @@ package struct ServerConfiguration: Sendable {
     /// Most reply bytes waiting for a client that does not read; then the server stops
     /// reading input until the client catches up (back-pressure).
     package var maxPendingReplyBytes: Int = 64 << 20
+    /// After SIGTERM or SIGINT, how long the server may take to answer what it read and
+    /// write the replies; then it exits (status 74) and replies still unwritten are dropped.
+    package var shutdownTimeoutMilliseconds: Int = 5000
     /// Most members of one batch.
     package var maxBatch: Int = 1000
     /// Register the example methods of the JSON-RPC 2.0 specification (`subtract`, `sum`,

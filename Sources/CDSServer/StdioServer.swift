@@ -15,8 +15,15 @@ import Logging
 /// one run of messages (``OrderedPipeline``) in one write. Replies therefore
 /// come in request order however many lanes there are. The reader never waits for the
 /// writer, so a client that sends many requests before reading any reply cannot deadlock
-/// the server; at most `maxInFlight` messages are read ahead of the session.
-/// End of input means: answer everything read so far, flush, return status 0.
+/// the server; at most `maxInFlight` messages (a batch counts its members) are read ahead
+/// of the session.
+///
+/// End of input means: answer everything read so far, flush, return status 0. SIGTERM or
+/// SIGINT means: stop reading at the next line boundary (``LineReader``), answer every
+/// message read, exactly once, flush, return 128 + the signal's number (143, 130). If the
+/// replies cannot all be written within `shutdownTimeoutMilliseconds` of the signal (a
+/// client that stopped reading), the process ends then with status 74 and the replies
+/// not yet written are dropped (their count is logged).
 package final class StdioServer: Sendable {
     package let core: RPCServerCore
     private let logger: Logger
@@ -26,34 +33,42 @@ package final class StdioServer: Sendable {
         self.logger = logger
     }
 
-    /// Serves until end of input or `exit`; returns the process exit status.
+    /// The exit status after a shutdown deadline passed with replies unwritten (EX_IOERR).
+    package static let statusWhenDeadlinePassed: Int32 = 74
+
+    /// Serves until end of input, `exit` or a signal; returns the process exit status.
     package func run(input: Int32, output: Int32) -> Int32 {
         let core = self.core
+        let logger = self.logger
         let writer = OutputChannel(fd: output, maxPendingBytes: core.configuration.maxPendingReplyBytes, logger: logger)
         let pipeline = OrderedPipeline(label: "cds.server.session", lanes: core.configuration.workers, maxInFlight: core.configuration.maxInFlight)
-
-        // SIGTERM: stop taking new work, finish what is queued, flush, exit 0. The exit step
-        // is queued behind every request already read, so in-flight requests are answered
-        // and no reply is cut short.
-        signal(SIGTERM, SIG_IGN)
-        let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        termination.setEventHandler { [logger] in
-            logger.notice("SIGTERM: finishing queued requests, then exiting")
-            pipeline.afterQueued {
-                writer.flush()
-                exit(0)
+        let timeout = core.configuration.shutdownTimeoutMilliseconds
+        // Set once every reply is written: a deadline passing after that changes nothing.
+        let finished = Locked(false)
+        let shutdown = ShutdownSignal(logger: logger) { signo in
+            logger.notice("signal \(signo): no more input is read; answering what was read, then exiting")
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeout)) {
+                guard !finished.withLock({ $0 }) else { return }
+                logger.error(
+                    "replies not written within the shutdown deadline are dropped; exiting",
+                    metadata: ["deadlineMs": "\(timeout)", "unwrittenReplies": "\(writer.unwritten)"])
+                _exit(Self.statusWhenDeadlinePassed)
             }
         }
-        termination.resume()
 
         logger.info("serving JSON-RPC on standard input and output")
         var reader = LineReader(fd: input, maxLineBytes: core.configuration.maxLineBytes, logger: logger)
-        _ = reader.run { frames in
+        let maxInFlight = core.configuration.maxInFlight
+        _ = reader.run(stopDescriptor: shutdown?.stopDescriptor) { frames in
             let jobs = frames.compactMap(core.prepare)
             pipeline.submit(
                 jobs.map(core.concurrentWork(for:)),
+                weights: jobs.map { min(maxInFlight, $0.weight) },
                 deliver: { index, computed in
-                    if let line = core.execute(jobs[index], computed: computed) { writer.stage(line) }
+                    // A reply is built only when the writer has room for it: for a client
+                    // that does not read, one batch reply waits, not one per queued batch.
+                    writer.waitForRoom()
+                    if let line = core.execute(jobs[index], computed: computed, piece: writer.stagePiece, parallel: { pipeline.onLanes($0) }) { writer.stage(line) }
                     if case .exit(let status) = core.lifecycle {
                         writer.commit()
                         writer.flush()
@@ -64,6 +79,11 @@ package final class StdioServer: Sendable {
         }
         pipeline.drain()
         writer.flush()
+        finished.withLock { $0 = true }
+        if let signo = shutdown?.signal {
+            logger.notice("stopped by signal \(signo); every message read was answered")
+            return 128 + signo
+        }
         logger.info("end of input; all replies written")
         return 0
     }
@@ -81,6 +101,8 @@ final class OutputChannel: Sendable {
     private let logger: Logger
     private let maxPendingBytes: Int
     private let pending = Locked<Int>(0)
+    /// Lines handed to `commit` and not yet written.
+    private let unwrittenLines = Locked<Int>(0)
     /// Lines of one run, written together by `commit` (touched by the delivering queue).
     private let staged = Locked<[[UInt8]]>([])
     private let drained = DispatchSemaphore(value: 0)
@@ -103,23 +125,41 @@ final class OutputChannel: Sendable {
 
     /// Queues the staged lines, to be written with one `writev` (nothing if none).
     func commit() {
+        commit(terminated: true)
+    }
+
+    /// Queues `piece`, the beginning or the middle of a line (its end comes later, as a
+    /// line of its own), behind the lines staged so far; then waits for room. Nothing else
+    /// can come between the pieces: only the session queue stages and commits.
+    func stagePiece(_ piece: [UInt8]) {
+        stage(piece)
+        commit(terminated: false)
+        waitForRoom()
+    }
+
+    private func commit(terminated: Bool) {
         let lines = staged.withLock { staged in
             defer { staged = [] }
             return staged
         }
-        if !lines.isEmpty { enqueue(lines) }
+        if !lines.isEmpty { enqueue(lines, terminated: terminated) }
     }
 
-    private func enqueue(_ lines: [[UInt8]]) {
+    /// Replies staged or queued and not yet written in full.
+    var unwritten: Int { unwrittenLines.withLock { $0 } + staged.withLock { $0.count } }
+
+    private func enqueue(_ lines: [[UInt8]], terminated: Bool) {
         let size = lines.reduce(lines.count) { $0 + $1.count }
+        unwrittenLines.withLock { $0 += lines.count }
         while pending.withLock({ $0 > 0 && $0 + size > maxPendingBytes }) { drained.wait() }
         pending.withLock { $0 += size }
         queue.async { [self] in
             defer {
                 pending.withLock { $0 -= size }
+                unwrittenLines.withLock { $0 -= lines.count }
                 drained.signal()
             }
-            if !FileDescriptorIO.writeLines(fd, lines) {
+            if !FileDescriptorIO.writeLines(fd, lines, terminateLast: terminated) {
                 let code = errno
                 // The client stopped reading (EPIPE) or output failed: nobody can receive
                 // replies any more, so end now rather than compute unanswerable work.
@@ -132,6 +172,11 @@ final class OutputChannel: Sendable {
                 exit(code == EPIPE ? statusWhenReaderGone : 74)
             }
         }
+    }
+
+    /// Waits while the replies queued fill `maxPendingBytes` (the client is not reading).
+    func waitForRoom() {
+        while pending.withLock({ $0 > 0 && $0 >= maxPendingBytes }) { drained.wait() }
     }
 
     /// Waits until every queued line is written.

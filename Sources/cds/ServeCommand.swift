@@ -9,7 +9,12 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve JSON-RPC 2.0 on standard input and output, one message per line (docs/protocol.md).",
-        discussion: "Logs go to standard error. End of input ends the session after every reply is written (status 0)."
+        discussion: """
+            Logs go to standard error. End of input ends the session after every reply is written (status 0). \
+            SIGTERM or SIGINT stops reading at the next line boundary, answers every message read, then exits \
+            with 128 + the signal number (143, 130); replies not written within --shutdown-timeout-ms of the \
+            signal (a client that stopped reading) are dropped and the status is 74.
+            """
     )
 
     @Option(help: ArgumentHelp("Longest accepted message line in bytes.", valueName: "bytes"))
@@ -27,6 +32,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Most messages read ahead of the one being answered; then input waits.", valueName: "count"))
     var maxInFlight = ServerConfiguration().maxInFlight
 
+    @Option(help: ArgumentHelp("After SIGTERM or SIGINT, the most time to answer what was read and write the replies; then exit 74, dropping what is unwritten.", valueName: "ms"))
+    var shutdownTimeoutMs = ServerConfiguration().shutdownTimeoutMilliseconds
+
     @Option(help: ArgumentHelp("Evaluation lanes: case/evaluate requests computed in parallel, replies still in request order. Default: the number of online processors.", valueName: "count"))
     var workers = ServerConfiguration.onlineProcessors
 
@@ -42,6 +50,7 @@ struct ServeCommand: ParsableCommand {
         guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
         guard (1...1000).contains(maxDepth) else { throw ValidationError("--max-depth must be within 1...1000") }
         guard (1...256).contains(workers) else { throw ValidationError("--workers must be within 1...256") }
+        guard (1...3_600_000).contains(shutdownTimeoutMs) else { throw ValidationError("--shutdown-timeout-ms must be within 1...3600000") }
         guard (1...1_000_000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be within 1...1000000") }
     }
 
@@ -64,6 +73,7 @@ struct ServeCommand: ParsableCommand {
         configuration.maxPendingReplyBytes = max(1 << 16, maxPendingReplyBytes)
         configuration.workers = workers
         configuration.maxInFlight = maxInFlight
+        configuration.shutdownTimeoutMilliseconds = shutdownTimeoutMs
         configuration.specificationExamples = jsonrpcSpecExamples
         configuration.feedbackLog = feedbackLog
         let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration))

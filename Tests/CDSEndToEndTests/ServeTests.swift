@@ -102,6 +102,27 @@ struct ServeTests {
         #expect(r.lines[1] == #"{"jsonrpc":"2.0","id":2,"result":{}}"#)
     }
 
+    /// The `\r` of CRLF is not content (before: -32002 for a line of exactly the limit).
+    @Test func aLineOfExactlyTheLimitEndingInCRLFIsAnswered() throws {
+        let head = #"{"jsonrpc":"2.0","method":"ping","id":""#
+        let line = head + String(repeating: "x", count: 1024 - head.utf8.count - 2) + "\"}"
+        #expect(line.utf8.count == 1024)
+        let r = try ServerProcess.session(line + "\r\n" + line + "x\r\n" + ping(2), ["--max-line-bytes", "1024"])
+        #expect(r.lines.count == 3)
+        #expect(r.lines[0].hasPrefix(#"{"jsonrpc":"2.0","id":"xxx"#) && r.lines[0].hasSuffix(#"","result":{}}"#))
+        #expect(r.lines[1].contains(#""code":-32002"#), "one byte more is too long")
+        #expect(r.lines[2] == #"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+    }
+
+    /// Before: -32700 with id null, so the client could not match the reply.
+    @Test func idsUpTo2To64Minus1ComeBackWithTheirDigits() throws {
+        let ids = ["9223372036854775808", "18446744073709551615"]
+        let text = ids.map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# + "\n" }.joined()
+            + "[" + ids.map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# }.joined(separator: ",") + "]\n"
+        let r = try ServerProcess.session(text)
+        #expect(r.lines == ids.map { #"{"jsonrpc":"2.0","id":\#($0),"result":{}}"# } + ["[" + ids.map { #"{"jsonrpc":"2.0","id":\#($0),"result":{}}"# }.joined(separator: ",") + "]"])
+    }
+
     @Test func deepNestingIsRefusedWithoutACrash() throws {
         let r = try ServerProcess.session(String(repeating: "[", count: 200_000) + "\n" + ping(1))
         #expect(r.status == 0)
@@ -152,19 +173,49 @@ struct ServeStressTests {
         return (0..<count).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#($0),"params":{"case":\#(c)}}"# + "\n" }.joined()
     }
 
-    @Test func aFloodFromAClientThatDoesNotReadMeetsBackPressureNotGrowth() throws {
+    /// Starts a server holding at most 64 KiB of replies, sends `text` without reading
+    /// (on another thread, then closes input), and returns the server's resident memory
+    /// 5 s later, in KiB.
+    static func flood(_ text: String) throws -> (server: ServerProcess, rssKiB: Int) {
         let server = try ServerProcess(["--max-pending-reply-bytes", "65536"])
-        let text = try Self.evaluateLines(3000)  // about 60 MB of replies
         let writer = Thread { server.send(text); try? server.closeInput() }
         writer.start()
         Thread.sleep(forTimeInterval: 5)
-        let rss = Self.rssKiB(server.process.processIdentifier)
+        return (server, rssKiB(server.process.processIdentifier))
+    }
+
+    @Test func aFloodFromAClientThatDoesNotReadMeetsBackPressureNotGrowth() throws {
+        let (server, rss) = try Self.flood(try Self.evaluateLines(3000))  // about 60 MB of replies
         // Measured here: about 24 MB with back-pressure, over 80 MB without it.
         #expect(rss > 0 && rss < 50_000, "resident memory stays bounded while the client does not read: \(rss) KiB")
         let lines = server.lines()
         #expect(server.wait().status == 0)
         #expect(lines.count == 3000)
         #expect(lines.enumerated().allSatisfy { i, line in line.hasPrefix(#"{"jsonrpc":"2.0","id":\#(i),"#) }, "each answered once, in order")
+    }
+
+    /// Batches of 1,000 evaluations (20 MB of reply each) from a client that does not read:
+    /// a batch counts its members in the read-ahead budget and its reply goes out in
+    /// pieces as it is written, so memory stays near the one-per-line figure (before: about
+    /// 200 MB, every batch read ahead and every reply whole).
+    @Test func aFloodOfLargeBatchesFromAClientThatDoesNotReadStaysBounded() throws {
+        let c = try TestRepository.vignette("19-dancer-with-nsaid-allergy-failed-care").replacingOccurrences(of: "\n", with: "")
+        let batches = 12
+        let (server, rss) = try Self.flood(
+            (0..<batches).map { b in
+                "[" + (0..<1000).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(b * 1000 + $0),"params":{"case":\#(c)}}"# }.joined(separator: ",") + "]\n"
+            }.joined())
+        // Measured here (debug build): about 37 MB.
+        #expect(rss > 0 && rss < 64_000, "resident memory stays bounded while the client does not read: \(rss) KiB")
+        let lines = server.lines()
+        #expect(server.wait().status == 0)
+        #expect(lines.count == batches)
+        for (b, line) in lines.enumerated() {
+            #expect(line.hasPrefix(#"[{"jsonrpc":"2.0","id":\#(b * 1000),"#) && line.hasSuffix("}]"))
+            #expect(line.components(separatedBy: #"{"jsonrpc":"2.0","id":"#).count == 1001, "batch \(b): 1,000 replies")
+        }
+        let first = try JSONParser(limits: .init(maxBytes: 64 << 20)).parse(lines.first ?? "")
+        #expect(first.arrayValue?.map { $0["id"] } == (0..<1000).map { .integer(Int64($0)) }, "a reply written in pieces is one valid line")
     }
 
     @Test func sigtermFinishesQueuedWorkAndCutsNoReply() throws {
@@ -174,7 +225,7 @@ struct ServeStressTests {
         kill(server.process.processIdentifier, SIGTERM)
         let lines = server.lines()
         let (status, reason) = server.wait()
-        #expect(reason == .exit && status == 0, "ends by itself, not killed")
+        #expect(reason == .exit && status == 143, "ends by itself (128 + SIGTERM), not killed")
         #expect(!lines.isEmpty)
         for (i, line) in lines.enumerated() {
             #expect((try? JSONParser().parse(line))?["id"] == .integer(Int64(i)), "reply \(i) whole and in order")
@@ -199,6 +250,42 @@ struct ServeStressTests {
         #expect(three.lines == one.lines)
         for (i, line) in three.lines.enumerated() {
             #expect((try? JSONParser().parse(line))?["id"] == .integer(Int64(i)))
+        }
+    }
+
+    /// Batch members computed on the lanes ahead of their turn: the same bytes as on one
+    /// lane, members in order, a `shutdown` inside the batch still refusing the members
+    /// after it, notifications unanswered.
+    @Test func batchMembersOnSeveralLanesAnswerAsOnOne() throws {
+        let c = try TestRepository.vignette("19-dancer-with-nsaid-allergy-failed-care").replacingOccurrences(of: "\n", with: "")
+        let members = (0..<120).map { i -> String in
+            if i == 90 { return #"{"jsonrpc":"2.0","method":"shutdown","id":\#(i)}"# }
+            switch i % 5 {
+            case 0, 1: return #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":\#(c),"options":{"asOf":"2026-03-02"}}}"#
+            case 2: return #"{"jsonrpc":"2.0","method":"ping","id":\#(i)}"#
+            case 3: return #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":{}}}"#
+            default: return #"{"jsonrpc":"2.0","method":"ping"}"#
+            }
+        }
+        let text = "[" + members.joined(separator: ",") + "]\n" + ping(1000)
+        let three = try ServerProcess.session(text, ["--workers", "3"])
+        let one = try ServerProcess.session(text, ["--workers", "1"])
+        #expect(three.lines == one.lines)
+        let replies = try #require(try JSONParser(limits: .init(maxBytes: 64 << 20)).parse(three.lines.first ?? "").arrayValue)
+        let expectedIDs: [JSONValue?] = (0..<120).filter { $0 % 5 != 4 }.map { JSONValue.integer(Int64($0)) }
+        let ids: [JSONValue?] = replies.map { $0["id"] }
+        #expect(ids == expectedIDs)
+        for reply in replies {
+            guard case .integer(let id)? = reply["id"], id % 5 != 2, id != 90 else { continue }
+            let code = reply["error"]?["code"]
+            if id > 90 {
+                #expect(code == .integer(-32000), "after shutdown: \(id)")
+            } else if id % 5 == 3 {
+                #expect(code == .integer(-32602))
+            } else {
+                let format = reply["result"]?["planFormat"]
+                #expect(format == .integer(1))
+            }
         }
     }
 

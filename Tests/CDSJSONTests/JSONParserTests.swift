@@ -61,7 +61,7 @@ struct JSONParserTests {
         ("{\"a\":1,\"a\":2}", .duplicateKey, 7),
         ("{\"x\":{\"k\":1,\"y\":[{\"k\":2,\"k\":3}]}}", .duplicateKey, 24),
         ("{\"\\u0061\":1,\"a\":2}", .duplicateKey, 12),
-        ("9223372036854775808", .numberOutOfRange, 0),
+        ("18446744073709551616", .numberOutOfRange, 0),
         ("-9223372036854775809", .numberOutOfRange, 0),
         ("[18446744073709551616]", .numberOutOfRange, 1),
         ("1e400", .numberOutOfRange, 0),
@@ -132,6 +132,10 @@ struct JSONParserTests {
         #expect(try parser.parse("9223372036854775807") == .integer(.max))
         #expect(try parser.parse("-9223372036854775808") == .integer(.min))
         #expect(try parser.parse("9007199254740993") == .integer(9_007_199_254_740_993))
+        // 2^63...2^64-1: exact, as `unsigned` (before, refused as out of range).
+        #expect(try parser.parse("9223372036854775808") == .unsigned(1 << 63))
+        #expect(try parser.parse("[18446744073709551615]") == [.unsigned(.max)])
+        #expect(try parser.parse("9223372036854775808").typeName == "integer")
         #expect(try parser.parse("-0") == .integer(0))
         #expect(try parser.parse("1E2") == .double(100))
         #expect(try parser.parse("1.5e-3") == .double(0.0015))

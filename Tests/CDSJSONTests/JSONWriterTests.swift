@@ -10,6 +10,7 @@ struct JSONWriterTests {
             ["key \"quoted\"\n\u{1}": ["/": "\\/", "é": .integer(-42)]],
             .array((0..<50).map { .integer(Int64($0) * 987_654_321 - 1_000) }),
             [1e21, 1e-7, 123456.789, -2.5e-300, 0.30000000000000004],
+            [.unsigned(1 << 63), .unsigned(.max), .unsigned((1 << 63) + 12_345)],
         ]
 
     @Test(arguments: values)
@@ -24,6 +25,17 @@ struct JSONWriterTests {
             var w = JSONWriter()
             w.integer(i)
             #expect(w.text == JSONValue.integer(i).serialized())
+        }
+    }
+
+    /// 2^63...2^64-1 keep their digits through the writer, json-c and a parse back.
+    @Test func unsignedIntegersRoundTripWithTheirDigits() throws {
+        for text in ["9223372036854775808", "18446744073709551615", "12345678901234567890"] {
+            let value = try JSONParser().parse(text)
+            var w = JSONWriter()
+            w.value(value)
+            #expect(w.text == text)
+            #expect(value.serialized() == text)
         }
     }
 

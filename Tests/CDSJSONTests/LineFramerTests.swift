@@ -33,6 +33,36 @@ struct LineFramerTests {
         #expect(frames([line + [0x41, 0x0A]]) == [.tooLong(limit: 64)])
     }
 
+    /// The `\r` of CRLF is a terminator, not content: a line of exactly the limit passes
+    /// with CRLF as with LF, however the input is split (before the fix: -32002).
+    @Test func aLineExactlyAtTheLimitEndingInCRLFPasses() {
+        let line = [UInt8](repeating: 0x41, count: 64)
+        let text = line + [0x0D, 0x0A] + Array("next\r\n".utf8)
+        let expected: [LineFramer.Frame] = [.line(line), .line(Array("next".utf8))]
+        #expect(frames([text]) == expected)
+        #expect(frames(text.map { [$0] }) == expected, "byte by byte")
+        for cut in 1..<text.count {
+            #expect(frames([Array(text[..<cut]), Array(text[cut...])]) == expected, "cut at \(cut)")
+        }
+        #expect(frames([line + [0x0D]]) == [.line(line)], "at end of input")
+        #expect(frames([line + [0x0D, 0x41, 0x0A]]) == [.tooLong(limit: 64)], "a \\r inside is content")
+        #expect(frames([line + [0x41, 0x0D, 0x0A]]) == [.tooLong(limit: 64)])
+        #expect(frames([line + [0x0D, 0x0D, 0x0A]]) == [.tooLong(limit: 64)], "only one \\r is the terminator's")
+    }
+
+    @Test func theFramerSaysWhenItIsWithinALine() {
+        var framer = LineFramer(maxLineBytes: 8)
+        #expect(!framer.isWithinLine)
+        _ = framer.feed(Array("ab".utf8))
+        #expect(framer.isWithinLine)
+        _ = framer.feed(Array("\n".utf8))
+        #expect(!framer.isWithinLine)
+        _ = framer.feed(Array("0123456789".utf8))
+        #expect(framer.isWithinLine, "skipping an overlong line")
+        _ = framer.feed(Array("\n".utf8))
+        #expect(!framer.isWithinLine)
+    }
+
     @Test func anOverlongLastLineWithoutNewlineIsReportedOnce() {
         #expect(frames([[UInt8](repeating: 0x41, count: 200)]) == [.tooLong(limit: 64)])
     }

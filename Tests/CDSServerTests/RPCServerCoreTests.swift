@@ -83,6 +83,7 @@ struct SpecificationExampleTests {
 struct RPCServerCoreTests {
     @Test(arguments: [
         #""abc""#, "9007199254740993", "-9223372036854775808", "1.5", "null", "0", #""""#, #""é😀""#,
+        "9223372036854775807", "9223372036854775808", "18446744073709551615",
     ])
     func idsEchoWithTheirExactTypeAndValue(id: String) throws {
         let reply = try #require(Fixture.core().handle(#"{"jsonrpc":"2.0","method":"ping","id":"# + id + "}"))

@@ -93,7 +93,7 @@ struct SchemaTypes: OptionSet, Sendable {
         case .object: .object
         case .array: .array
         case .string: .string
-        case .integer: [.number, .integer]
+        case .integer, .unsigned: [.number, .integer]
         case .double(let d): d.isFinite && d == d.rounded(.towardZero) ? [.number, .integer] : .number
         }
     }

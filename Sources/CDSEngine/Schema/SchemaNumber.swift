@@ -15,6 +15,9 @@ struct SchemaNumber: Sendable, Comparable {
         switch value {
         case .integer(let i): storage = .integer(i)
         case .double(let d) where d.isFinite: storage = .double(d)
+        // Above Int64 (2^63...2^64-1): compared as the nearest double, which orders it
+        // correctly against every limit a schema here states.
+        case .unsigned(let u): storage = .double(Double(u))
         default: return nil
         }
     }

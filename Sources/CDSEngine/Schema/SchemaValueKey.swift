@@ -31,6 +31,8 @@ struct SchemaValueKey: Sendable, Hashable {
             return x == y
         case (.integer, .integer), (.integer, .double), (.double, .integer), (.double, .double):
             return SchemaNumber(a) == SchemaNumber(b)
+        case (.unsigned(let x), .unsigned(let y)):
+            return x == y
         case (.array(let x), .array(let y)):
             return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
         case (.object(let x), .object(let y)):
@@ -61,6 +63,9 @@ struct SchemaValueKey: Sendable, Hashable {
                 hasher.combine(3)
                 hasher.combine(d)
             }
+        case .unsigned(let u):
+            hasher.combine(7)
+            hasher.combine(u)
         case .string(let s):
             hasher.combine(4)
             hasher.combine(s)

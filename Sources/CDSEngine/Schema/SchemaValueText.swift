@@ -62,6 +62,7 @@ enum SchemaValueText {
         case .null: text += "null"
         case .bool(let b): text += b ? "true" : "false"
         case .integer(let i): text += String(i)
+        case .unsigned(let u): text += String(u)
         case .double(let d): text += number(d)
         case .string(let s): text += quoted(s)
         case .array(let items):
