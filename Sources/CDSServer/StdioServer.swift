@@ -37,7 +37,9 @@ package final class StdioServer: Sendable {
     package static let statusWhenDeadlinePassed: Int32 = 74
 
     /// Serves until end of input, `exit` or a signal; returns the process exit status.
-    package func run(input: Int32, output: Int32) -> Int32 {
+    /// `onShutdownSignal` runs once when SIGTERM or SIGINT arrives, after reading has stopped
+    /// (the executable stops external modules there, so that a hung call ends at once).
+    package func run(input: Int32, output: Int32, onShutdownSignal: @escaping @Sendable () -> Void = {}) -> Int32 {
         let core = self.core
         let logger = self.logger
         let writer = OutputChannel(fd: output, maxPendingBytes: core.configuration.maxPendingReplyBytes, logger: logger)
@@ -47,6 +49,7 @@ package final class StdioServer: Sendable {
         let finished = Locked(false)
         let shutdown = ShutdownSignal(logger: logger) { signo in
             logger.notice("signal \(signo): no more input is read; answering what was read, then exiting")
+            onShutdownSignal()
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeout)) {
                 guard !finished.withLock({ $0 }) else { return }
                 logger.error(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CDSEngine
+import CDSModuleHost
 import CDSServer
 import CSystemTuning
 import Logging
@@ -78,7 +79,9 @@ struct ServeCommand: ParsableCommand {
         configuration.feedbackLog = feedbackLog
         let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration))
         ServeReadiness.announce(catalog: engine.catalog, workers: workers)
-        let status = server.run(input: 0, output: protocolOutput)
+        // A module call hung at the signal would hold its evaluation until the module's
+        // deadline: stop every external module now (its evaluation reports it as failed).
+        let status = server.run(input: 0, output: protocolOutput, onShutdownSignal: { _ = ExternalModules.terminateAll() })
         if status != 0 { throw ExitCode(status) }
     }
 }

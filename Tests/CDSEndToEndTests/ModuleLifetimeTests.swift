@@ -1,3 +1,4 @@
+import CDSJSON
 import Foundation
 import Testing
 
@@ -43,5 +44,44 @@ struct ModuleLifetimeTests {
         let end = Date().addingTimeInterval(10)
         while Date() < end && tree.contains(where: isAlive) { usleep(20_000) }
         #expect(tree.filter(isAlive) == [], "nothing outlives a host killed with signal \(signal)")
+    }
+
+    /// SIGTERM of `cds serve` while a module call hangs (60 s deadline): the server stops
+    /// the module at the signal, answers the request it read (the module reported as
+    /// failed) and exits 143 long before the module's deadline; nothing of the module lives on.
+    @Test func sigtermOfTheServerDuringAHungModuleCallEndsItAtOnce() throws {
+        let directory = NSTemporaryDirectory() + "lifetime-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let state = directory + "/pids"
+        let manifest = directory + "/m.json"
+        try #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let caseText = try String(contentsOfFile: CLITests.root + "/" + CLITests.vignette + ".case.json", encoding: .utf8)
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()
+        let (host, input, output) = try CLITests.spawn(["serve", "--module-manifest", manifest])
+        input.fileHandleForWriting.write(Data(#"{"jsonrpc":"2.0","id":7,"method":"case/evaluate","params":{"case":\#(caseText)}}"#.utf8 + [0x0A]))
+        var tree: [pid_t] = []
+        let end = Date().addingTimeInterval(60)
+        while tree.count < 3 && Date() < end && host.isRunning {
+            usleep(20_000)
+            tree = ((try? String(contentsOfFile: state, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+        }
+        #expect(tree.count == 3, "the module is in its hung call")
+        let signalled = Date()
+        kill(host.processIdentifier, SIGTERM)
+        let reply = output.fileHandleForReading.readDataToEndOfFile()
+        host.waitUntilExit()
+        #expect(Date().timeIntervalSince(signalled) < 30, "ended by the signal, not by the module's 60 s deadline")
+        #expect(host.terminationStatus == 143)
+        let lines = String(decoding: reply, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 1, "the request read is answered once")
+        let answer = try JSONParser().parse(String(lines.first ?? ""))
+        #expect(answer["id"] == 7)
+        let modules = answer["result"]?["plan"]?["modules"]?.arrayValue ?? answer["result"]?["modules"]?.arrayValue ?? []
+        #expect(modules.contains { $0["id"] == "faulty-fork-hang" && $0["status"] == "failed" }, "\(lines.first ?? "")")
+        let gone = Date().addingTimeInterval(10)
+        while Date() < gone && tree.contains(where: isAlive) { usleep(20_000) }
+        #expect(tree.filter(isAlive) == [])
     }
 }
