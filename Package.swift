@@ -75,6 +75,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // FHIR Bulk Data in (`cds evaluate --bulk`): grouping an export by patient in bounded memory.
+        .target(
+            name: "CDSBulkData",
+            dependencies: ["CDSServer", "CDSEngine", "CDSJSON", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "CDSBuiltins",
             dependencies: ["CDSModuleAPI"] + builtinModules.map { .target(name: $0) }
@@ -84,6 +89,7 @@ let package = Package(
             dependencies: [
                 "CDSEngine",
                 "CDSServer",
+                "CDSBulkData",
                 "CDSRepl",
                 "CDSModuleHost",
                 "CDSModuleSDK",
