@@ -306,8 +306,9 @@ package final class BulkEvaluator: Sendable {
                         break
                     }
                     group = Group(patient: Array(fields[0]))
-                    // The Bundle's fixed parts.
-                    group.bytes = 62 + group.patient.count
+                    // The Bundle's bytes (``bundle(patient:lines:)``): 63 and the id, then
+                    // 14 and the line per entry (`{"resource":`, `}` and a comma but one).
+                    group.bytes = 63 + group.patient.count
                 }
                 if group.last == record {
                     summary.duplicates += 1

@@ -21,6 +21,8 @@ package enum ResourceKey: Sendable, Equatable {
     package static func of(_ resource: JSONValue) -> ResourceKey {
         guard let type = resource["resourceType"]?.stringValue else { return .unattached("no resourceType") }
         let id = resource["id"]?.stringValue ?? ""
+        // The grouping records separate their fields with NUL bytes.
+        guard !type.utf8.contains(0), !id.utf8.contains(0) else { return .unattached("a NUL character in resourceType or id") }
         if type == "Patient" {
             guard isFHIRID(id) else { return .unattached("a Patient without a valid id") }
             return .resource(patient: id, type: type, id: id)
