@@ -8,7 +8,7 @@ CDS := .build/debug/cds
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
 
-.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
+.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate bulk-spark bench-bulk soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean
 
 all: build
 
@@ -22,11 +22,15 @@ setup:
 
 # What the tests use besides: valgrind, and from PyPI jsonschema (the independent judge of
 # the case schema), jsonrpcclient (a third-party JSON-RPC client), pexpect (drives the
-# REPL through a pseudo-terminal) and fhir.resources (validates the FHIR test inputs).
+# REPL through a pseudo-terminal), fhir.resources (validates the FHIR test inputs),
+# carebundle (synthetic US Core patients for the Bulk Data export) and pyspark with Java 17
+# (the Spark job in local mode).
 
 setup-test: setup
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
 	@python3 -c "import jsonschema, jsonrpcclient, pexpect, fhir.resources" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient pexpect fhir.resources
+	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
+	@python3 -c "import pyspark, carebundle" 2>/dev/null || python3 -m pip install -q "pyspark>=4.0,<5" carebundle
 
 build: setup
 	$(SWIFT) build --product cds
@@ -76,6 +80,18 @@ fhir-validate:
 # Every CDS Hooks response validates against docs/schemas/cds-hooks-response.schema.json.
 cds-hooks-validate: build
 	python3 Tests/Tools/cds_hooks_validate.py $(CDS)
+
+# The Spark job (Sources/Integrations/spark) in local[2] mode against cds evaluate --bulk
+# on a synthetic carebundle export: byte-identical NDJSON and Parquet (docs/bulk-data.md).
+bulk-spark: build
+	SPARK_LOCAL_IP=127.0.0.1 python3 Tests/Tools/bulk_spark_test.py $(CDS)
+
+# Patients per second for cds evaluate --bulk (1 and 2 lanes) and the Spark job in local
+# mode, 1,000 to BULK_MAX patients (docs/performance.md, "Bulk Data"). Not a test.
+BULK_SIZES ?= 1000 10000 100000
+bench-bulk: setup
+	$(MAKE) release
+	SPARK_LOCAL_IP=127.0.0.1 python3 Tests/Tools/bulk_bench.py $(RELEASE_CDS) --sizes $(BULK_SIZES)
 
 # Benchmark against the reference C + json-c program (docs/performance.md).
 REFERENCE := .build/bench-reference
@@ -138,7 +154,7 @@ tsan: setup
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate soak bench-smoke fuzz-replay fuzz asan-server
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate bulk-spark soak bench-smoke fuzz-replay fuzz asan-server
 	$(SWIFT) test
 
 docs: build

@@ -137,6 +137,7 @@ package final class BulkEvaluator: Sendable {
         ]
         if s.unreadable > 0 { parts.append("\(s.unreadable) unreadable lines") }
         if s.duplicates > 0 { parts.append("\(s.duplicates) duplicate lines kept once") }
+        if s.runs > 0 { parts.append("grouped through \(s.runs) sorted runs on disk") }
         if s.interrupted { parts.append("stopped by SIGTERM") }
         let tenths = Int((seconds * 10).rounded())
         parts.append("\(tenths / 10).\(tenths % 10) s")
@@ -306,9 +307,7 @@ package final class BulkEvaluator: Sendable {
                         break
                     }
                     group = Group(patient: Array(fields[0]))
-                    // The Bundle's bytes (``bundle(patient:lines:)``): 63 and the id, then
-                    // 14 and the line per entry (`{"resource":`, `}` and a comma but one).
-                    group.bytes = 63 + group.patient.count
+                    group.bytes = Self.bundleSize(patient: group.patient.count, lines: [])
                 }
                 if group.last == record {
                     summary.duplicates += 1
@@ -316,7 +315,7 @@ package final class BulkEvaluator: Sendable {
                 }
                 group.last = record
                 if fields[1].elementsEqual("Patient".utf8) { group.hasPatient = true }
-                group.bytes += line.count + 14
+                group.bytes += Self.entrySize(line.count)
                 if group.bytes <= limit { group.lines.append(Array(line)) }
             }
         } catch {
@@ -332,6 +331,16 @@ package final class BulkEvaluator: Sendable {
         summary.errors = c.errors
         progress = shared.withLock { $0 }
     }
+
+    /// The length of ``bundle(patient:lines:)`` for an id of `patient` bytes and lines of
+    /// `lines` bytes (known before the Bundle is built, so that a patient beyond the line
+    /// limit is never held whole): 63 and the id, then per entry ``entrySize(_:)``.
+    package static func bundleSize(patient: Int, lines: [Int]) -> Int {
+        lines.reduce(63 + patient) { $0 + entrySize($1) }
+    }
+
+    /// `{"resource":`, the line, `}`, and a comma (one fewer than entries: counted in 63).
+    static func entrySize(_ line: Int) -> Int { line + 14 }
 
     /// The Bundle that the bulk run and the Spark job both give `cds` for one patient.
     package static func bundle(patient: [UInt8], lines: [[UInt8]]) -> [UInt8] {

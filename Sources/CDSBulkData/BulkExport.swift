@@ -86,7 +86,7 @@ package struct BulkExport: Sendable {
 
     /// The last path segment of a URL or path (without query or fragment): where the
     /// downloaded file lies in the export folder.
-    static func fileName(_ url: String) -> String? {
+    package static func fileName(_ url: String) -> String? {
         let path = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? url
         let trimmed = path.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
         guard let last = trimmed.split(separator: "/").last, last != ".", last != ".." else { return nil }
