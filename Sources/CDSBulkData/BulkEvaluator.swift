@@ -63,6 +63,8 @@ package final class BulkEvaluator: Sendable {
         package var unreadable = 0
         /// Sorted runs written to temporary files.
         package var runs = 0
+        /// Seconds spent reading the export and sorting it into runs (the first pass).
+        package var groupingSeconds = 0.0
         package var interrupted = false
         package var readFailed = false
 
@@ -116,6 +118,7 @@ package final class BulkEvaluator: Sendable {
             return summary
         }
         summary.runs = sorter.runsWritten
+        summary.groupingSeconds = progress.elapsed
         if stop.withLock({ $0 }) {
             summary.interrupted = true
             return summary
@@ -139,8 +142,11 @@ package final class BulkEvaluator: Sendable {
         if s.duplicates > 0 { parts.append("\(s.duplicates) duplicate lines kept once") }
         if s.runs > 0 { parts.append("grouped through \(s.runs) sorted runs on disk") }
         if s.interrupted { parts.append("stopped by SIGTERM") }
-        let tenths = Int((seconds * 10).rounded())
-        parts.append("\(tenths / 10).\(tenths % 10) s")
+        func tenths(_ t: Double) -> String {
+            let n = Int((t * 10).rounded())
+            return "\(n / 10).\(n % 10)"
+        }
+        parts.append("\(tenths(seconds)) s (grouping \(tenths(s.groupingSeconds)) s)")
         return "bulk: " + parts.joined(separator: "; ")
     }
 
