@@ -156,72 +156,125 @@ package final class BulkEvaluator: Sendable {
         var description: String
     }
 
+    /// One export line as the first pass sees it (computed on any lane).
+    private enum Classified: Sendable {
+        case record([UInt8], isPatient: Bool)
+        case deletions([String])
+        case unattached(String)
+        case unreadable(String)
+    }
+
+    private static func classify(_ bytes: [UInt8], parser: JSONParser) -> Classified {
+        let resource: JSONValue
+        do throws(JSONParseError) {
+            resource = try parser.parse(bytes)
+        } catch {
+            return .unreadable("invalid JSON at byte \(error.offset): \(error.message)")
+        }
+        switch ResourceKey.of(resource) {
+        case .resource(let patient, let type, let id):
+            var record: [UInt8] = []
+            record.reserveCapacity(patient.utf8.count + type.utf8.count + id.utf8.count + bytes.count + 3)
+            record += patient.utf8
+            record.append(0)
+            record += type.utf8
+            record.append(0)
+            record += id.utf8
+            record.append(0)
+            record += bytes
+            return .record(record, isPatient: type == "Patient")
+        case .deletions(let references):
+            return .deletions(references)
+        case .unattached(let reason):
+            return .unattached("\(resource["resourceType"]?.stringValue ?? "resource"): \(reason)")
+        }
+    }
+
+    /// What the first pass gathers (touched on its delivery queue only).
+    private struct ReadState {
+        let sorter: ExternalSorter
+        var deleted = Set<String>()
+        var expected = 0
+        var summary: Summary
+        var progress: BulkProgress
+        var done: Int64 = 0
+        var total: Int64
+        var warnings = 0
+        var failure: ExternalSorter.Failure?
+
+        mutating func apply(_ line: Classified, bytes: Int, at place: String) {
+            done += Int64(bytes + 1)
+            switch line {
+            case .record(let record, let isPatient):
+                if isPatient { expected += 1 }
+                guard failure == nil else { return }
+                do { try sorter.add(record) } catch { failure = error }
+            case .deletions(let references):
+                deleted.formUnion(references)
+            case .unattached(let reason):
+                summary.unattached += 1
+                summary.unattachedReasons[reason, default: 0] += 1
+            case .unreadable(let why):
+                summary.unreadable += 1
+                warnings += 1
+                if warnings <= 20 {
+                    StandardStreams.error("cds: warning: \(place): \(why)")
+                } else if warnings == 21 {
+                    StandardStreams.error("cds: warning: more unreadable lines; only their count is reported")
+                }
+            }
+            progress.reading(bytes: done, of: total)
+        }
+    }
+
+    /// The first pass: every line parsed and keyed on the lanes, handed in file order to
+    /// the sorter.
     private func read(
         _ export: BulkExport, into sorter: ExternalSorter, deleted: inout Set<String>, expected: inout Int,
         summary: inout Summary, progress: inout BulkProgress, stop: Locked<Bool>
     ) throws {
         let parser = JSONParser(limits: .init(maxDepth: configuration.batch.maxDepth, maxBytes: configuration.batch.maxLineBytes))
-        let total = export.totalBytes
-        var done: Int64 = 0
-        var warnings = 0
-        func warn(_ text: String) {
-            warnings += 1
-            if warnings <= 20 {
-                StandardStreams.error("cds: warning: \(text)")
-            } else if warnings == 21 {
-                StandardStreams.error("cds: warning: more unreadable lines; only their count is reported")
-            }
-        }
+        let limit = configuration.batch.maxLineBytes
+        let state = Locked(ReadState(sorter: sorter, summary: summary, progress: progress, total: export.totalBytes))
+        let pipeline = OrderedPipeline(label: "cds.bulk.read", lanes: configuration.batch.workers, maxInFlight: 256)
         for file in export.deletedFiles + export.files {
             let fd = open(file.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw ReadFailure(description: "\(file.path): cannot open: \(String(cString: strerror(errno)))") }
             defer { close(fd) }
-            var reader = LineReader(fd: fd, maxLineBytes: configuration.batch.maxLineBytes, logger: logger)
+            var reader = LineReader(fd: fd, maxLineBytes: limit, logger: logger)
             var number = 0
-            var failure: (any Error)?
-            let complete = reader.run(shouldStop: { failure != nil || stop.withLock { $0 } }) { frames in
+            let path = file.path
+            let complete = reader.run(shouldStop: { state.withLock { $0.failure != nil } || stop.withLock { $0 } }) { frames in
+                var works: [(@Sendable () -> Classified)?] = []
+                var places: [(number: Int, bytes: Int)] = []
                 for frame in frames {
                     number += 1
-                    guard failure == nil, !frame.isBlank else { continue }
-                    guard case .line(let bytes) = frame else {
-                        summary.unreadable += 1
-                        warn("\(file.path):\(number): longer than \(configuration.batch.maxLineBytes) bytes; not read")
-                        continue
-                    }
-                    done += Int64(bytes.count + 1)
-                    let resource: JSONValue
-                    do throws(JSONParseError) {
-                        resource = try parser.parse(bytes)
-                    } catch {
-                        summary.unreadable += 1
-                        warn("\(file.path):\(number): invalid JSON at byte \(error.offset): \(error.message)")
-                        continue
-                    }
-                    switch ResourceKey.of(resource) {
-                    case .resource(let patient, let type, let id):
-                        if type == "Patient" { expected += 1 }
-                        var record = Array(patient.utf8)
-                        record.reserveCapacity(patient.utf8.count + type.utf8.count + id.utf8.count + bytes.count + 3)
-                        record.append(0)
-                        record += type.utf8
-                        record.append(0)
-                        record += id.utf8
-                        record.append(0)
-                        record += bytes
-                        do { try sorter.add(record) } catch { failure = error }
-                    case .deletions(let references):
-                        deleted.formUnion(references)
-                    case .unattached(let reason):
-                        summary.unattached += 1
-                        summary.unattachedReasons["\(resource["resourceType"]?.stringValue ?? "resource"): \(reason)", default: 0] += 1
+                    guard !frame.isBlank else { continue }
+                    switch frame {
+                    case .tooLong:
+                        works.append { .unreadable("longer than \(limit) bytes; not read") }
+                        places.append((number, limit))
+                    case .line(let bytes):
+                        works.append { Self.classify(bytes, parser: parser) }
+                        places.append((number, bytes.count))
                     }
                 }
-                progress.reading(bytes: done, of: total)
+                pipeline.submit(
+                    works,
+                    deliver: { [places] i, line in
+                        guard let line else { return }
+                        state.withLock { $0.apply(line, bytes: places[i].bytes, at: "\(path):\(places[i].number)") }
+                    }, finish: {})
             }
-            if let failure { throw failure }
+            pipeline.drain()
+            if let failure = state.withLock({ $0.failure }) { throw failure }
             guard complete else { throw ReadFailure(description: "\(file.path): reading failed: \(String(cString: strerror(errno)))") }
         }
-        expected -= deleted.filter { $0.hasPrefix("Patient/") }.count
+        let result = state.withLock { $0 }
+        deleted = result.deleted
+        summary = result.summary
+        progress = result.progress
+        expected = result.expected - deleted.filter { $0.hasPrefix("Patient/") }.count
     }
 
     // MARK: - Pass 2: one Bundle per patient

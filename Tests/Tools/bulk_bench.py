@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,9 +73,13 @@ def run_bulk(cds, export, workers, budget=None):
     if budget:
         argv += ["--memory-budget", str(budget)]
     start = time.monotonic()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err_file = tempfile.TemporaryFile()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err_file)
     peak = 0
-    while p.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
         try:
             for line in open(f"/proc/{p.pid}/status"):
                 if line.startswith("VmHWM:"):
@@ -83,12 +88,15 @@ def run_bulk(cds, export, workers, budget=None):
             pass
         time.sleep(0.05)
     seconds = time.monotonic() - start
-    err = p.stderr.read().decode()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    err_file.seek(0)
+    err = err_file.read().decode()
     assert p.returncode in (0, 65), err
     summary = [l for l in err.splitlines() if "bulk:" in l][-1]
     patients = int(re.search(r"bulk: ([0-9]+) patients", summary).group(1))
     grouping = re.search(r"grouping ([0-9.]+) s", summary)
-    return {"seconds": seconds, "patients": patients, "peak_mib": peak / 1024,
+    return {"seconds": seconds, "patients": patients, "peak_mib": peak / 1024, "cpu": usage.ru_utime + usage.ru_stime,
+            "load": os.getloadavg()[0],
             "grouping": float(grouping.group(1)) if grouping else None, "summary": summary}
 
 
@@ -112,7 +120,7 @@ def main():
             r = run_bulk(cds, export, workers)
             rows.append((size, mb, f"cds evaluate --bulk, {workers} lane{'s' if workers > 1 else ''}", r))
             print(f"{size} patients ({mb:.0f} MB), --bulk --workers {workers}: {r['seconds']:.1f} s, "
-                  f"{r['patients'] / r['seconds']:.0f} patients/s, peak RSS {r['peak_mib']:.1f} MiB; {r['summary']}", flush=True)
+                  f"{r['patients'] / r['seconds']:.0f} patients/s, CPU {r['cpu']:.1f} s, load {r['load']:.1f}, peak RSS {r['peak_mib']:.1f} MiB; {r['summary']}", flush=True)
         if size == max(args.sizes):
             r = run_bulk(cds, export, 2, budget=16)
             rows.append((size, mb, "cds evaluate --bulk, 2 lanes, --memory-budget 16", r))
@@ -138,15 +146,17 @@ def main():
                 summary = cds_bulk_spark.run(spark, export, out, cds, os.path.join(ROOT, "Catalog"), AS_OF, partitions=4)
                 seconds = time.monotonic() - t
                 rows.append((size, du(export) / 1e6, f"Spark job, local[2], {attempt} run in the session",
-                             {"seconds": seconds, "patients": summary["patients"], "peak_mib": None, "grouping": None}))
+                             {"seconds": seconds, "patients": summary["patients"], "peak_mib": None, "grouping": None,
+                              "cpu": None, "load": os.getloadavg()[0]}))
                 print(f"{size} patients, Spark ({attempt} run): {seconds:.1f} s, {summary['patients'] / seconds:.0f} patients/s", flush=True)
         spark.stop()
-    print("\n| patients | export MB | program | seconds | patients/s | grouping s | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| patients | export MB | program | wall s | patients/s | grouping s | CPU s | patients per CPU s | load | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for size, mb, name, r in rows:
         peak = f"{r['peak_mib']:.1f}" if r["peak_mib"] else ""
         grouping = f"{r['grouping']:.1f}" if r["grouping"] is not None else ""
-        print(f"| {size:,} | {mb:,.0f} | {name} | {r['seconds']:.1f} | {r['patients'] / r['seconds']:,.0f} | {grouping} | {peak} |")
+        cpu = f"{r['cpu']:.1f} | {r['patients'] / r['cpu']:,.0f}" if r["cpu"] else " | "
+        print(f"| {size:,} | {mb:,.0f} | {name} | {r['seconds']:.1f} | {r['patients'] / r['seconds']:,.0f} | {grouping} | {cpu} | {r['load']:.1f} | {peak} |")
 
 
 if __name__ == "__main__":
