@@ -131,6 +131,27 @@ struct BulkTests {
         #expect(try Self.lines(run.stdout).first?["plan"] != nil)
     }
 
+    /// SIGTERM during the evaluation pass: the patients already handed to the lanes are
+    /// written whole, in order, and the status says the run was cut short.
+    @Test func sigtermWritesWholeLinesAndExits143() throws {
+        let dir = try Self.export(Self.merge((0..<3000).map { Self.escalation("p\($0)") }))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (p, input, output) = try CLITests.spawn(["evaluate", "--bulk", dir, "--as-of", Self.asOf, "--workers", "1"])
+        try input.fileHandleForWriting.close()
+        let reader = output.fileHandleForReading
+        var text = Data()
+        while !text.contains(0x0A) { text.append(reader.availableData) }
+        kill(p.processIdentifier, SIGTERM)
+        text.append(reader.readDataToEndOfFile())
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 143)
+        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.last == "", "no line cut short")
+        let patients = lines.dropLast().compactMap { (try? JSONParser().parse(String($0)))?["patient"]?.stringValue }
+        #expect(patients.count == lines.count - 1 && patients.count < 3000)
+        #expect(patients == patients.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
     @Test func aMissingFolderOrFileIs66AndMisuseIs64() throws {
         #expect(try CLITests.run(["evaluate", "--bulk", "/nonexistent/export"]).status == 66)
         let dir = try Self.export(["Patient.ndjson": []])
