@@ -87,11 +87,13 @@ bulk-spark: build
 	SPARK_LOCAL_IP=127.0.0.1 python3 Tests/Tools/bulk_spark_test.py $(CDS)
 
 # Patients per second for cds evaluate --bulk (1 and 2 lanes) and the Spark job in local
-# mode, 1,000 to BULK_MAX patients (docs/performance.md, "Bulk Data"). Not a test.
+# mode, from 1,000 to 100,000 patients (docs/performance.md, "Bulk Data"). Not a test.
+# BULK_FLAGS: e.g. --lean (patients without laboratory panels), --workers 2, --budget-run 16.
 BULK_SIZES ?= 1000 10000 100000
-bench-bulk: setup
+BULK_FLAGS ?=
+bench-bulk: setup-test
 	$(MAKE) release
-	SPARK_LOCAL_IP=127.0.0.1 python3 Tests/Tools/bulk_bench.py $(RELEASE_CDS) --sizes $(BULK_SIZES)
+	SPARK_LOCAL_IP=127.0.0.1 python3 Tests/Tools/bulk_bench.py $(RELEASE_CDS) --sizes $(BULK_SIZES) $(BULK_FLAGS)
 
 # Benchmark against the reference C + json-c program (docs/performance.md).
 REFERENCE := .build/bench-reference

@@ -30,18 +30,18 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 LOCAL_ID = re.compile(r'(?<=[/"])ip([0-9]+)-')
 
 
-def base_export(work, patients):
-    path = os.path.join(work, f"base-{patients}")
+def base_export(work, patients, lean):
+    path = os.path.join(work, f"base{'-lean' if lean else ''}-{patients}")
     if not os.path.exists(os.path.join(path, "manifest.json")):
         import bulk_export
-        streams, ids = bulk_export.generate(patients, 3, lean=False)
+        streams, ids = bulk_export.generate(patients, 3, lean=lean)
         bulk_export.write(path, streams, ids, edge_cases=False, manifest=True)
     return path
 
 
-def cloned_export(work, base, size, base_size):
+def cloned_export(work, base, size, base_size, lean):
     """`size` patients: the base export's patients cloned with fresh ids."""
-    path = os.path.join(work, f"export-{size}")
+    path = os.path.join(work, f"export{'-lean' if lean else ''}-{size}")
     if os.path.exists(os.path.join(path, "manifest.json")):
         return path
     os.makedirs(path, exist_ok=True)
@@ -108,22 +108,26 @@ def main():
     ap.add_argument("--base", type=int, default=1000)
     ap.add_argument("--work", default="/tmp/cds-bulk-bench")
     ap.add_argument("--no-spark", action="store_true")
+    ap.add_argument("--lean", action="store_true", help="patients without laboratory panels and vital signs (about 10x smaller)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--budget-run", type=int, help="also run the largest size with --memory-budget N")
     args = ap.parse_args()
     cds = os.path.abspath(args.cds)
     os.makedirs(args.work, exist_ok=True)
-    base = base_export(args.work, args.base)
+    base = base_export(args.work, args.base, args.lean)
     rows = []
+    exports = {}
     for size in args.sizes:
-        export = cloned_export(args.work, base, size, args.base)
+        export = exports[size] = cloned_export(args.work, base, size, args.base, args.lean)
         mb = du(export) / 1e6
-        for workers in (1, 2):
+        for workers in args.workers:
             r = run_bulk(cds, export, workers)
-            rows.append((size, mb, f"cds evaluate --bulk, {workers} lane{'s' if workers > 1 else ''}", r))
+            rows.append((size, mb, f"cds evaluate --bulk, {workers} lane{'s' if workers > 1 else ''}{', lean patients' if args.lean else ''}", r))
             print(f"{size} patients ({mb:.0f} MB), --bulk --workers {workers}: {r['seconds']:.1f} s, "
                   f"{r['patients'] / r['seconds']:.0f} patients/s, CPU {r['cpu']:.1f} s, load {r['load']:.1f}, peak RSS {r['peak_mib']:.1f} MiB; {r['summary']}", flush=True)
-        if size == max(args.sizes):
-            r = run_bulk(cds, export, 2, budget=16)
-            rows.append((size, mb, "cds evaluate --bulk, 2 lanes, --memory-budget 16", r))
+        if args.budget_run and size == max(args.sizes):
+            r = run_bulk(cds, export, max(args.workers), budget=args.budget_run)
+            rows.append((size, mb, f"cds evaluate --bulk, {max(args.workers)} lanes, --memory-budget {args.budget_run}", r))
             print(f"{size} patients, --memory-budget 16: {r['seconds']:.1f} s, peak RSS {r['peak_mib']:.1f} MiB", flush=True)
     if not args.no_spark:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -138,7 +142,7 @@ def main():
         startup = time.monotonic() - start
         print(f"Spark local[2]: session and first job {startup:.1f} s", flush=True)
         for size in [s for s in args.sizes if s <= args.spark_max]:
-            export = os.path.join(args.work, f"export-{size}")
+            export = exports[size]
             for attempt in ("first", "second"):
                 out = os.path.join(args.work, f"spark-{size}-{attempt}")
                 subprocess.run(["rm", "-rf", out])
