@@ -138,8 +138,8 @@ package final class BulkEvaluator: Sendable {
             "\(s.patients) patients: \(s.plans) \(s.plans == 1 ? "plan" : "plans"), \(s.errors) \(s.errors == 1 ? "error" : "errors")",
             "\(s.ignored) resources ignored (\(s.unattached) naming no patient, \(s.unknownPatient) of patients not in the export, \(s.deleted) deleted)",
         ]
-        if s.unreadable > 0 { parts.append("\(s.unreadable) unreadable lines") }
-        if s.duplicates > 0 { parts.append("\(s.duplicates) duplicate lines kept once") }
+        if s.unreadable > 0 { parts.append("\(s.unreadable) unreadable \(s.unreadable == 1 ? "line" : "lines")") }
+        if s.duplicates > 0 { parts.append("\(s.duplicates) duplicate \(s.duplicates == 1 ? "line" : "lines") kept once") }
         if s.runs > 0 { parts.append("grouped through \(s.runs) sorted runs on disk") }
         if s.interrupted { parts.append("stopped by SIGTERM") }
         func tenths(_ t: Double) -> String {

@@ -11,9 +11,11 @@ Catalog/fhir-mapping.json reads them. The other third carry nothing iliopsoas-re
 their evaluation is refused with the missing facts named, as it must be.
 
 With --edge-cases the export also holds what an importer must handle: the Observations
-split over two files, a resource of a patient the export does not hold, a resource that
-names no patient (carebundle's Practitioners already do), a line exported twice, and a
-deletion record (the manifest's `deleted` file) for one Observation and one Patient.
+split over two files, a resource of a patient the export does not hold, resources that
+name no patient (carebundle's Practitioners, a Group subject, a reference to another
+server), a Coverage (its patient is its beneficiary), lines that are not resources or not
+JSON as cds reads it, a line exported twice, and a deletion record (the manifest's
+`deleted` file) for one Observation and one Patient.
 
     python3 Tests/Tools/bulk_export.py OUT --patients 1000 --seed 7 [--edge-cases] [--no-manifest] [--lean]
 """
@@ -135,6 +137,18 @@ def write(out, streams, patients, edge_cases, manifest):
     if edge_cases and patients:
         streams["Observation"].append(dumps(observation("orphan-1", "not-in-export", LOCAL, "anterior-hip-or-groin-pain", True)))
         streams["Condition"].append(streams["Condition"][0])  # exported twice
+        # What both readers must classify alike: a Group subject and a reference to
+        # another server (no patient), a Coverage's beneficiary (the patient's), and lines
+        # that are not a resource or not JSON as cds reads it (a key given twice, NaN).
+        streams["Observation"] += [
+            dumps(observation("group-1", "x", LOCAL, "anterior-hip-or-groin-pain", True)).replace('"Patient/x"', '"Group/g1"'),
+            dumps(observation("remote-1", "x", LOCAL, "anterior-hip-or-groin-pain", True)).replace('"Patient/x"', '"https://other.example/fhir/Patient/x"'),
+            "[1]",
+            '{"resourceType":"Observation","id":"twice","id":"again"}',
+            '{"resourceType":"Observation","id":"nan","valueQuantity":{"value":NaN}}',
+        ]
+        streams.setdefault("Coverage", []).append(dumps({"resourceType": "Coverage", "id": "cov-1", "status": "active",
+                                                          "beneficiary": {"reference": f"Patient/{patients[0]}"}}))
         gone = json.loads(streams["Observation"][0])["id"]
         deleted = [{"resourceType": "Bundle", "type": "transaction", "entry": [
             {"request": {"method": "DELETE", "url": f"Observation/{gone}"}},
