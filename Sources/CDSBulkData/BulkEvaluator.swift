@@ -120,7 +120,9 @@ package final class BulkEvaluator: Sendable {
         summary.runs = sorter.runsWritten
         summary.groupingSeconds = progress.elapsed
         if stop.withLock({ $0 }) {
+            // Stopped while grouping: nothing was written.
             summary.interrupted = true
+            progress.finish(Self.describe(summary, seconds: progress.elapsed))
             return summary
         }
         expected = max(0, expected)
