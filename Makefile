@@ -8,7 +8,7 @@ CDS := .build/debug/cds
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
 
-.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test
+.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test bulk-spark bench-bulk
 
 all: build
 
@@ -22,11 +22,15 @@ setup:
 
 # What the tests use besides: valgrind, and from PyPI jsonschema (the independent judge of
 # the case schema), jsonrpcclient (a third-party JSON-RPC client), pexpect (drives the
-# REPL through a pseudo-terminal) and fhir.resources (validates the FHIR test inputs).
+# REPL through a pseudo-terminal), fhir.resources (validates the FHIR test inputs),
+# carebundle (synthetic US Core patients for the Bulk Data export) and pyspark with Java 17
+# (the Spark job in local mode).
 
 setup-test: setup
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
 	@python3 -c "import jsonschema, jsonrpcclient, pexpect, fhir.resources, carebundle" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient pexpect fhir.resources carebundle
+	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
+	@python3 -c "import pyspark, carebundle" 2>/dev/null || python3 -m pip install -q "pyspark>=4.0,<5" carebundle
 
 build: setup
 	$(SWIFT) build --product cds
@@ -135,6 +139,20 @@ cds-hooks-validate: build
 carebundle-check: build
 	python3 Tests/Tools/carebundle_check.py $(CDS)
 
+# The Spark job (Sources/Integrations/spark) in local[2] mode against cds evaluate --bulk
+# on a synthetic carebundle export: byte-identical NDJSON and Parquet (docs/bulk-data.md).
+bulk-spark: build
+	SPARK_LOCAL_IP=127.0.0.1 python3 Tests/Tools/bulk_spark_test.py $(CDS)
+
+# Patients per second for cds evaluate --bulk (1 and 2 lanes) and the Spark job in local
+# mode, from 1,000 to 100,000 patients (docs/performance.md, "Bulk Data"). Not a test.
+# BULK_FLAGS: e.g. --lean (patients without laboratory panels), --workers 2, --budget-run 16.
+BULK_SIZES ?= 1000 10000 100000
+BULK_FLAGS ?=
+bench-bulk: setup-test
+	$(MAKE) release
+	SPARK_LOCAL_IP=127.0.0.1 python3 Tests/Tools/bulk_bench.py $(RELEASE_CDS) --sizes $(BULK_SIZES) $(BULK_FLAGS)
+
 # Benchmark against the reference C + json-c program (docs/performance.md).
 REFERENCE := .build/bench-reference
 $(REFERENCE): Tests/Bench/reference.c
@@ -202,7 +220,7 @@ tsan: setup
 	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm install-test run-test
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm install-test run-test bulk-spark
 	$(SWIFT) test
 
 docs: build

@@ -75,6 +75,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // FHIR Bulk Data in (`cds evaluate --bulk`): grouping an export by patient in bounded memory.
+        .target(
+            name: "CDSBulkData",
+            dependencies: ["CDSServer", "CDSEngine", "CDSJSON", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "CDSBuiltins",
             dependencies: ["CDSModuleAPI"] + builtinModules.map { .target(name: $0) }
@@ -84,6 +89,7 @@ let package = Package(
             dependencies: [
                 "CDSEngine",
                 "CDSServer",
+                "CDSBulkData",
                 "CDSRepl",
                 "CDSModuleHost",
                 "CDSModuleSDK",
@@ -98,6 +104,7 @@ let package = Package(
         .testTarget(name: "CDSEngineTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSModuleAPI", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSServerTests", dependencies: ["CDSTestSupport", "CDSServer", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSReplTests", dependencies: ["CDSTestSupport", "CDSRepl", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSBulkDataTests", dependencies: ["CDSBulkData", "CDSJSON"]),
         .testTarget(name: "CDSVignetteTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSBuiltins", "CDSJSON"]),
         .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSTestSupport", "cds", "CDSJSON"]),
         // Fuzz targets (docs/reliability.md): libFuzzer when built with -sanitize=fuzzer,

@@ -66,8 +66,9 @@ package final class BatchEvaluator: Sendable {
         self.logger = logger
     }
 
-    /// The output line (without newline) for input line `number`, and whether it was evaluated.
-    package func evaluate(_ frame: LineFramer.Frame, number: Int) -> (line: [UInt8], evaluated: Bool) {
+    /// What `case/evaluate` gives for one input line: its result, or its error (also the
+    /// evaluation step of `cds evaluate --bulk`, so that both give the same bytes).
+    package func outcome(_ frame: LineFramer.Frame) -> Result<MethodResult, RPCError> {
         let outcome: Result<MethodResult, RPCError>
         switch frame {
         case .tooLong(let limit):
@@ -84,7 +85,12 @@ package final class BatchEvaluator: Sendable {
                 outcome = .failure(.parseError(error.message, offset: error.offset))
             }
         }
-        switch outcome {
+        return outcome
+    }
+
+    /// The output line (without newline) for input line `number`, and whether it was evaluated.
+    package func evaluate(_ frame: LineFramer.Frame, number: Int) -> (line: [UInt8], evaluated: Bool) {
+        switch outcome(frame) {
         case .success(let result):
             return (result.text(), true)
         case .failure(let error):

@@ -21,16 +21,28 @@ struct EvaluateCommand: ParsableCommand {
             Exit status: 0 when every line was evaluated, 65 when some line was not, 74 when the output was closed \
             early (| head) or input could not be read, 143 when stopped by SIGTERM (every line read before it is still \
             answered). Progress on standard error when it is a terminal; a summary line at the end.
+
+            With --bulk the argument is a FHIR Bulk Data export folder (docs/bulk-data.md): one line per patient, \
+            {"patient":ID,"plan":...} or {"patient":ID,"error":{...}}, in patient id order, same exit statuses.
             """
     )
 
-    @Argument(help: ArgumentHelp("The case document (with --batch: one per line); - reads standard input.", valueName: "case.json"), completion: .file())
+    @Argument(help: ArgumentHelp("The case document (with --batch: one per line; with --bulk: the export folder); - reads standard input.", valueName: "case.json"), completion: .file())
     var casePath: String
 
     @Flag(help: "Read one case per line (NDJSON) and write one plan per line, in order, using every processor.")
     var batch = false
 
-    @Option(help: ArgumentHelp("With --batch: evaluation lanes. Default: the number of online processors.", valueName: "count"))
+    @Flag(help: "Read a FHIR Bulk Data export folder and write one line per patient, in patient id order (docs/bulk-data.md).")
+    var bulk = false
+
+    @Option(help: ArgumentHelp("With --bulk: MiB of export lines held in memory while grouping; beyond, sorted runs go to temporary files.", valueName: "MiB"))
+    var memoryBudget = 64
+
+    @Option(help: ArgumentHelp("With --bulk: where the temporary files go. Default: $TMPDIR or /tmp.", valueName: "dir"))
+    var tempDir: String?
+
+    @Option(help: ArgumentHelp("With --batch or --bulk: evaluation lanes. Default: the number of online processors.", valueName: "count"))
     var workers = ServerConfiguration.onlineProcessors
 
     @Option(help: ArgumentHelp("With --batch: most lines read ahead of the one being written.", valueName: "count"))
@@ -52,6 +64,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard format == "plan" || format == "cds-hooks" else { throw ValidationError("--format must be plan or cds-hooks") }
+        if bulk { try validateBulk() }
         if batch {
             guard !pretty && !explain else { throw ValidationError("--batch writes one JSON document per line: not with --pretty or --explain") }
             guard (1...256).contains(workers) else { throw ValidationError("--workers must be within 1...256") }
@@ -66,6 +79,7 @@ struct EvaluateCommand: ParsableCommand {
         global.prepare()
         let clock: any EngineClock = asOf.flatMap(CalendarDate.init).map(FixedClock.init) ?? SystemClock()
         let engine = try global.makeEngine(clock: clock)
+        if bulk { try runBulk(engine) }
         if batch { try runBatch(engine) }
         let bytes = try CaseInput.readOrExit(casePath)
         let document: JSONValue
