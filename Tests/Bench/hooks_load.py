@@ -21,7 +21,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import hooks_http_test as h  # noqa: E402  (keys, tokens, the realistic request, the server wrapper)
 
 WRK_SCRIPT = r"""
-local tokens, body, i, id, threads = {}, nil, 0, 0, 1
+-- `id` is set per thread by setup() (a global of the thread's own Lua state).
+local tokens, body, i, threads = {}, nil, 0, 1
 local counter = 0
 function setup(thread)
   thread:set("id", counter)
@@ -32,7 +33,7 @@ function init(args)
   local n = 0
   if args[1] ~= "-" then
     for line in io.lines(args[1]) do
-      if n % threads == id then tokens[#tokens + 1] = line end
+      if n % threads == (id or 0) then tokens[#tokens + 1] = line end
       n = n + 1
     end
   end
