@@ -8,7 +8,9 @@ CDS := .build/debug/cds
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
 
-.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test bulk-spark bench-bulk
+# Sanitizer and fuzz builds set CDS_WITHOUT_HTTP=1: Package.swift then leaves the HTTP service
+# (Hummingbird, jwt-kit, swift-crypto) out, so that stack is built once, in the debug build.
+.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test bulk-spark bench-bulk hooks-http hooks-load hooks-bench
 
 all: build
 
@@ -24,13 +26,17 @@ setup:
 # the case schema), jsonrpcclient (a third-party JSON-RPC client), pexpect (drives the
 # REPL through a pseudo-terminal), fhir.resources (validates the FHIR test inputs),
 # carebundle (synthetic US Core patients for the Bulk Data export) and pyspark with Java 17
-# (the Spark job in local mode).
+# (the Spark job in local mode); for the HTTP service: nginx (terminates TLS in its test),
+# curl (runs the documented examples), wrk (its load test), and from PyPI requests, PyJWT
+# and cryptography.
 
 setup-test: setup
 	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
 	@python3 -c "import jsonschema, jsonrpcclient, pexpect, fhir.resources, carebundle" 2>/dev/null || python3 -m pip install -q jsonschema jsonrpcclient pexpect fhir.resources carebundle
 	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
 	@python3 -c "import pyspark, carebundle" 2>/dev/null || python3 -m pip install -q "pyspark>=4.0,<5" carebundle
+	@(command -v nginx && command -v curl && command -v wrk) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light curl wrk >/dev/null)
+	@python3 -c "import requests, jwt, cryptography" 2>/dev/null || python3 -m pip install -q requests PyJWT cryptography
 
 build: setup
 	$(SWIFT) build --product cds
@@ -153,6 +159,21 @@ bench-bulk: setup-test
 	$(MAKE) release
 	SPARK_LOCAL_IP=127.0.0.1 python3 Tests/Tools/bulk_bench.py $(RELEASE_CDS) --sizes $(BULK_SIZES) $(BULK_FLAGS)
 
+# `cds hooks serve` end to end: JWT trust, errors, CORS, feedback, TLS behind nginx, the
+# documented curl examples (docs/ehr-integration.md, "Running the HTTP service").
+hooks-http: build
+	python3 Tests/Tools/hooks_http_test.py $(CDS)
+
+# The HTTP service under load (wrk on loopback), beside cds serve on the same request
+# (docs/performance.md). HOOKS_LOAD_SECONDS per measurement; make test runs a short one on
+# the debug build so that the script cannot rot.
+HOOKS_LOAD_SECONDS ?= 10
+hooks-bench: release
+	python3 Tests/Bench/hooks_load.py $(RELEASE_CDS) --seconds $(HOOKS_LOAD_SECONDS)
+
+hooks-load: build
+	python3 Tests/Bench/hooks_load.py $(CDS) --seconds 1 --smoke
+
 # Benchmark against the reference C + json-c program (docs/performance.md).
 REFERENCE := .build/bench-reference
 $(REFERENCE): Tests/Bench/reference.c
@@ -184,7 +205,7 @@ feedback-storm: build
 FUZZ_SECONDS ?= 15
 FUZZ_TARGETS := FuzzJSONRPC:jsonrpc FuzzCase:case FuzzFHIR:fhir
 fuzz-build: setup
-	for t in $(FUZZ_TARGETS); do $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address \
+	for t in $(FUZZ_TARGETS); do CDS_WITHOUT_HTTP=1 $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address \
 		-Xswiftc -use-ld=lld -Xlinker --export-dynamic --product $${t%%:*} || exit 1; done
 
 fuzz: fuzz-build
@@ -207,7 +228,7 @@ fuzz-replay:
 # The server tests under AddressSanitizer (memory errors; leaks are memcheck's job, and
 # LeakSanitizer would report Foundation.Process, which only the tests use).
 asan-server: setup
-	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan --filter 'CDSServerTests|CDSJSONTests|CDSEndToEndTests.ServeTests'
+	CDS_WITHOUT_HTTP=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan --filter 'CDSServerTests|CDSJSONTests|CDSEndToEndTests.ServeTests'
 
 # Every test under ThreadSanitizer (documented; not part of make test). The in-process
 # suites run TSan-instrumented; the end-to-end suites drive a TSan-instrumented cds from an
@@ -216,11 +237,11 @@ asan-server: setup
 # test (it measures memory, which TSan inflates) and the full-disk test (a TSan binary
 # cannot start under the file-size limit that stands in for a full disk).
 tsan: setup
-	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip CDSEndToEndTests
-	$(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
+	CDS_WITHOUT_HTTP=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip CDSEndToEndTests
+	CDS_WITHOUT_HTTP=1 $(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm install-test run-test bulk-spark
+test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm install-test run-test bulk-spark hooks-http hooks-load
 	$(SWIFT) test
 
 docs: build

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Layers, each with one job; dependencies point one way:
@@ -16,6 +16,42 @@ let builtinModules = [
     "SafetyScreeningModule",
 ]
 
+// The CDS Hooks HTTP service (`cds hooks serve`: Hummingbird, jwt-kit) is a large dependency
+// tree. Builds that do not need it (AddressSanitizer, ThreadSanitizer, fuzzing) set
+// CDS_WITHOUT_HTTP=1, which leaves the target and its packages out; `cds` then has no
+// `hooks serve` (`#if canImport(CDSHooksService)`).
+let withHTTP = Context.environment["CDS_WITHOUT_HTTP"].map { $0.isEmpty || $0 == "0" } ?? true
+
+let httpPackages: [Package.Dependency] = withHTTP ? [
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+] : []
+
+let httpTargets: [Target] = withHTTP ? [
+    .target(
+        name: "CDSHooksService",
+        dependencies: [
+            "CDSEngine",
+            "CDSServer",
+            "CDSJSON",
+            "CDSModuleAPI",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    .testTarget(
+        name: "CDSHooksServiceTests",
+        dependencies: ["CDSHooksService", "CDSTestSupport", "CDSEngine", "CDSJSON", .product(name: "JWTKit", package: "jwt-kit")]
+    ),
+] : []
+
 let package = Package(
     name: "ClinicalDecisionSupport",
     platforms: [.macOS(.v13)],
@@ -27,7 +63,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),  // LogHandler.log(event:)
-    ],
+    ] + httpPackages,
     targets: [
         .systemLibrary(
             name: "CJSONC",
@@ -97,7 +133,7 @@ let package = Package(
                 "CSystemTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ] + (withHTTP ? ["CDSHooksService"] : [])
         ),
         .target(name: "CDSTestSupport", dependencies: ["CDSEngine", "CDSBuiltins", "CDSModuleAPI"], path: "Tests/CDSTestSupport"),
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
@@ -116,7 +152,7 @@ let package = Package(
         // An example external module built on the SDK (docs/modules.md).
         .executableTarget(name: "SnappingHipExample", dependencies: ["CDSModuleSDK"], path: "Plugins/Examples/SnappingHipExample"),
         .testTarget(name: "CDSModuleHostTests", dependencies: ["CDSTestSupport", "CDSModuleHost", "CDSEngine", "CDSJSON", "CDSBuiltins", "CDSModuleProtocol"]),
-    ] + builtinModules.map { name in
+    ] + httpTargets + builtinModules.map { name in
         .target(name: name, dependencies: ["CDSModuleAPI"], path: "Plugins/\(name)")
     }
 )

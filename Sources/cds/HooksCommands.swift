@@ -7,7 +7,7 @@ struct HooksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hooks",
         abstract: "CDS Hooks 2.0 service description.",
-        subcommands: [Discovery.self]
+        subcommands: [Discovery.self] + httpSubcommands
     )
 
     struct Discovery: ParsableCommand {
