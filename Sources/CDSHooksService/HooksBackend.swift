@@ -28,10 +28,10 @@ package struct HooksBackend: Sendable {
     /// What an evaluation gave.
     package enum Outcome: Sendable {
         /// The response body, byte for byte what `cds evaluate --format cds-hooks` prints,
-        /// and the cards issued (uuid, recommendation).
-        case cards([UInt8], issued: [(uuid: String, recommendation: String)])
-        /// Facts a decision needs are missing and this service does not fetch them (412).
-        case missingFacts([String], notes: [String])
+        /// and the cards issued.
+        case cards([UInt8], issued: [(uuid: String, card: FeedbackLog.IssuedCard)])
+        /// Prefetch data the service asked for is missing, and it does not fetch data (412).
+        case missingPrefetch([String], notes: [String])
         /// The request cannot be evaluated (400): why, with JSON paths.
         case invalid(String, details: [String])
     }
@@ -42,10 +42,10 @@ package struct HooksBackend: Sendable {
             let result = try EvaluationRequest(format: .cdsHooks, asOf: asOf).run(on: engine, input: request)
             return .cards(result.text() + [0x0A], issued: result.issuedCards)
         } catch {
-            if error.code == RPCError.missingFacts([], notes: []).code {
+            if error.code == RPCError.missingPrefetch([], notes: []).code {
                 let missing = error.data?["missing"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 let notes = error.data?["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                return .missingFacts(missing, notes: notes)
+                return .missingPrefetch(missing, notes: notes)
             }
             let details = (error.data?["errors"]?.arrayValue ?? []).map { e in
                 "\(e["path"]?.stringValue ?? ""): \(e["message"]?.stringValue ?? "")"
@@ -60,39 +60,21 @@ package struct HooksBackend: Sendable {
         package var reason: String
     }
 
-    /// Records CDS Hooks feedback (`{"feedback": [...]}`) for cards this service issued
-    /// (`recommendation(uuid)`), in the feedback log `cds serve --feedback-log` writes.
+    /// Records CDS Hooks feedback (`{"feedback": [...]}`) about cards this service issued
+    /// (`card(uuid)`), checked by ``FeedbackLog/record(_:overrideReasons:card:)`` (the entry
+    /// point `feedback/record` shares) into the log `cds serve --feedback-log` writes.
     /// Returns how many outcomes were recorded.
-    package func recordFeedback(_ body: JSONValue, recommendation: (String) -> String?) throws(FeedbackRejection) -> Int {
+    package func recordFeedback(_ body: JSONValue, card: (String) -> FeedbackLog.IssuedCard?) throws(FeedbackRejection) -> Int {
         guard let path = feedbackLog else { throw FeedbackRejection(status: 501, reason: "this service runs without --feedback-log") }
-        guard let items = body["feedback"]?.arrayValue, !items.isEmpty else {
-            throw FeedbackRejection(status: 400, reason: "\"feedback\" must be a non-empty array")
-        }
-        let reasons = Set(settings.overrideReasons.map(\.code))
-        var lines: [JSONValue] = []
-        for (i, item) in items.enumerated() {
-            let at = "/feedback/\(i)"
-            func refuse(_ message: String) -> FeedbackRejection { FeedbackRejection(status: 400, reason: "\(at)\(message)") }
-            guard let card = item["card"]?.stringValue else { throw refuse("/card: must be a card uuid") }
-            guard let rec = recommendation(card) else { throw refuse("/card: \(card) is not a card this service issued") }
-            guard let outcome = item["outcome"]?.stringValue, outcome == "accepted" || outcome == "overridden" else {
-                throw refuse("/outcome: must be \"accepted\" or \"overridden\"")
-            }
-            guard let timestamp = item["outcomeTimestamp"]?.stringValue else { throw refuse("/outcomeTimestamp: must be a string") }
-            var line: JSONObject = ["card": .string(card), "recommendation": .string(rec), "outcome": .string(outcome), "outcomeTimestamp": .string(timestamp)]
-            if let code = item["overrideReason"]?["reason"]?["code"]?.stringValue {
-                guard outcome == "overridden", reasons.contains(code) else {
-                    throw refuse("/overrideReason/reason/code: must be one of \(reasons.sorted().joined(separator: ", ")) with outcome overridden")
-                }
-                line["overrideReason"] = .string(code)
-            }
-            lines.append(.object(line))
-        }
+        guard case .object = body else { throw FeedbackRejection(status: 400, reason: "the body must be a JSON object with \"feedback\"") }
         do {
-            try FeedbackLog(path: path).append(lines)
+            return try FeedbackLog(path: path).record(body["feedback"], overrideReasons: settings, card: card)
         } catch {
-            throw FeedbackRejection(status: 500, reason: error.description)
+            switch error {
+            case .invalid(let path, let message): throw FeedbackRejection(status: 400, reason: "\(path): \(message)")
+            case .unknownCard(let uuid): throw FeedbackRejection(status: 400, reason: "\(uuid) is not a card this service issued")
+            case .notRecorded(let reason): throw FeedbackRejection(status: 500, reason: "feedback not recorded: \(reason)")
+            }
         }
-        return lines.count
     }
 }

@@ -22,7 +22,7 @@ package final class HooksHTTPService: Sendable {
     package let authenticator: ClientAuthenticator?
     package let configuration: HooksServiceConfiguration
     private let lanes: EvaluationLanes
-    private let issued = Locked<[String: String]>([:])
+    private let issued = Locked<[String: FeedbackLog.IssuedCard]>([:])
     private let boundPort: Locked<Int>
     private let accessLog: Logger
     private let logger: Logger
@@ -205,10 +205,10 @@ package final class HooksHTTPService: Sendable {
         case .cards(let bytes, let cards):
             remember(cards)
             return Self.json(.ok, bytes)
-        case .missingFacts(let facts, let notes):
+        case .missingPrefetch(let keys, let notes):
             return Self.plain(
                 .preconditionFailed,
-                (["facts needed for a decision are missing and this service does not fetch data: \(facts.joined(separator: ", "))"] + notes).joined(separator: "\n"))
+                (["prefetch this service asked for is missing, and it does not fetch data: \(keys.joined(separator: ", "))"] + notes).joined(separator: "\n"))
         case .invalid(let detail, let details):
             return Self.plain(.badRequest, ([detail] + details).joined(separator: "\n"))
         }
@@ -236,10 +236,10 @@ package final class HooksHTTPService: Sendable {
         }
     }
 
-    private func remember(_ cards: [(uuid: String, recommendation: String)]) {
+    private func remember(_ cards: [(uuid: String, card: FeedbackLog.IssuedCard)]) {
         issued.withLock { map in
             if map.count + cards.count > Self.maxIssuedCards { map.removeAll() }
-            for card in cards { map[card.uuid] = card.recommendation }
+            for card in cards { map[card.uuid] = card.card }
         }
     }
 

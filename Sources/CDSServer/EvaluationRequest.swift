@@ -42,7 +42,7 @@ package struct EvaluationRequest: Sendable {
             let cards = plan.cdsHooksCards(catalog: engine.catalog, hookInstance: input["hookInstance"]?.stringValue)
             return MethodResult(
                 result: JSONFragment(["cards": .array(cards.map(\.json))]),
-                issuedCards: cards.map { ($0.uuid, $0.recommendation.rawValue) })
+                issuedCards: cards.map { ($0.uuid, $0.issued) })
         case .plan:
             let explanation = explain ? plan.explanationWithInput(catalog: engine.catalog) : nil
             let catalog = engine.catalog

@@ -36,6 +36,28 @@ package struct LineReader {
         case stopped
     }
 
+    /// Reads a file to its end, or until `shouldStop` (asked before each block: for input
+    /// that never waits, such as regular files); returns false on a read error only.
+    package mutating func run(shouldStop: () -> Bool, deliver: ([LineFramer.Frame]) -> Void) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while !shouldStop() {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            switch n {
+            case 0:
+                deliver(framer.finish())
+                return true
+            case ..<0:
+                if errno == EINTR { continue }
+                logger.error("reading input failed", metadata: ["errno": "\(errno)"])
+                deliver(framer.finish())
+                return false
+            default:
+                deliver(chunk.withUnsafeBytes { framer.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) })
+            }
+        }
+        return true
+    }
+
     /// Reads until end of input, a read error, or a stop: `stopDescriptor` readable (it is
     /// polled beside the input, so a stop interrupts a wait for input).
     package mutating func run(stopDescriptor: Int32?, deliver: ([LineFramer.Frame]) -> Void) -> Ending {

@@ -52,9 +52,7 @@ extension RPCServerCore {
         guard let path = configuration.feedbackLog else { throw .feedbackNotRecorded("the server runs without --feedback-log") }
         let cards = issuedCards
         do {
-            let count = try FeedbackLog(path: path).record(p["feedback"], overrideReasons: engine.catalog.cdsHooks) { uuid in
-                cards[uuid].map { FeedbackLog.IssuedCard(recommendation: $0, suggestions: [FeedbackLog.acceptSuggestion(ofCard: uuid)]) }
-            }
+            let count = try FeedbackLog(path: path).record(p["feedback"], overrideReasons: engine.catalog.cdsHooks) { cards[$0] }
             return ["recorded": .integer(Int64(count))]
         } catch {
             switch error {

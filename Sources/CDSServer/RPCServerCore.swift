@@ -50,7 +50,7 @@ package final class RPCServerCore: @unchecked Sendable {
     var shutdownRequested = false
     /// Cards this session returned (uuid -> recommendation), for feedback. Bounded: when it
     /// reaches `maxIssuedCards` it starts over, and older cards become unknown.
-    private(set) var issuedCards: [String: String] = [:]
+    private(set) var issuedCards: [String: FeedbackLog.IssuedCard] = [:]
     static let maxIssuedCards = 100_000
     package private(set) var lifecycle: Lifecycle = .running
 
@@ -138,7 +138,7 @@ package final class RPCServerCore: @unchecked Sendable {
     /// A successful request's reply, ready to send, and the cards it issued.
     package struct PreparedReply: Sendable {
         package var line: [UInt8]
-        package var issuedCards: [(uuid: String, recommendation: String)]
+        package var issuedCards: [(uuid: String, card: FeedbackLog.IssuedCard)]
     }
 
     /// The part of `job` that may run now, on any thread, concurrently with other jobs:
@@ -235,10 +235,10 @@ package final class RPCServerCore: @unchecked Sendable {
         }
     }
 
-    private func remember(_ cards: [(uuid: String, recommendation: String)]) {
+    private func remember(_ cards: [(uuid: String, card: FeedbackLog.IssuedCard)]) {
         guard !cards.isEmpty else { return }
         if issuedCards.count + cards.count > Self.maxIssuedCards { issuedCards.removeAll() }
-        for card in cards { issuedCards[card.uuid] = card.recommendation }
+        for card in cards { issuedCards[card.uuid] = card.card }
     }
 
     /// Parses, runs and answers one line at once (tests and simple embeddings).
@@ -334,10 +334,10 @@ package struct MethodResult: Sendable {
     package var write: @Sendable (inout JSONWriter) -> Void
     /// About how many bytes `write` writes (the reply buffer is sized from it).
     package var estimatedSize: Int
-    package var issuedCards: [(uuid: String, recommendation: String)] = []
+    package var issuedCards: [(uuid: String, card: FeedbackLog.IssuedCard)] = []
 
     /// A result already serialised.
-    package init(result: JSONFragment, issuedCards: [(uuid: String, recommendation: String)] = []) {
+    package init(result: JSONFragment, issuedCards: [(uuid: String, card: FeedbackLog.IssuedCard)] = []) {
         self.write = { $0.fragment(result) }
         self.estimatedSize = result.bytes.count
         self.issuedCards = issuedCards

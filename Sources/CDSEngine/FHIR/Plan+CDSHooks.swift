@@ -7,6 +7,11 @@ extension Plan {
         package var uuid: String
         package var recommendation: RecommendationID
         package var json: JSONValue
+        /// The `uuid`s of the card's suggestions (feedback may accept only these).
+        package var suggestions: [String] = []
+
+        /// What a front end remembers of the card, to check feedback about it.
+        package var issued: FeedbackLog.IssuedCard { FeedbackLog.IssuedCard(recommendation: recommendation.rawValue, suggestions: suggestions) }
     }
 
     /// The plan as a CDS Hooks 2.0 response (`{"cards": [...]}`), in plan order, after the
@@ -77,17 +82,19 @@ extension Plan {
                     "topic": ["system": .string(settings.topicSystem), "code": .string(r.id.rawValue), "display": .string(title)],
                 ],
             ]
+            var suggestions: [String] = []
             if r.action.isAffirmative {
+                suggestions.append(Self.uuid(uuid + "|accept"))
                 card["suggestions"] = [
                     [
-                        "label": .string("Accept: \(title)"), "uuid": .string(Self.uuid(uuid + "|accept")),
+                        "label": .string("Accept: \(title)"), "uuid": .string(suggestions[0]),
                         "isRecommended": .bool(r.action == .recommend),
                     ]
                 ]
                 card["selectionBehavior"] = "at-most-one"
             }
             card["overrideReasons"] = reasons
-            return Card(uuid: uuid, recommendation: r.id, json: .object(card))
+            return Card(uuid: uuid, recommendation: r.id, json: .object(card), suggestions: suggestions)
         }
     }
 
