@@ -14,6 +14,7 @@ enum ExitStatus: Int32, CaseIterable {
     case cannotCreate = 73
     case inputOutput = 74
     case configuration = 78
+    case interrupted = 130
     case terminated = 143
 
     /// What the status means, for people.
@@ -22,12 +23,13 @@ enum ExitStatus: Int32, CaseIterable {
         case .success: "success"
         case .checkFailed: "a check failed (module check; repl with piped input: a command failed; serve: exit without shutdown)"
         case .usage: "usage error (unknown command or option, bad value)"
-        case .invalidCase: "invalid case or input (evaluate --batch: some line could not be evaluated)"
+        case .invalidCase: "invalid case or input (evaluate --batch: some line could not be evaluated; --bulk: some patient or line)"
         case .caseUnreadable: "case file missing or unreadable"
         case .cannotCreate: "cannot create the output (module new)"
-        case .inputOutput: "reading input or writing output failed (evaluate --batch: also when the reader closed the output early, as `| head` does)"
+        case .inputOutput: "reading input or writing output failed (evaluate --batch: also when the reader closed the output early, as `| head` does; serve: replies not written within --shutdown-timeout-ms after a signal)"
         case .configuration: "Catalog or module configuration invalid or not found"
-        case .terminated: "stopped by SIGTERM after answering every line already read (evaluate --batch)"
+        case .interrupted: "stopped by SIGINT after answering every request already read (serve)"
+        case .terminated: "stopped by SIGTERM after answering every line or request already read (serve, evaluate --batch, --bulk)"
         }
     }
 

@@ -60,7 +60,8 @@ struct BulkTests {
     }
 
     /// Patients in id order, one line each; each plan built from that patient's resources
-    /// only; a patient without the facts gets the missing-facts error; resources of a
+    /// only; a patient with nothing iliopsoas-related on record gets a plan saying the
+    /// algorithm does not apply (not an error); resources of a
     /// patient not in the export, of no patient, and deleted are counted, never attached.
     @Test func onePatientPerLineInIdOrderNothingMerged() throws {
         var files = Self.merge([Self.escalation("zeta"), Self.escalation("alpha"), Self.escalation("gone")])
@@ -70,7 +71,7 @@ struct BulkTests {
         let dir = try Self.export(files, deleted: ["Patient/gone", "Observation/alpha-co"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try CLITests.run(["evaluate", "--bulk", dir, "--as-of", Self.asOf])
-        #expect(run.status == 65, "one patient lacks the facts: an error line")
+        #expect(run.status == 0, "no guidance is an answer, not an error")
         let out = try Self.lines(run.stdout)
         #expect(out.map { $0["patient"]?.stringValue } == ["alpha", "mid", "zeta"])
         #expect(out[0]["plan"]?["caseId"] == "alpha")
@@ -79,8 +80,9 @@ struct BulkTests {
         #expect(!mapped.contains("Observation/alpha-co"), "a deleted resource is not used")
         let recommendations = out[2]["plan"]?.serialized() ?? ""
         #expect(recommendations.contains("escalation.corticosteroid-injection"))
-        #expect(out[1]["error"]?["code"] == .integer(-32004))
-        #expect(run.stderr.contains("3 patients: 2 plans, 1 error"))
+        #expect(out[1]["plan"]?["input"]?["applicable"] == false)
+        #expect(out[1]["plan"]?["recommendations"]?.arrayValue?.isEmpty == true)
+        #expect(run.stderr.contains("3 patients: 3 plans, 0 errors"))
         // Practitioner; the orphan and the deleted patient's 8 Observations; 1 deleted Observation (and the deleted Patient).
         #expect(run.stderr.contains("12 resources ignored (1 naming no patient, 9 of patients not in the export, 2 deleted)"))
     }
