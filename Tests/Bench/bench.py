@@ -196,9 +196,12 @@ def current_rss_kib(pid):
 requests_file = tempfile.NamedTemporaryFile(suffix=".ndjson", delete=False).name
 cases_file = tempfile.NamedTemporaryFile(suffix=".ndjson", delete=False).name
 lat_lines = write_requests(args.requests, requests_file, cases_file)
-# The reference builds, and the floor copies, a reply of the same size as cds's: the
-# result of cds's own reply to one request, written as cds writes it (compact, UTF-8).
-sample = subprocess.run([args.cds, "serve"], input=lat_lines[0], capture_output=True, text=True).stdout
+# The reference builds, and the floor copies, a reply of the size of cds's: the result of
+# cds's own reply to one of the first requests, the one whose size is nearest the mean of
+# theirs, written as cds writes it (compact, UTF-8).
+samples = subprocess.run([args.cds, "serve"], input="".join(lat_lines[:200]), capture_output=True, text=True).stdout.splitlines()
+mean = statistics.mean(len(r.encode()) for r in samples)
+sample = min(samples, key=lambda r: abs(len(r.encode()) - mean))
 template = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".json", delete=False)
 json.dump(json.loads(sample)["result"], template, separators=(",", ":"), ensure_ascii=False)
 template.close()
