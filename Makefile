@@ -174,22 +174,24 @@ hooks-bench: release
 hooks-load: build
 	python3 Tests/Bench/hooks_load.py $(CDS) --seconds 1 --smoke
 
-# Benchmark against the reference C + json-c program (docs/performance.md).
+# Benchmark against the reference C + json-c program and the physical floor (parse with
+# json-c, write a precomputed reply with the id spliced in) (docs/performance.md).
 REFERENCE := .build/bench-reference
-$(REFERENCE): Tests/Bench/reference.c
+FLOOR := .build/bench-floor
+.build/bench-%: Tests/Bench/%.c
 	@mkdir -p .build
 	cc -O2 -o $@ $< $$(pkg-config --cflags --libs json-c)
 
 BENCH_FLAT ?= 1000000
-bench: setup $(REFERENCE)
+bench: setup $(REFERENCE) $(FLOOR)
 	$(MAKE) release
-	python3 Tests/Bench/bench.py $(RELEASE_CDS) $(REFERENCE) --requests 20000 --latency 2000 --runs 5 --flat $(BENCH_FLAT)
+	python3 Tests/Bench/bench.py $(RELEASE_CDS) $(REFERENCE) $(FLOOR) --requests 20000 --latency 2000 --runs 5 --flat $(BENCH_FLAT)
 	python3 Tests/Bench/modules_bench.py $(RELEASE_CDS) --counts 0,2,8,32 --cases 500 --runs 3
 
 # A few seconds (after the release build), so that neither the benchmark nor the release
 # build can rot (make test).
-bench-smoke: release $(REFERENCE)
-	python3 Tests/Bench/bench.py $(RELEASE_CDS) $(REFERENCE) --requests 200 --latency 50 --runs 1 --flat 1000
+bench-smoke: release $(REFERENCE) $(FLOOR)
+	python3 Tests/Bench/bench.py $(RELEASE_CDS) $(REFERENCE) $(FLOOR) --requests 200 --latency 50 --runs 1 --flat 1000
 	python3 Tests/Bench/modules_bench.py $(RELEASE_CDS) --counts 0,2 --cases 10 --runs 1 --no-callgrind
 
 # A bounded soak: every request answered once, in order, memory flat (SOAK=1000000 for the full run).

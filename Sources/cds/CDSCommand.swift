@@ -12,6 +12,8 @@ struct CDSCommand: ParsableCommand {
         abstract: "Clinical decision support for iliopsoas syndrome: assessment modules, a priority resolver, an explained plan.",
         discussion: ExitStatus.summary,
         version: "0.1.0",
+        // Every command, nested ones too, names itself (`commandName:`): a name derived from
+        // the type's name costs a reflection of the type at every start (docs/performance.md).
         subcommands: [ServeCommand.self, ReplCommand.self, EvaluateCommand.self, ValidateCommand.self, ModulesCommand.self, ModuleCommand.self, CatalogCommand.self, HooksCommand.self, FeedbackCommand.self]
     )
 

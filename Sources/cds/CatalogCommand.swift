@@ -11,6 +11,7 @@ struct CatalogCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Validate every Catalog file; print problems as `file: json-path: message` and exit 78 if there are any."
         )
 
@@ -27,6 +28,7 @@ struct CatalogCommand: ParsableCommand {
 
     struct Traceability: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "traceability",
             abstract: "Print the clinical traceability report (Markdown): each source sentence and the Catalog entries quoting it."
         )
 

@@ -11,7 +11,8 @@ struct HooksCommand: ParsableCommand {
     )
 
     struct Discovery: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the cds-services discovery document (hook, id, title, description, prefetch).")
+        static let configuration = CommandConfiguration(
+            commandName: "discovery", abstract: "Print the cds-services discovery document (hook, id, title, description, prefetch).")
 
         @Flag(help: "Indent the JSON for reading.")
         var pretty = false
@@ -35,7 +36,8 @@ struct FeedbackCommand: ParsableCommand {
     )
 
     struct Report: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Override rates per recommendation, then every outcome (accepted suggestions, override reason, comment), from a feedback log (cds serve --feedback-log).")
+        static let configuration = CommandConfiguration(
+            commandName: "report", abstract: "Override rates per recommendation, then every outcome (accepted suggestions, override reason, comment), from a feedback log (cds serve --feedback-log).")
 
         @Argument(help: ArgumentHelp("The feedback log.", valueName: "file"), completion: .file())
         var log: String

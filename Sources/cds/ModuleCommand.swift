@@ -19,6 +19,7 @@ struct ModuleCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Run a module executable through the module protocol's conformance suite; exit 1 if any check fails."
         )
 
@@ -69,6 +70,7 @@ struct ModuleCommand: ParsableCommand {
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "new",
             abstract: "Create a Swift package for a new external module, with its manifest."
         )
 

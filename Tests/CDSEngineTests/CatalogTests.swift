@@ -126,3 +126,64 @@ struct VerbatimSearchTests {
         #expect(SeedText.contains(text, verbatim: part) == found)
     }
 }
+
+/// The traceability split, rewritten for start-up speed, against the first version kept
+/// here as the specification (a `Character` at a time, trimmed through reversed copies).
+@Suite("Sentences and lines of a source")
+struct SourceSplitTests {
+    static func sentencesBefore(_ line: String) -> [String] {
+        var text = Substring(line)
+        if text.hasPrefix("- ") { text = text.dropFirst(2) }
+        var result: [String] = []
+        var current = ""
+        var chars = Array(text)
+        chars.append("\u{0}")
+        var i = 0
+        while i < chars.count - 1 {
+            let c = chars[i]
+            current.append(c)
+            if c == ".", chars[i + 1] == " ", i + 2 < chars.count - 1, chars[i + 2].isUppercase {
+                result.append(current)
+                current = ""
+                i += 2
+                continue
+            }
+            i += 1
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
+    }
+
+    static func trimmedBefore(_ s: Substring) -> String {
+        String(
+            s.drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" })
+                .reversed())
+    }
+
+    static let lines = [
+        "", " ", "- ", "-", ".", ". ", ". A", "a. B", "One. Two. three. Four.", "- Rest 2 days. Ice. 10 min.", "Ends. ",
+        "Dr. Smith. É accent. été. Ünder", "x.  Y", "x. \u{301}Y", "A.\tB", "no stop", "Trailing.  ", "- - Nested. List",
+        "\t  Indented. Line\r", "  \r\t ", "ok\r\n", "é\u{301}. B", " \u{301}lead", "tail \u{301}",
+    ]
+
+    @Test(arguments: lines)
+    func sentencesAsBefore(line: String) {
+        #expect(SeedText.sentences(of: line) == Self.sentencesBefore(line))
+    }
+
+    @Test(arguments: lines)
+    func trimmingAsBefore(line: String) {
+        #expect(Substring(line).trimmingWhitespace() == Self.trimmedBefore(Substring(line)))
+        #expect(Substring("\t" + line + " ").trimmingWhitespace() == Self.trimmedBefore(Substring("\t" + line + " ")))
+    }
+
+    @Test func sha256AcrossBlockBoundaries() {
+        // 55, 56 and 64 bytes: the padding fits, spills into a second block, fills one.
+        #expect(
+            SHA256.hex(Array(String(repeating: "a", count: 55).utf8)) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
+        #expect(
+            SHA256.hex(Array(String(repeating: "a", count: 56).utf8)) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
+        #expect(
+            SHA256.hex(Array(String(repeating: "a", count: 64).utf8)) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
+    }
+}
