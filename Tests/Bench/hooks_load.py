@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tools"))
@@ -77,10 +78,16 @@ def rpc_serve(cds, request, count, workers):
         latencies.append((time.perf_counter() - t) * 1000)
     assert b'"cards"' in reply, reply[:200]
     t = time.perf_counter()
-    p.stdin.write(line.encode() * count)
-    p.stdin.flush()
+
+    def write():  # from a thread: the replies must be read while the requests go in
+        p.stdin.write(line.encode() * count)
+        p.stdin.flush()
+
+    writer = threading.Thread(target=write)
+    writer.start()
     for _ in range(count):
         p.stdout.readline()
+    writer.join()
     pipelined = count / (time.perf_counter() - t)
     p.stdin.close()
     p.wait(60)

@@ -411,11 +411,15 @@ def run_trust_file_checks(work):
 def run_unauthenticated_checks():
     r = subprocess.run([CDS, "hooks", "serve", "--host", "0.0.0.0", "--port", "0", "--allow-unauthenticated"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     check("--allow-unauthenticated with a non-loopback --host: refused", r.returncode == 64 and "loopback" in r.stderr, (r.returncode, r.stderr))
-    server = Server(["--allow-unauthenticated"])
+    server = Server(["--allow-unauthenticated", "--base-path", "/ehr/cds/"])
     try:
         check("--allow-unauthenticated: a warning at start", any("warning" in l and "allow-unauthenticated" in l for l in server.lines), server.lines)
-        r = requests.post(f"{server.base}/cds-services/{SERVICE}", data=json.dumps(patient_view_request()), headers={"Content-Type": "application/json"}, timeout=60)
-        check("--allow-unauthenticated: a call without a token is answered", r.status_code == 200, r.status_code)
+        r = requests.post(f"{server.base}/ehr/cds/cds-services/{SERVICE}", data=json.dumps(patient_view_request()), headers={"Content-Type": "application/json"}, timeout=60)
+        check("--allow-unauthenticated: a call without a token is answered (under --base-path)", r.status_code == 200, r.status_code)
+        r = requests.get(f"{server.base}/cds-services", timeout=60)
+        check("--base-path: the root is not served", r.status_code == 404, r.status_code)
+        r = requests.get(f"{server.base}/ehr/cds/cds-services", timeout=60)
+        check("--base-path: discovery under it", r.status_code == 200 and r.json()["services"][0]["id"] == SERVICE, r.status_code)
     finally:
         server.process.send_signal(signal.SIGINT)
         check("SIGINT: graceful exit with status 0", server.process.wait(60) == 0)
