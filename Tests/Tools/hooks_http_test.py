@@ -188,6 +188,7 @@ def main():
           access and all(re.search(r"method=\S+ .*path=\S+|path=\S+ .*method=\S+", l) and "status=" in l and "ms=" in l and "iss=" in l for l in access),
           access[:3])
     check("access log names the client's iss", any(f"iss={ISSUER}" in l and "status=200" in l for l in access))
+    check("access log gives the reason of a refusal", any("status=401" in l and "refused=" in l and "expired" in l for l in access))
     request = patient_view_request()
     for needle in ['"2008-05-20"', "2008-05-20", "Practitioner/example", "anterior-hip-or-groin-pain"]:
         check(f"no patient data on stderr ({needle})", needle not in log)
