@@ -73,17 +73,18 @@ package final class HooksHTTPService: Sendable {
     package func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
         var client: String?
-        var response = await answer(request, client: &client)
+        var refusal: String?
+        var response = await answer(request, client: &client, refusal: &refusal)
         cors(request, &response.headers)
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let path = String(request.uri.path.prefix(200))
-        accessLog.info(
-            "request",
-            metadata: [
-                "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.status.code)",
-                "ms": "\((ms * 1000).rounded() / 1000)", "iss": "\(client ?? "-")",
-            ])
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.status.code)",
+            "ms": "\((ms * 1000).rounded() / 1000)", "iss": "\(client ?? "-")",
+        ]
+        if let refusal { metadata["refused"] = "\(refusal)" }
+        accessLog.info("request", metadata: metadata)
         return response
     }
 
@@ -93,7 +94,7 @@ package final class HooksHTTPService: Sendable {
         case feedback
     }
 
-    private func answer(_ request: Request, client: inout String?) async -> Response {
+    private func answer(_ request: Request, client: inout String?, refusal: inout String?) async -> Response {
         let fullPath = request.uri.path
         guard fullPath.hasPrefix(configuration.basePath + "/") else { return Self.plain(.notFound, "no such resource") }
         let routePath = String(fullPath.dropFirst(configuration.basePath.count))
@@ -122,7 +123,7 @@ package final class HooksHTTPService: Sendable {
                 client = identity.iss
             } catch {
                 client = error.claimedIssuer
-                logger.notice("request refused", metadata: ["status": "\(error.status)", "reason": "\(error.reason)", "iss": "\(error.claimedIssuer ?? "-")"])
+                refusal = error.reason
                 return Self.refusal(error)
             }
         }

@@ -188,6 +188,7 @@ def main():
           access and all(re.search(r"method=\S+ .*path=\S+|path=\S+ .*method=\S+", l) and "status=" in l and "ms=" in l and "iss=" in l for l in access),
           access[:3])
     check("access log names the client's iss", any(f"iss={ISSUER}" in l and "status=200" in l for l in access))
+    check("access log gives the reason of a refusal", any("status=401" in l and "refused=" in l and "expired" in l for l in access))
     request = patient_view_request()
     for needle in ['"2008-05-20"', "2008-05-20", "Practitioner/example", "anterior-hip-or-groin-pain"]:
         check(f"no patient data on stderr ({needle})", needle not in log)
@@ -411,11 +412,21 @@ def run_trust_file_checks(work):
 def run_unauthenticated_checks():
     r = subprocess.run([CDS, "hooks", "serve", "--host", "0.0.0.0", "--port", "0", "--allow-unauthenticated"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     check("--allow-unauthenticated with a non-loopback --host: refused", r.returncode == 64 and "loopback" in r.stderr, (r.returncode, r.stderr))
-    server = Server(["--allow-unauthenticated"])
+    server = Server(["--allow-unauthenticated", "--base-path", "/ehr/cds/", "--request-timeout", "1"])
     try:
         check("--allow-unauthenticated: a warning at start", any("warning" in l and "allow-unauthenticated" in l for l in server.lines), server.lines)
-        r = requests.post(f"{server.base}/cds-services/{SERVICE}", data=json.dumps(patient_view_request()), headers={"Content-Type": "application/json"}, timeout=60)
-        check("--allow-unauthenticated: a call without a token is answered", r.status_code == 200, r.status_code)
+        r = requests.post(f"{server.base}/ehr/cds/cds-services/{SERVICE}", data=json.dumps(patient_view_request()), headers={"Content-Type": "application/json"}, timeout=60)
+        check("--allow-unauthenticated: a call without a token is answered (under --base-path)", r.status_code == 200, r.status_code)
+        r = requests.get(f"{server.base}/cds-services", timeout=60)
+        check("--base-path: the root is not served", r.status_code == 404, r.status_code)
+        r = requests.get(f"{server.base}/ehr/cds/cds-services", timeout=60)
+        check("--base-path: discovery under it", r.status_code == 200 and r.json()["services"][0]["id"] == SERVICE, r.status_code)
+        # A body that stops arriving: 408 after --request-timeout, the connection not held.
+        with socket.create_connection(("127.0.0.1", server.port), 30) as s:
+            s.sendall(f"POST /ehr/cds/cds-services/{SERVICE} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 100\r\n\r\n{".encode())
+            reply = s.recv(4096).decode("latin-1")
+        check("a stalled body: 408", reply.startswith("HTTP/1.1 408"), reply[:80])
     finally:
         server.process.send_signal(signal.SIGINT)
         check("SIGINT: graceful exit with status 0", server.process.wait(60) == 0)
