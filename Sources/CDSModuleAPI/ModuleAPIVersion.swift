@@ -34,7 +34,7 @@ public struct ModuleAPIVersion: Sendable, Hashable, Comparable, CustomStringConv
     }
 
     /// The contract this copy of the library defines.
-    public static let current = ModuleAPIVersion(major: 1, minor: 0)
+    public static let current = ModuleAPIVersion(major: 1, minor: 1)
 
     /// Whether a host speaking `self` can load a module built against `module`.
     public func canLoad(moduleBuiltAgainst module: ModuleAPIVersion) -> Bool {

@@ -18,7 +18,7 @@ struct EngineTests {
         let e = engine(BuiltinModules.all + [future, newer])
         #expect(e.registry.modules.count == BuiltinModules.all.count)
         #expect(e.registry.refused.map(\.descriptor.id) == ["future", "newer-minor"])
-        #expect(e.registry.refused[0].reason == "module \"future\" 1.0.0 was built against module API 2.0; this host speaks 1.0 and loads 1.0 through 1.0")
+        #expect(e.registry.refused[0].reason == "module \"future\" 1.0.0 was built against module API 2.0; this host speaks 1.1 and loads 1.0 through 1.1")
         let plan = e.evaluate(try Cases.read(Cases.minimal()))
         let refused = plan.modules.filter { $0.status == .refused }.map(\.descriptor.id)
         #expect(refused == ["future", "newer-minor"])
