@@ -31,6 +31,9 @@ package final class BatchEvaluator: Sendable {
         /// Called after each output line is staged, with the counts so far (the
         /// command line draws a progress bar from it).
         package var progress: (@Sendable (_ evaluated: Int, _ failed: Int) -> Void)?
+        /// Runs once when SIGTERM arrives, after reading has stopped (the executable stops
+        /// external modules there, so that a hung module call ends at once).
+        package var onShutdownSignal: @Sendable () -> Void = {}
 
         package init() {}
     }
@@ -113,9 +116,11 @@ package final class BatchEvaluator: Sendable {
         let summary = Locked(Summary())
 
         // SIGTERM stops reading at the next line boundary (``LineReader``), as in `cds serve`.
+        let onShutdownSignal = configuration.onShutdownSignal
         let shutdown = ShutdownSignal(signals: [SIGTERM], logger: logger) { [logger] _ in
             logger.notice("SIGTERM: finishing the lines already read, then stopping")
             summary.withLock { $0.interrupted = true }
+            onShutdownSignal()
         }
 
         var number = 0

@@ -2,6 +2,7 @@ import ArgumentParser
 import CDSEngine
 import CDSJSON
 import CDSModuleAPI
+import CDSModuleHost
 import CDSServer
 import CSystemTuning
 #if canImport(Glibc)
@@ -134,6 +135,7 @@ struct EvaluateCommand: ParsableCommand {
         configuration.maxInFlight = maxInFlight
         let progress = BatchProgress(input: input)
         configuration.progress = { progress.update(evaluated: $0, failed: $1) }
+        configuration.onShutdownSignal = { _ = ExternalModules.terminateAll() }
         let summary = BatchEvaluator(engine: engine, configuration: configuration).run(input: input, output: protocolOutput)
         progress.finish(evaluated: summary.evaluated, failed: summary.failed)
         throw ExitCode(summary.exitStatus)

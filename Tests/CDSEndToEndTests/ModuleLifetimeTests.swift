@@ -84,4 +84,40 @@ struct ModuleLifetimeTests {
         while Date() < gone && tree.contains(where: isAlive) { usleep(20_000) }
         #expect(tree.filter(isAlive) == [])
     }
+
+    /// The same for `cds evaluate --batch`: SIGTERM during a hung module call ends the run
+    /// at once (status 143), the line read answered with the module failed.
+    @Test func sigtermOfABatchDuringAHungModuleCallEndsItAtOnce() throws {
+        let directory = NSTemporaryDirectory() + "lifetime-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let state = directory + "/pids"
+        let manifest = directory + "/m.json"
+        try #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let caseText = try String(contentsOfFile: CLITests.root + "/" + CLITests.vignette + ".case.json", encoding: .utf8)
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()
+        let (host, input, output) = try CLITests.spawn(["evaluate", "--batch", "-", "--module-manifest", manifest])
+        input.fileHandleForWriting.write(Data(caseText.utf8 + [0x0A]))
+        var tree: [pid_t] = []
+        let end = Date().addingTimeInterval(60)
+        while tree.count < 3 && Date() < end && host.isRunning {
+            usleep(20_000)
+            tree = ((try? String(contentsOfFile: state, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+        }
+        #expect(tree.count == 3, "the module is in its hung call")
+        let signalled = Date()
+        kill(host.processIdentifier, SIGTERM)
+        let reply = output.fileHandleForReading.readDataToEndOfFile()
+        host.waitUntilExit()
+        #expect(Date().timeIntervalSince(signalled) < 30, "ended by the signal, not by the module's 60 s deadline")
+        #expect(host.terminationStatus == 143)
+        let lines = String(decoding: reply, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 1, "the line read is answered once")
+        let plan = try JSONParser().parse(String(lines.first ?? ""))
+        #expect(plan["modules"]?.arrayValue?.contains { $0["id"] == "faulty-fork-hang" && $0["status"] == "failed" } == true, "\(lines.first ?? "")")
+        let gone = Date().addingTimeInterval(10)
+        while Date() < gone && tree.contains(where: isAlive) { usleep(20_000) }
+        #expect(tree.filter(isAlive) == [])
+    }
 }
