@@ -123,6 +123,25 @@ extension ReplSession {
         return lines.isEmpty ? header + "\n  no change in the plan" : header + "\n" + lines.map { "  " + $0 }.joined(separator: "\n")
     }
 
+    /// The clinically important changes between consecutive readings, by the Catalog's
+    /// published thresholds (`progression.nprs-important-change`: points or percent of the
+    /// earlier reading; `progression.lefs-important-change`: points), each marked with `!`.
+    private func importantChanges(_ key: String, _ readings: [ClinicalCase.Reading]) -> [String] {
+        let view = engine.catalog.view
+        guard let rule = view.rules["progression.\(key)-important-change"], let points = rule.parameters["points"] else { return [] }
+        let percent = rule.parameters["percent"]
+        let threshold = percent.map { "\(RationaleFormat.number(points)) points or \(RationaleFormat.number($0)) %" } ?? "\(RationaleFormat.number(points)) points"
+        var lines: [String] = []
+        for (a, b) in zip(readings, readings.dropFirst()) {
+            let change = Double(b.value - a.value)
+            let relative = a.value == 0 ? nil : abs(change) / Double(a.value) * 100
+            if abs(change) >= points || (percent.map { p in relative.map { $0 >= p } ?? false } ?? false) {
+                lines.append("  ! \(a.date) -> \(b.date): \(RationaleFormat.change(b.value - a.value)), a clinically important change (at least \(threshold); rule \(rule.id))")
+            }
+        }
+        return lines.isEmpty ? ["  no clinically important change between readings (at least \(threshold); rule \(rule.id))"] : lines
+    }
+
     func progress() throws(Failure) -> String {
         let plan = try currentPlan()
         let c = try clinicalCase()
@@ -135,9 +154,9 @@ extension ReplSession {
             out.append(contentsOf: chart(name, readings, maximum: scaleMaximum(key), asOf: plan.asOf))
             if readings.count > 1 {
                 out.append("  change \(RationaleFormat.change(last.value - first.value)) over \(first.date.days(to: last.date)) days")
+                out.append(contentsOf: importantChanges(key, readings))
             }
         }
-        out.append("(no clinically important difference for NPRS or LEFS is recorded in the Catalog, so none is marked)")
         out.append(contentsOf: exerciseDecision(plan, c))
         out.append(contentsOf: escalationDecision(plan, c))
         return out.joined(separator: "\n")

@@ -58,6 +58,22 @@ struct ReplEverydayTests {
         #expect(lines.first { $0.contains("2026-03-01") }?.contains("after the as-of date") == false)
     }
 
+    /// A change between readings that reaches the Catalog's published threshold is marked;
+    /// one below it is not (NPRS: 2 points or 30 %; LEFS: 9 points).
+    @Test func clinicallyImportantChangesAreMarkedByTheCatalogThresholds() {
+        let s = ReplFixture.session(
+            ReplFixture.basics + [
+                "set assessmentDate 2026-03-02", "reading nprs 2026-01-01 4", "reading nprs 2026-02-01 5", "reading nprs 2026-03-01 7",
+                "reading lefs 2026-01-01 50", "reading lefs 2026-03-01 45",
+            ])
+        let lines = s.execute("progress").output.split(separator: "\n").map(String.init)
+        let marked = lines.filter { $0.hasPrefix("  ! ") }
+        #expect(marked.count == 1, "\(lines)")
+        #expect(marked.first?.contains("2026-02-01 -> 2026-03-01: +2") == true, "\(marked)")
+        #expect(marked.first?.contains("rule progression.nprs-important-change") == true)
+        #expect(lines.contains("  no clinically important change between readings (at least 9 points; rule progression.lefs-important-change)"), "\(lines)")
+    }
+
     /// `set symptoms {` continues on the next lines until the value is complete; the
     /// history gets the whole entry once.
     @Test func anOpenJSONValueContinuesOnTheNextLines() {
