@@ -84,7 +84,7 @@ extension Plan {
             ]
             var suggestions: [String] = []
             if r.action.isAffirmative {
-                suggestions.append(Self.uuid(uuid + "|accept"))
+                suggestions.append(FeedbackLog.acceptSuggestion(ofCard: uuid))
                 card["suggestions"] = [
                     [
                         "label": .string("Accept: \(title)"), "uuid": .string(suggestions[0]),
