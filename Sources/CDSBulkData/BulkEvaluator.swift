@@ -193,8 +193,11 @@ package final class BulkEvaluator: Sendable {
     }
 
     /// What the first pass gathers (touched on its delivery queue only).
-    private struct ReadState {
-        let sorter: ExternalSorter
+    private struct ReadState: Sendable {
+        // `ExternalSorter` is not thread-safe, and `read` keeps its own reference to it: the
+        // state is used only under its `Locked` (from the pipeline's serial queue), and
+        // the caller touches the sorter again only after `pipeline.drain()`.
+        nonisolated(unsafe) let sorter: ExternalSorter
         var deleted = Set<String>()
         var expected = 0
         var summary: Summary

@@ -98,7 +98,7 @@ package struct ConformanceCheck {
 
     private var lastFailure: String { failureBox.value }
     private let failureBox = Box()
-    private final class Box: @unchecked Sendable { var value = "" }
+    private final class Box { var value = "" }
 
     private func handshake(_ manifest: ModuleManifest) -> (ModuleProcess, ModuleDescriptor, String)? {
         let process: ModuleProcess

@@ -13,7 +13,10 @@ import Logging
 /// the host dies first. Standard error is drained continuously (a module that floods it cannot
 /// block on a full pipe) into the host's log at debug level, escaped and within a byte budget
 /// per evaluation; standard output is read line by line with deadlines.
-final class ModuleProcess: @unchecked Sendable {
+///
+/// Not `Sendable`: its framer, buffers and flags have no lock of their own. It has one owner
+/// at a time (the handshake, then the ``OutOfProcessModule`` that keeps it under its mutex).
+final class ModuleProcess {
     enum Received {
         case line([UInt8])
         case timeout

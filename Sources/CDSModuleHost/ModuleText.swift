@@ -38,7 +38,7 @@ enum ModuleText {
 ///
 /// The standard-error drain spends it line by line; each `assess` request renews it. What
 /// does not fit is counted, and the count is logged once when the budget is renewed.
-final class LogBudget: @unchecked Sendable {
+final class LogBudget: Sendable {
     private struct State {
         var remaining: Int
         var dropped = 0

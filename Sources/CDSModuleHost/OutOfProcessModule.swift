@@ -22,6 +22,10 @@ import Logging
 /// A call is in two steps (``start(_:)`` sends, ``Call/finish()`` collects) so that the
 /// engine can have every external module of an evaluation compute at once; the module is
 /// held (one request at a time) from the first step to the second.
+// @unchecked Sendable, because `mutex` is held across calls (``start(_:)`` to
+// ``Call/finish()``, ``beginStopping(waiting:)`` to ``endStopping()``), which no scoped lock
+// box can express: `state` (and the non-Sendable `ModuleProcess` in it) is read and written
+// only with `mutex` held; every other stored property is an immutable `let` of a Sendable type.
 package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     package let descriptor: ModuleDescriptor
     let manifest: ModuleManifest
@@ -281,6 +285,8 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
 
 /// A pthread mutex that can be held across calls (``Locked`` only lends its value to a
 /// closure).
+// @unchecked Sendable: the pointer is allocated once in `init`, never reassigned and freed
+// only in `deinit` (when no thread holds a reference); the pthread calls on it are thread-safe.
 final class Mutex: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 

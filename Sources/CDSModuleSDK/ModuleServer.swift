@@ -58,7 +58,7 @@ extension ModuleServer {
 
 /// A detached pthread, without Foundation.
 enum Thread {
-    private final class Box: @unchecked Sendable {
+    private final class Box: Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }

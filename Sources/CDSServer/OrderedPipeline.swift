@@ -121,19 +121,19 @@ package final class OrderedPipeline: Sendable {
 }
 
 /// One run's results, handed from its lane to the serial queue.
-private final class Slot<Value: Sendable>: @unchecked Sendable {
+private final class Slot<Value: Sendable>: Sendable {
     // Written once by the lane before `ready` is signalled; read once after `wait`.
-    private var value: Value?
+    private let value = Locked<Value?>(nil)
     private let ready = DispatchSemaphore(value: 0)
 
     func fill(_ v: Value) {
-        value = v
+        value.withLock { $0 = v }
         ready.signal()
     }
 
     func take() -> Value? {
         ready.wait()
-        return value
+        return value.withLock { $0 }
     }
 }
 
@@ -142,32 +142,46 @@ private final class Slot<Value: Sendable>: @unchecked Sendable {
 /// which a dispatch queue, run by whichever pool thread is free, does not: measured, that
 /// was the difference between 1.5x and 1.7x with two lanes on two processors
 /// (docs/performance.md).
-final class LaneThread: @unchecked Sendable {
+final class LaneThread: Sendable {
     /// Work in submission order; `nil` asks the thread to end.
-    private let queue = Locked<[(@Sendable () -> Void)?]>([])
-    private let available = DispatchSemaphore(value: 0)
+    private let queue: Locked<[(@Sendable () -> Void)?]>
+    private let available: DispatchSemaphore
+    /// No thread could be created: work runs on the caller's thread instead of being lost.
+    private let threadless: Bool
 
     init() {
+        let queue = Locked<[(@Sendable () -> Void)?]>([])
+        let available = DispatchSemaphore(value: 0)
+        self.queue = queue
+        self.available = available
+        threadless = !Self.detach { Self.loop(queue, available) }
+    }
+
+    /// The body of a detached thread.
+    private final class Body: Sendable {
+        let run: @Sendable () -> Void
+        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+
+    /// Runs `body` on a detached thread of its own; false if no thread could be created.
+    private static func detach(_ body: @escaping @Sendable () -> Void) -> Bool {
         var thread = pthread_t()
-        // The thread holds a reference to its lane until it ends.
-        let context = Unmanaged.passRetained(self).toOpaque()
+        // The thread holds its body until it ends.
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
         let created = pthread_create(
             &thread, nil,
             { context in
                 guard let context else { return nil }
-                Unmanaged<LaneThread>.fromOpaque(context).takeRetainedValue().loop()
+                Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
                 return nil
             }, context)
-        if created == 0 {
-            pthread_detach(thread)
-        } else {
-            // No thread: run work on the caller's thread instead of losing it.
-            Unmanaged<LaneThread>.fromOpaque(context).release()
-            threadless = true
+        guard created == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            return false
         }
+        pthread_detach(thread)
+        return true
     }
-
-    private var threadless = false
 
     /// Queues `work` behind the lane's earlier work.
     func submit(_ work: @escaping @Sendable () -> Void) {
@@ -183,7 +197,7 @@ final class LaneThread: @unchecked Sendable {
         available.signal()
     }
 
-    private func loop() {
+    private static func loop(_ queue: Locked<[(@Sendable () -> Void)?]>, _ available: DispatchSemaphore) {
         while true {
             available.wait()
             guard let work = queue.withLock({ $0.removeFirst() }) else { return }

@@ -12,7 +12,7 @@ import Logging
 /// returns the reply line. `execute` must be called from one thread at a time, in reading
 /// order, which keeps replies in request order and session state (initialisation,
 /// shutdown, cancellation, issued cards) sequential.
-package final class RPCServerCore: @unchecked Sendable {
+package final class RPCServerCore: Sendable {
     /// A unit of work handed from the reading side to the evaluating side.
     package enum Job: Sendable {
         /// Already answered while reading (parse errors and the like).
@@ -45,14 +45,32 @@ package final class RPCServerCore: @unchecked Sendable {
     private let parser: JSONParser
     private let methods: [String: Method]
 
-    // Evaluating-side state, touched only by `execute`.
-    var initialized = false
-    var shutdownRequested = false
+    /// Evaluating-side state, touched only by `execute` (one thread at a time, so the lock is
+    /// never contended; it is what lets the compiler check that the core is `Sendable`).
+    private struct Session {
+        var initialized = false
+        var shutdownRequested = false
+        var issuedCards: [String: FeedbackLog.IssuedCard] = [:]
+        var lifecycle: Lifecycle = .running
+    }
+    private let session = Locked(Session())
+
+    var initialized: Bool {
+        get { session.withLock { $0.initialized } }
+        set { session.withLock { $0.initialized = newValue } }
+    }
+    var shutdownRequested: Bool {
+        get { session.withLock { $0.shutdownRequested } }
+        set { session.withLock { $0.shutdownRequested = newValue } }
+    }
     /// Cards this session returned (uuid -> recommendation), for feedback. Bounded: when it
     /// reaches `maxIssuedCards` it starts over, and older cards become unknown.
-    private(set) var issuedCards: [String: FeedbackLog.IssuedCard] = [:]
+    var issuedCards: [String: FeedbackLog.IssuedCard] { session.withLock { $0.issuedCards } }
     static let maxIssuedCards = 100_000
-    package private(set) var lifecycle: Lifecycle = .running
+    package private(set) var lifecycle: Lifecycle {
+        get { session.withLock { $0.lifecycle } }
+        set { session.withLock { $0.lifecycle = newValue } }
+    }
 
     package init(engine: Engine, configuration: ServerConfiguration = .init(), logger: Logger = Logger(label: "cds.server")) {
         self.engine = engine
@@ -237,8 +255,10 @@ package final class RPCServerCore: @unchecked Sendable {
 
     private func remember(_ cards: [(uuid: String, card: FeedbackLog.IssuedCard)]) {
         guard !cards.isEmpty else { return }
-        if issuedCards.count + cards.count > Self.maxIssuedCards { issuedCards.removeAll() }
-        for card in cards { issuedCards[card.uuid] = card.card }
+        session.withLock { s in
+            if s.issuedCards.count + cards.count > Self.maxIssuedCards { s.issuedCards.removeAll() }
+            for card in cards { s.issuedCards[card.uuid] = card.card }
+        }
     }
 
     /// Parses, runs and answers one line at once (tests and simple embeddings).

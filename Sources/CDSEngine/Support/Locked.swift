@@ -7,7 +7,12 @@
 /// Used instead of `Synchronization.Mutex` because ThreadSanitizer understands pthread
 /// mutexes (it intercepts them) but not the futex-based `Mutex`, so with this lock a TSan
 /// run reports real races only.
-package final class Locked<Value>: @unchecked Sendable {
+///
+/// Like swift-nio's `NIOLockedValueBox`, a `Locked` is `Sendable` only where its value is:
+/// a lock makes access exclusive, but a non-`Sendable` value (a class reference, say) could
+/// still escape the closure and be used on two threads at once, so the compiler is left to
+/// check that.
+package final class Locked<Value> {
     private var value: Value
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
@@ -29,3 +34,7 @@ package final class Locked<Value>: @unchecked Sendable {
         return try body(&value)
     }
 }
+
+// Safe: `value` is only ever read or written inside `withLock`, with `mutex` held, and `mutex`
+// itself is never reassigned; `Value: Sendable` makes whatever leaves the closure safe to share.
+extension Locked: @unchecked Sendable where Value: Sendable {}
