@@ -10,7 +10,7 @@ RELEASE_CDS := .build/release/cds
 
 # Sanitizer and fuzz builds set CDS_WITHOUT_HTTP=1: Package.swift then leaves the HTTP service
 # (Hummingbird, jwt-kit, swift-crypto) out, so that stack is built once, in the debug build.
-.PHONY: all setup setup-test build release run demo repl test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test bulk-spark bench-bulk hooks-http hooks-load hooks-bench
+.PHONY: all setup setup-test build release run demo repl lint test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test bulk-spark bench-bulk hooks-http hooks-load hooks-bench
 
 all: build
 
@@ -243,7 +243,13 @@ tsan: setup
 	CDS_WITHOUT_HTTP=1 $(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
-test: setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm install-test run-test bulk-spark hooks-http hooks-load
+# Style and the rules the compiler does not check (every public declaration documented, no
+# force unwrap or force try in Sources and Plugins): the checked-in .swift-format, and
+# Tests/.swift-format for the tests (docs/contributing.md). swift-format ships with Swift 6.
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Sources Plugins Tests
+
+test: lint setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm install-test run-test bulk-spark hooks-http hooks-load
 	$(SWIFT) test
 
 docs: build

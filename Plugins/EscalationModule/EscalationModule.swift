@@ -7,8 +7,10 @@ import CDSModuleAPI
 /// 6 months). Case format 2 tells conservative care not recorded from not started, and
 /// records prior injections or surgery, which the rationale names.
 public struct EscalationModule: AssessmentModule {
+    /// Creates the module; it holds no state between evaluations.
     public init() {}
 
+    /// The module's identity, version, summary and the case facts it reads.
     public let descriptor = ModuleDescriptor(
         id: "escalation",
         version: SemanticVersion(1, 1, 0),
@@ -18,6 +20,7 @@ public struct EscalationModule: AssessmentModule {
 
     static let policy = "escalation.window"
 
+    /// Considers or defers corticosteroid injection and surgery by how long conservative treatment has failed, as the type's documentation describes.
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         let considerBeyond = try context.catalog.parameter("considerBeyondMaximum", ofRule: Self.policy) != 0
         let policy = [Self.policy]

@@ -9,8 +9,10 @@ import CDSModuleAPI
 /// `progression.*`). Stepping back on intolerance is the local policy
 /// `exercise.step-back-on-intolerance`.
 public struct ExerciseProgressionModule: AssessmentModule {
+    /// Creates the module; it holds no state between evaluations.
     public init() {}
 
+    /// The module's identity, version, summary and the case facts it reads.
     public let descriptor = ModuleDescriptor(
         id: "exercise-progression",
         version: SemanticVersion(1, 1, 0),
@@ -26,6 +28,7 @@ public struct ExerciseProgressionModule: AssessmentModule {
     static let nprsChange = "progression.nprs-important-change"
     static let lefsChange = "progression.lefs-important-change"
 
+    /// Proposes the strengthening program, stretching and the activation tier to work at now, as the type's documentation describes.
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         let catalog = context.catalog
         let steps = try catalog.progression("strengthening")

@@ -6,8 +6,10 @@ import CDSModuleAPI
 /// taken during hip flexion, as the source measures them, are preferred when recorded); it
 /// draws no conclusion the source does not state.
 public struct MonitoringModule: AssessmentModule {
+    /// Creates the module; it holds no state between evaluations.
     public init() {}
 
+    /// The module's identity, version, summary and the case facts it reads.
     public let descriptor = ModuleDescriptor(
         id: "monitoring",
         version: SemanticVersion(1, 1, 0),
@@ -15,6 +17,7 @@ public struct MonitoringModule: AssessmentModule {
         reads: ["/measurements", "/activity"]
     )
 
+    /// Proposes the monitoring of pain, function, range of motion, strength and return to activity, with the recorded trend of each.
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         context.catalog.recommendations(in: "monitoring").map { r in
             let rationale: Rationale

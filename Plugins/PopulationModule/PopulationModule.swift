@@ -9,8 +9,10 @@ import CDSModuleAPI
 /// `superseded` with the reason. Dancers and athletes have return to previous activity
 /// monitored.
 public struct PopulationModule: AssessmentModule {
+    /// Creates the module; it holds no state between evaluations.
     public init() {}
 
+    /// The module's identity, version, summary and the case facts it reads.
     public let descriptor = ModuleDescriptor(
         id: "population",
         version: SemanticVersion(1, 1, 0),
@@ -18,6 +20,7 @@ public struct PopulationModule: AssessmentModule {
         reads: ["/population"]
     )
 
+    /// Proposes what the source reports for dancers and athletes, as the type's documentation describes.
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         guard let population = c.population else { return [] }
         let groups = population.groups

@@ -7,8 +7,10 @@ import CDSModuleAPI
 /// unknown, it defers the entry and says which criterion, citing the fact (or its absence);
 /// reference 7 is then not cited, and the rest of the plan applies as for any patient.
 public struct PostArthroplastyModule: AssessmentModule {
+    /// Creates the module; it holds no state between evaluations.
     public init() {}
 
+    /// The module's identity, version, summary and the case facts it reads.
     public let descriptor = ModuleDescriptor(
         id: "post-arthroplasty",
         version: SemanticVersion(1, 1, 0),
@@ -18,6 +20,7 @@ public struct PostArthroplastyModule: AssessmentModule {
 
     static let entry: RecommendationID = "population.post-arthroplasty-mobilization"
 
+    /// Recommends or defers joint mobilization with exercise after hip arthroplasty and iliopsoas tenotomy, as the type's documentation describes.
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         guard let h = c.surgicalHistory, h.totalHipArthroplasty == true || h.iliopsoasTenotomy == true else {
             return []

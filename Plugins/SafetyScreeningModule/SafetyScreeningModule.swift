@@ -4,8 +4,10 @@ import CDSModuleAPI
 /// out, or that administers a substance the patient is recorded as allergic to, is
 /// proposed as `avoid`. The mapping from codes to recommendations is Catalog data.
 public struct SafetyScreeningModule: AssessmentModule {
+    /// Creates the module; it holds no state between evaluations.
     public init() {}
 
+    /// The module's identity, version, summary and the case facts it reads.
     public let descriptor = ModuleDescriptor(
         id: "safety-screening",
         version: SemanticVersion(1, 0, 0),
@@ -13,6 +15,7 @@ public struct SafetyScreeningModule: AssessmentModule {
         reads: ["/contraindications", "/allergies"]
     )
 
+    /// Proposes `avoid` for every recommendation a recorded contraindication or allergy rules out.
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         var proposals: [Proposal] = []
         for (i, code) in c.contraindications.enumerated() {

@@ -8,8 +8,10 @@ import CDSModuleAPI
 /// Catalog recommendation is deferred. Symptoms not assessed (case format 2) are named as
 /// unknown, never counted as absent.
 public struct SymptomsModule: AssessmentModule {
+    /// Creates the module; it holds no state between evaluations.
     public init() {}
 
+    /// The module's identity, version, summary and the case facts it reads.
     public let descriptor = ModuleDescriptor(
         id: "symptoms",
         version: SemanticVersion(1, 1, 0),
@@ -19,6 +21,7 @@ public struct SymptomsModule: AssessmentModule {
 
     static let policy = "symptoms.presentation-fit"
 
+    /// Checks the presentation against the source's common symptoms and starts, or defers, initial conservative management.
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         let minimum = try context.catalog.parameter("minimumPresent", ofRule: Self.policy)
         let strong = try context.catalog.parameter("strongFitMinimum", ofRule: Self.policy)

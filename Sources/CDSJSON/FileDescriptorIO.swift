@@ -11,6 +11,7 @@ public enum FileDescriptorIO {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         /// The system's description, or the limit that was exceeded.
         public var reason: String
+        /// The reason.
         public var description: String { reason }
     }
 
@@ -75,7 +76,7 @@ public enum FileDescriptorIO {
     private static func writeVectors(_ fd: Int32, _ vectors: inout [iovec]) -> Bool {
         var first = 0
         while first < vectors.count {
-            let n = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress! + first, Int32(vectors.count - first)) }
+            let n = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress?.advanced(by: first), Int32(vectors.count - first)) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return false

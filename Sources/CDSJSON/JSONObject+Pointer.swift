@@ -5,6 +5,7 @@ extension JSONObject {
         public var key: String
         /// Its JSON type.
         public var found: String
+        /// Names the member and the JSON type found there.
         public var description: String { "\(key) is \(found), not an object" }
     }
 

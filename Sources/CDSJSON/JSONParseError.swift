@@ -2,8 +2,11 @@
 public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of problem. A struct rather than an enum so that kinds can be added.
     public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The code's stable name, such as `invalid-syntax`.
         public var rawValue: String
+        /// The code named `rawValue`.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code's name.
         public var description: String { rawValue }
 
         /// The text breaks the RFC 8259 grammar.

@@ -60,7 +60,10 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
     /// every `~` is followed by `0` or `1`), without building it.
     public static func isValid(_ text: String) -> Bool {
         // The usual case: no `~` at all, so only the leading `/` matters.
-        if let plain = text.utf8.withContiguousStorageIfAvailable({ $0.isEmpty || ($0[0] == UInt8(ascii: "/") && memchr($0.baseAddress!, 0x7E, $0.count) == nil) }), plain {
+        if let plain = text.utf8.withContiguousStorageIfAvailable({ s in
+            guard let base = s.baseAddress, !s.isEmpty else { return true }
+            return s[0] == UInt8(ascii: "/") && memchr(base, 0x7E, s.count) == nil
+        }), plain {
             return true
         }
         var utf8 = text.utf8.makeIterator()
@@ -94,6 +97,7 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
         tokens.map { "/" + $0.replacingAll("~", with: "~0").replacingAll("/", with: "~1") }.joined()
     }
 
+    /// Orders pointers token by token (a pointer before the pointers below it).
     public static func < (lhs: JSONPointer, rhs: JSONPointer) -> Bool {
         lhs.tokens.lexicographicallyPrecedes(rhs.tokens)
     }

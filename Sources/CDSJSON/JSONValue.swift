@@ -154,11 +154,17 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// `nil` is JSON `null`.
     public init(nilLiteral: ()) { self = .null }
+    /// `true` and `false` are JSON booleans.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An integer literal is a JSON integer (kept exact as `Int64`).
     public init(integerLiteral value: Int64) { self = .integer(value) }
+    /// A floating-point literal is a JSON number held as `Double`.
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// A string literal is a JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An array literal is a JSON array of its elements, in order.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     /// Builds an object; a repeated key keeps its first position and its last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
@@ -210,7 +216,8 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         for (i, key) in keys.enumerated() where key.utf8.count == token.count {
             let equal =
                 key.utf8.withContiguousStorageIfAvailable { bytes in
-                    bytes.isEmpty || memcmp(bytes.baseAddress!, token.baseAddress!, bytes.count) == 0
+                    guard let a = bytes.baseAddress, let b = token.baseAddress, !bytes.isEmpty else { return bytes.isEmpty }
+                    return memcmp(a, b, bytes.count) == 0
                 } ?? key.utf8.elementsEqual(token)
             if equal { return values[i] }
         }

@@ -21,10 +21,12 @@ public struct LineFramer: Sendable {
         }
     }
 
+    /// The longest line content delivered whole; a longer line is reported as ``Frame/tooLong(limit:)`` and discarded.
     public let maxLineBytes: Int
     private var buffer: [UInt8] = []
     private var discarding = false
 
+    /// A framer for lines of at most `maxLineBytes` bytes of content (at least 1).
     public init(maxLineBytes: Int) {
         self.maxLineBytes = max(1, maxLineBytes)
     }

@@ -15,7 +15,9 @@ public struct AssessmentContext: Sendable {
 
 /// A phase of the treatment algorithm, such as `initial-management` or `strengthening-low`.
 public struct Phase: StringIdentifier {
+    /// The phase's identifier as the Catalog writes it.
     public var rawValue: String
+    /// The phase `rawValue`; whether the Catalog has it is checked where it is used.
     public init(rawValue: String) { self.rawValue = rawValue }
 }
 

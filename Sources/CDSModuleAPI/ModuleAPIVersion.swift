@@ -44,6 +44,7 @@ public struct ModuleAPIVersion: Sendable, Hashable, Comparable, CustomStringConv
     /// `major.minor`.
     public var description: String { "\(major).\(minor)" }
 
+    /// Orders versions by major, then minor.
     public static func < (lhs: ModuleAPIVersion, rhs: ModuleAPIVersion) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
     }

@@ -90,6 +90,7 @@ public struct ProposalAction: RawRepresentable, Sendable, Hashable, CustomString
     /// Whether the action puts the recommendation into practice (`recommend`, `consider`).
     public var isAffirmative: Bool { self == .recommend || self == .consider }
 
+    /// The position as it appears in plans, such as `recommend`.
     public var description: String { rawValue }
 }
 
@@ -102,26 +103,35 @@ where RawValue == String {
 }
 
 extension StringIdentifier {
+    /// The identifier spelled by the literal.
     public init(stringLiteral value: String) { self.init(rawValue: value) }
+    /// The identifier as written.
     public var description: String { rawValue }
+    /// Orders identifiers by their text, so that sorted output is deterministic.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// The identifier of a Catalog recommendation, such as `initial.cryotherapy`.
 public struct RecommendationID: StringIdentifier {
+    /// The identifier as the Catalog writes it.
     public var rawValue: String
+    /// The recommendation `rawValue`; whether the Catalog has it is checked where it is used.
     public init(rawValue: String) { self.rawValue = rawValue }
 }
 
 /// The identifier of a Catalog evidence record, such as `seed-ref-1`.
 public struct EvidenceID: StringIdentifier {
+    /// The identifier as the Catalog writes it.
     public var rawValue: String
+    /// The evidence record `rawValue`; whether the Catalog has it is checked where it is used.
     public init(rawValue: String) { self.rawValue = rawValue }
 }
 
 /// A case fact: a JSON Pointer into the case document, such as `/symptoms/clickingOrSnapping`.
 public struct FactPath: StringIdentifier {
+    /// The JSON Pointer, such as `/symptoms/clickingOrSnapping`.
     public var rawValue: String
+    /// The fact at the JSON Pointer `rawValue`.
     public init(rawValue: String) { self.rawValue = rawValue }
 
     /// Whether this path equals `other` or lies below it.
@@ -130,8 +140,9 @@ public struct FactPath: StringIdentifier {
         var (mine, theirs) = (rawValue, other.rawValue)
         return mine.withUTF8 { m in
             theirs.withUTF8 { t in
-                m.count >= t.count && (t.isEmpty || memcmp(m.baseAddress!, t.baseAddress!, t.count) == 0)
-                    && (m.count == t.count || m[t.count] == UInt8(ascii: "/"))
+                guard m.count >= t.count else { return false }
+                if let a = m.baseAddress, let b = t.baseAddress, !t.isEmpty, memcmp(a, b, t.count) != 0 { return false }
+                return m.count == t.count || m[t.count] == UInt8(ascii: "/")
             }
         }
     }

@@ -17,25 +17,34 @@ public enum ModuleProtocol {
 
     /// Method names.
     public static let initialize = "initialize"
+    /// `assess`: one case to evaluate, answered with the module's proposals.
     public static let assess = "assess"
+    /// `shutdown`: the host asks the module to get ready to end; answered with `null`.
     public static let shutdown = "shutdown"
+    /// `exit` (a notification): the module ends, with status 0 if `shutdown` came first, else 1.
     public static let exit = "exit"
 }
 
 /// A protocol version: minor versions only add (new optional members, new methods).
 public struct ProtocolVersion: Sendable, Hashable, CustomStringConvertible {
+    /// Changes only when a version removes or changes something; hosts refuse an unsupported major.
     public var major: Int
+    /// Grows when a version only adds (optional members, methods).
     public var minor: Int
 
+    /// The version `major`.`minor`.
     public init(major: Int, minor: Int) {
         self.major = major
         self.minor = minor
     }
 
+    /// `major.minor`, such as `1.1`.
     public var description: String { "\(major).\(minor)" }
 
+    /// The version as it travels in the handshake: `{"major": M, "minor": N}`.
     public var json: JSONValue { ["major": .integer(Int64(major)), "minor": .integer(Int64(minor))] }
 
+    /// Reads ``json``'s form; `nil` unless both members are non-negative integers.
     public init?(json: JSONValue?) {
         guard let major = json?["major"]?.integerValue, let minor = json?["minor"]?.integerValue, major >= 0, minor >= 0 else { return nil }
         self.init(major: Int(major), minor: Int(minor))
@@ -44,8 +53,11 @@ public struct ProtocolVersion: Sendable, Hashable, CustomStringConvertible {
 
 /// A reply or message that does not follow the module protocol.
 public struct ModuleProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong, for the host's log and the plan's failure reason.
     public var message: String
+    /// An error described by `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 

@@ -82,6 +82,7 @@ public struct ModuleSession<Module: AssessmentModule> {
     var shutdownRequested = false
     let parser = JSONParser(limits: .init(maxDepth: 64, maxBytes: 64 << 20))
 
+    /// A session serving `module`, before its `initialize`.
     public init(module: Module) { self.module = module }
 
     /// Handles one frame: the reply line, if any, and the exit status once `exit` arrives.

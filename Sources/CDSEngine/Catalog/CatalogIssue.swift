@@ -21,6 +21,7 @@ public struct CatalogIssue: Sendable, Hashable, Comparable, CustomStringConverti
         "\(file): \(path.tokens.isEmpty ? "/" : path.description): \(message)"
     }
 
+    /// Orders issues by file, then JSON path, then message, so that reports are deterministic.
     public static func < (lhs: CatalogIssue, rhs: CatalogIssue) -> Bool {
         (lhs.file, lhs.path, lhs.message) < (rhs.file, rhs.path, rhs.message)
     }

@@ -8,6 +8,7 @@ public struct CaseIssue: Sendable, Hashable, CustomStringConvertible {
     /// What was expected and what was found.
     public var message: String
 
+    /// An issue at `path` (a JSON Pointer into the case document), described by `message`.
     public init(path: JSONPointer, message: String) {
         self.path = path
         self.message = message
@@ -24,8 +25,10 @@ public struct CaseValidationError: Error, Sendable, CustomStringConvertible {
     /// Every problem found, in path order.
     public var issues: [CaseIssue]
 
+    /// A failure listing every issue found in the case, in the order they were found.
     public init(issues: [CaseIssue]) { self.issues = issues }
 
+    /// Every issue, one per line.
     public var description: String { issues.map(\.description).joined(separator: "\n") }
 }
 
