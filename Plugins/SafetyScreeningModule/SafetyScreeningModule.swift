@@ -1,16 +1,19 @@
 import CDSModuleAPI
+import IliopsoasCondition
 
 /// Contraindication screening: every recommendation that a recorded contraindication rules
 /// out, or that administers a substance the patient is recorded as allergic to, is
 /// proposed as `avoid`. The mapping from codes to recommendations is Catalog data.
-public struct SafetyScreeningModule: AssessmentModule {
+public struct SafetyScreeningModule: IliopsoasAssessmentModule {
     public init() {}
 
     public let descriptor = ModuleDescriptor(
         id: "safety-screening",
         version: SemanticVersion(1, 0, 0),
         summary: "Screens the plan's recommendations against recorded contraindications and allergies.",
-        reads: ["/contraindications", "/allergies"]
+        reads: ["/contraindications", "/allergies"],
+        pack: Iliopsoas.pack,
+        proposes: ["*"]
     )
 
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {

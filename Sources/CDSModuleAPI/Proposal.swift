@@ -119,7 +119,7 @@ public struct EvidenceID: StringIdentifier {
     public init(rawValue: String) { self.rawValue = rawValue }
 }
 
-/// A case fact: a JSON Pointer into the case document, such as `/symptoms/clickingOrSnapping`.
+/// A case fact: a JSON Pointer into the case document, such as `/patient/age`.
 public struct FactPath: StringIdentifier {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
