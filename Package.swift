@@ -3,7 +3,9 @@ import PackageDescription
 
 // Layers, each with one job; dependencies point one way:
 //   cds (executable) -> CDSServer | CDSRepl -> CDSEngine -> CDSModuleAPI -> CDSJSON -> CJSONC (json-c)
-// Assessment modules under Plugins/ depend on CDSModuleAPI only. Only CDSJSON imports
+// CDSModuleAPI is condition-agnostic (modules read the case as facts). IliopsoasCondition,
+// the typed iliopsoas case, depends on CDSModuleAPI only; the engine never imports it.
+// Assessment modules under Plugins/ depend on CDSModuleAPI and IliopsoasCondition. Only CDSJSON imports
 // CJSONC, and only CDSRepl imports CLibedit (line editing).
 
 let builtinModules = [
@@ -59,6 +61,7 @@ let package = Package(
         .executable(name: "cds", targets: ["cds"]),
         .library(name: "CDSModuleAPI", targets: ["CDSModuleAPI"]),
         .library(name: "CDSModuleSDK", targets: ["CDSModuleSDK"]),
+        .library(name: "IliopsoasCondition", targets: ["IliopsoasCondition"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -80,8 +83,9 @@ let package = Package(
         ),
         // Linux and glibc tuning (malloc arenas, pipe sizes), for the executable only.
         .systemLibrary(name: "CSystemTuning", path: "Sources/CSystemTuning"),
-        .target(name: "CDSRepl", dependencies: ["CDSEngine", "CDSJSON", "CDSModuleAPI", "CLibedit"]),
+        .target(name: "CDSRepl", dependencies: ["CDSEngine", "CDSJSON", "CDSModuleAPI", "IliopsoasCondition", "CLibedit"]),
         .target(name: "CDSModuleAPI", dependencies: ["CDSJSON"]),
+        .target(name: "IliopsoasCondition", dependencies: ["CDSModuleAPI", "CDSJSON"]),
         .target(name: "CDSModuleProtocol", dependencies: ["CDSModuleAPI", "CDSJSON"]),
         .target(name: "CDSModuleSDK", dependencies: ["CDSModuleAPI", "CDSModuleProtocol", "CDSJSON"]),
         .target(
@@ -137,7 +141,9 @@ let package = Package(
         ),
         .target(name: "CDSTestSupport", dependencies: ["CDSEngine", "CDSBuiltins", "CDSModuleAPI"], path: "Tests/CDSTestSupport"),
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
-        .testTarget(name: "CDSEngineTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSModuleAPI", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSModuleAPITests", dependencies: ["CDSModuleAPI", "IliopsoasCondition", "CDSJSON"]),
+        .testTarget(
+            name: "CDSEngineTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSModuleAPI", "IliopsoasCondition", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSServerTests", dependencies: ["CDSTestSupport", "CDSServer", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSReplTests", dependencies: ["CDSTestSupport", "CDSRepl", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSBulkDataTests", dependencies: ["CDSBulkData", "CDSJSON"]),
@@ -150,9 +156,9 @@ let package = Package(
         .executableTarget(name: "FuzzCase", dependencies: ["CDSFuzzSupport", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzCase"),
         .executableTarget(name: "FuzzFHIR", dependencies: ["CDSFuzzSupport", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzFHIR"),
         // An example external module built on the SDK (docs/modules.md).
-        .executableTarget(name: "SnappingHipExample", dependencies: ["CDSModuleSDK"], path: "Plugins/Examples/SnappingHipExample"),
+        .executableTarget(name: "SnappingHipExample", dependencies: ["CDSModuleSDK", "IliopsoasCondition"], path: "Plugins/Examples/SnappingHipExample"),
         .testTarget(name: "CDSModuleHostTests", dependencies: ["CDSTestSupport", "CDSModuleHost", "CDSEngine", "CDSJSON", "CDSBuiltins", "CDSModuleProtocol"]),
     ] + httpTargets + builtinModules.map { name in
-        .target(name: name, dependencies: ["CDSModuleAPI"], path: "Plugins/\(name)")
+        .target(name: name, dependencies: ["CDSModuleAPI", "IliopsoasCondition"], path: "Plugins/\(name)")
     }
 )

@@ -1,4 +1,5 @@
 import CDSModuleAPI
+import IliopsoasCondition
 
 /// Additional interventions: corticosteroid injection or surgery are considered only when
 /// conservative treatment has failed after the Catalog's window (3-6 months); before that,
@@ -6,7 +7,7 @@ import CDSModuleAPI
 /// read is the Catalog's local policy `escalation.window` (the source gives no rule beyond
 /// 6 months). Case format 2 tells conservative care not recorded from not started, and
 /// records prior injections or surgery, which the rationale names.
-public struct EscalationModule: AssessmentModule {
+public struct EscalationModule: IliopsoasAssessmentModule {
     /// Creates the module; it holds no state between evaluations.
     public init() {}
 
@@ -15,7 +16,9 @@ public struct EscalationModule: AssessmentModule {
         id: "escalation",
         version: SemanticVersion(1, 1, 0),
         summary: "Injection or surgery only after conservative treatment fails for 3-6 months.",
-        reads: ["/conservativeCare", "/priorInterventions"]
+        reads: ["/conservativeCare", "/priorInterventions"],
+        pack: Iliopsoas.pack,
+        proposes: ["escalation.*"]
     )
 
     static let policy = "escalation.window"

@@ -1,4 +1,5 @@
 import CDSModuleAPI
+import IliopsoasCondition
 
 /// The hip rotation strengthening program: the program itself (with EULAR's progressive
 /// strength training dosage from the start), stretching, and the activation tier to work at
@@ -8,7 +9,7 @@ import CDSModuleAPI
 /// between the two latest readings: then it holds and asks for review (Catalog rules
 /// `progression.*`). Stepping back on intolerance is the local policy
 /// `exercise.step-back-on-intolerance`.
-public struct ExerciseProgressionModule: AssessmentModule {
+public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
     /// Creates the module; it holds no state between evaluations.
     public init() {}
 
@@ -17,7 +18,9 @@ public struct ExerciseProgressionModule: AssessmentModule {
         id: "exercise-progression",
         version: SemanticVersion(1, 1, 0),
         summary: "Hip rotation strengthening by EMG activation tier, stretching and advanced rehabilitation, progressed by tolerance and held while pain rises or function falls.",
-        reads: ["/exercise", "/measurements/nprs", "/measurements/lefs"]
+        reads: ["/exercise", "/measurements/nprs", "/measurements/lefs"],
+        pack: Iliopsoas.pack,
+        proposes: ["program.*", "stretching.*", "strengthening.*", "advanced.*"]
     )
 
     /// The case's tier names, in the order of the Catalog progression.

@@ -1,11 +1,12 @@
 import CDSModuleAPI
+import IliopsoasCondition
 
 /// Monitoring progress: pain during hip flexion (NPRS), function (LEFS), range of motion and
 /// strength, and return to previous activity. The rationale states the recorded trend of
 /// each measure (range of motion and strength from case format 2, per movement; NPRS readings
 /// taken during hip flexion, as the source measures them, are preferred when recorded); it
 /// draws no conclusion the source does not state.
-public struct MonitoringModule: AssessmentModule {
+public struct MonitoringModule: IliopsoasAssessmentModule {
     /// Creates the module; it holds no state between evaluations.
     public init() {}
 
@@ -14,7 +15,9 @@ public struct MonitoringModule: AssessmentModule {
         id: "monitoring",
         version: SemanticVersion(1, 1, 0),
         summary: "Monitors NPRS, LEFS, range of motion and strength, and return to activity, with the recorded trends.",
-        reads: ["/measurements", "/activity"]
+        reads: ["/measurements", "/activity"],
+        pack: Iliopsoas.pack,
+        proposes: ["monitoring.*"]
     )
 
     /// Proposes the monitoring of pain, function, range of motion, strength and return to activity, with the recorded trend of each.

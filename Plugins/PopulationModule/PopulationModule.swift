@@ -1,4 +1,5 @@
 import CDSModuleAPI
+import IliopsoasCondition
 
 /// Dancers and athletes. For dancers the module recommends the conservative treatment the
 /// source reports in dancers (reference 5: NSAIDs, activity modification and iliopsoas-specific
@@ -8,7 +9,7 @@ import CDSModuleAPI
 /// escalation module by the Catalog's policy, and a losing position is listed in the plan's
 /// `superseded` with the reason. Dancers and athletes have return to previous activity
 /// monitored.
-public struct PopulationModule: AssessmentModule {
+public struct PopulationModule: IliopsoasAssessmentModule {
     /// Creates the module; it holds no state between evaluations.
     public init() {}
 
@@ -17,7 +18,9 @@ public struct PopulationModule: AssessmentModule {
         id: "population",
         version: SemanticVersion(1, 1, 0),
         summary: "Dancers and athletes: the dancer evidence (conservative care, no injection or surgery needed) and return to activity.",
-        reads: ["/population"]
+        reads: ["/population"],
+        pack: Iliopsoas.pack,
+        proposes: ["population.dancer-conservative-care", "initial.nsaids", "escalation.*", "monitoring.return-to-activity"]
     )
 
     /// Proposes what the source reports for dancers and athletes, as the type's documentation describes.

@@ -1,4 +1,5 @@
 import CDSModuleAPI
+import IliopsoasCondition
 
 /// Post-surgical cases. The source's finding (reference 7) is about persistent groin pain
 /// after total hip arthroplasty **and** iliopsoas tenotomy: joint mobilization combined with
@@ -6,7 +7,7 @@ import CDSModuleAPI
 /// evidence. When a hip arthroplasty or a tenotomy is on record but a criterion is unmet or
 /// unknown, it defers the entry and says which criterion, citing the fact (or its absence);
 /// reference 7 is then not cited, and the rest of the plan applies as for any patient.
-public struct PostArthroplastyModule: AssessmentModule {
+public struct PostArthroplastyModule: IliopsoasAssessmentModule {
     /// Creates the module; it holds no state between evaluations.
     public init() {}
 
@@ -15,7 +16,9 @@ public struct PostArthroplastyModule: AssessmentModule {
         id: "post-arthroplasty",
         version: SemanticVersion(1, 1, 0),
         summary: "Persistent groin pain after total hip arthroplasty and iliopsoas tenotomy: joint mobilization with exercise; says which criterion is unmet or unknown otherwise.",
-        reads: ["/surgicalHistory"]
+        reads: ["/surgicalHistory"],
+        pack: Iliopsoas.pack,
+        proposes: ["population.post-arthroplasty-mobilization"]
     )
 
     static let entry: RecommendationID = "population.post-arthroplasty-mobilization"

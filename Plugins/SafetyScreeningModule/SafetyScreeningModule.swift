@@ -1,9 +1,10 @@
 import CDSModuleAPI
+import IliopsoasCondition
 
 /// Contraindication screening: every recommendation that a recorded contraindication rules
 /// out, or that administers a substance the patient is recorded as allergic to, is
 /// proposed as `avoid`. The mapping from codes to recommendations is Catalog data.
-public struct SafetyScreeningModule: AssessmentModule {
+public struct SafetyScreeningModule: IliopsoasAssessmentModule {
     /// Creates the module; it holds no state between evaluations.
     public init() {}
 
@@ -12,7 +13,9 @@ public struct SafetyScreeningModule: AssessmentModule {
         id: "safety-screening",
         version: SemanticVersion(1, 0, 0),
         summary: "Screens the plan's recommendations against recorded contraindications and allergies.",
-        reads: ["/contraindications", "/allergies"]
+        reads: ["/contraindications", "/allergies"],
+        pack: Iliopsoas.pack,
+        proposes: ["*"]
     )
 
     /// Proposes `avoid` for every recommendation a recorded contraindication or allergy rules out.

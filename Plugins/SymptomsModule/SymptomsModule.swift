@@ -1,13 +1,14 @@
 import CDSModuleAPI
+import IliopsoasCondition
 
 /// Presentation: does the case show the common symptoms of iliopsoas syndrome listed by the
 /// source? How many make a presentation fit is the Catalog's local policy
 /// `symptoms.presentation-fit` (the source states no count): at or above its minimum,
 /// initial conservative management starts, and below its strong-fit count the plan says the
 /// presentation fits weakly; below the minimum the algorithm does not apply and every
-/// Catalog recommendation is deferred. Symptoms not assessed (case format 2) are named as
+/// recommendation of its pack is deferred. Symptoms not assessed (case format 2) are named as
 /// unknown, never counted as absent.
-public struct SymptomsModule: AssessmentModule {
+public struct SymptomsModule: IliopsoasAssessmentModule {
     /// Creates the module; it holds no state between evaluations.
     public init() {}
 
@@ -16,7 +17,8 @@ public struct SymptomsModule: AssessmentModule {
         id: "symptoms",
         version: SemanticVersion(1, 1, 0),
         summary: "Checks the presentation against the common symptoms of iliopsoas syndrome and starts initial conservative management.",
-        reads: ["/symptoms", "/side", "/symptomOnset"]
+        reads: ["/symptoms", "/side", "/symptomOnset"],
+        pack: Iliopsoas.pack
     )
 
     static let policy = "symptoms.presentation-fit"
@@ -35,7 +37,7 @@ public struct SymptomsModule: AssessmentModule {
                 ? "the presentation cannot be judged until the symptoms not assessed are assessed"
                 : "the iliopsoas syndrome algorithm does not apply to this presentation"
             let rule = "\(present.count) of \(statuses.count) common symptoms listed by the source recorded present\(unknownNote), below the local policy's minimum of \(RationaleFormat.number(minimum)): \(verdict)"
-            return context.catalog.recommendations.map {
+            return context.catalog.recommendations(inPack: Iliopsoas.pack).map {
                 Proposal(.defer, $0.id, priority: 100, because: Rationale(rule, facts: all, policy: [Self.policy]))
             }
         }

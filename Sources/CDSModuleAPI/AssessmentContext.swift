@@ -35,17 +35,20 @@ public struct CatalogRecommendation: Sendable, Hashable {
     public var parameters: [String: Double]
     /// Substance codes the recommendation administers (for allergy screening).
     public var substances: [String]
+    /// The knowledge pack that defines it (module API 2.0); empty when the view names none.
+    public var pack: String
 
     /// A recommendation view.
     public init(
         id: RecommendationID, phase: Phase, title: String, parameters: [String: Double] = [:],
-        substances: [String] = []
+        substances: [String] = [], pack: String = ""
     ) {
         self.id = id
         self.phase = phase
         self.title = title
         self.parameters = parameters
         self.substances = substances
+        self.pack = pack
     }
 }
 
@@ -68,7 +71,7 @@ public struct ContraindicationCode: Sendable, Hashable {
 /// reads its parameters and cites its id in ``Rationale/policy``, so the plan shows it as
 /// policy, not evidence.
 public struct CatalogRule: Sendable, Hashable {
-    /// The stable id, such as `symptoms.presentation-fit`.
+    /// The stable id, such as `escalation.window`.
     public var id: String
     /// `local-policy` or `published-threshold`.
     public var kind: String
@@ -80,6 +83,20 @@ public struct CatalogRule: Sendable, Hashable {
         self.id = id
         self.kind = kind
         self.parameters = parameters
+    }
+}
+
+/// A knowledge pack loaded by the host, as modules see it (module API 2.0).
+public struct PackSummary: Sendable, Hashable {
+    /// The pack id, which namespaces its recommendations.
+    public var id: String
+    /// The pack's version.
+    public var version: String
+
+    /// A pack summary.
+    public init(id: String, version: String) {
+        self.id = id
+        self.version = version
     }
 }
 
@@ -95,21 +112,34 @@ public struct CatalogView: Sendable {
     public let contraindicationCodes: [ContraindicationCode]
     /// The decision rules (published thresholds and local policy), by id.
     public let rules: [String: CatalogRule]
+    /// The knowledge packs the recommendations come from, in load order (module API 2.0).
+    public let packs: [PackSummary]
     private let recommendationsByID: [RecommendationID: CatalogRecommendation]
     private let ordered: [CatalogRecommendation]
     /// Each phase's recommendations in Catalog order, computed once (modules ask often).
     private let byPhase: [Phase: [CatalogRecommendation]]
+    /// Each pack's recommendations in Catalog order.
+    private let byPack: [String: [CatalogRecommendation]]
 
     /// A view over the given content (the engine builds it from the loaded Catalog; tests and
-    /// module authors may build small ones).
+    /// module authors may build small ones). `packs` defaults to the packs the
+    /// recommendations name, in order of first appearance, each at the Catalog's `version`.
     public init(
         version: String,
         phases: [Phase],
         progressions: [String: [Phase]] = [:],
         recommendations: [CatalogRecommendation],
         contraindicationCodes: [ContraindicationCode] = [],
-        rules: [CatalogRule] = []
+        rules: [CatalogRule] = [],
+        packs: [PackSummary]? = nil
     ) {
+        var named: [PackSummary] = []
+        var seen: Set<String> = []
+        for r in recommendations where !r.pack.isEmpty && seen.insert(r.pack).inserted {
+            named.append(PackSummary(id: r.pack, version: version))
+        }
+        self.packs = packs ?? named
+        self.byPack = Dictionary(grouping: recommendations, by: \.pack)
         self.rules = Dictionary(rules.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.version = version
         self.phases = phases
@@ -126,6 +156,11 @@ public struct CatalogView: Sendable {
     /// The recommendation with `id`, or `nil`.
     public func recommendation(_ id: RecommendationID) -> CatalogRecommendation? {
         recommendationsByID[id]
+    }
+
+    /// The recommendations of one knowledge pack, in Catalog order; empty for a pack not loaded.
+    public func recommendations(inPack pack: String) -> [CatalogRecommendation] {
+        byPack[pack] ?? []
     }
 
     /// The recommendations of one phase, in Catalog order.

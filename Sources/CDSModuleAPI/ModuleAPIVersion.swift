@@ -33,12 +33,25 @@ public struct ModuleAPIVersion: Sendable, Hashable, Comparable, CustomStringConv
         self.init(major: values[0], minor: values[1])
     }
 
-    /// The contract this copy of the library defines.
-    public static let current = ModuleAPIVersion(major: 1, minor: 1)
+    /// The contract this copy of the library defines. 2.0 moved the typed case of one
+    /// condition out of the contract (modules read ``CaseFacts``), a removal, hence a major.
+    public static let current = ModuleAPIVersion(major: 2, minor: 0)
 
-    /// Whether a host speaking `self` can load a module built against `module`.
+    /// The module-API majors whose modules an external (out-of-process) module may report in
+    /// its handshake besides the host's own: the wire contract (the case document in, the
+    /// proposals out, module protocol 1.x) did not change with 2.0, so an external module
+    /// written against API 1.x still loads. In-process modules must match the host's major.
+    public static let externalMajors: ClosedRange<Int> = 1...2
+
+    /// Whether a host speaking `self` can load an in-process module built against `module`.
     public func canLoad(moduleBuiltAgainst module: ModuleAPIVersion) -> Bool {
         module.major == major && module.minor <= minor
+    }
+
+    /// Whether a host speaking `self` can load an external module that reports `module`: one
+    /// it could load in process, or one of an older major of ``externalMajors`` (any minor).
+    public func canLoad(externalModuleBuiltAgainst module: ModuleAPIVersion) -> Bool {
+        canLoad(moduleBuiltAgainst: module) || (module.major < major && Self.externalMajors.contains(module.major))
     }
 
     /// `major.minor`.

@@ -127,7 +127,7 @@ public struct EvidenceID: StringIdentifier {
     public init(rawValue: String) { self.rawValue = rawValue }
 }
 
-/// A case fact: a JSON Pointer into the case document, such as `/symptoms/clickingOrSnapping`.
+/// A case fact: a JSON Pointer into the case document, such as `/patient/age`.
 public struct FactPath: StringIdentifier {
     /// The JSON Pointer, such as `/symptoms/clickingOrSnapping`.
     public var rawValue: String

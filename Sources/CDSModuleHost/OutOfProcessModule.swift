@@ -61,8 +61,8 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         self.unavailableReason = unavailable
     }
 
-    package func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
-        try start(HostedEvaluation(clinicalCase: c, context: context)).finish()
+    package func assess(_ facts: CaseFacts, context: AssessmentContext) throws -> [Proposal] {
+        try start(HostedEvaluation(facts: facts, context: context)).finish()
     }
 
     /// One call: either already over (`outcome`), or sent and holding the module's mutex
@@ -151,7 +151,7 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     static func handshakeChange(from first: ModuleDescriptor, to restarted: ModuleDescriptor) -> String? {
         if restarted.id != first.id { return "it reports id \"\(ModuleText.escaped(restarted.id))\", first \"\(first.id)\"" }
         if restarted.version != first.version { return "it reports version \(restarted.version), first \(first.version)" }
-        if restarted.apiVersion != first.apiVersion || !ModuleAPIVersion.current.canLoad(moduleBuiltAgainst: restarted.apiVersion) {
+        if restarted.apiVersion != first.apiVersion || !ModuleAPIVersion.current.canLoad(externalModuleBuiltAgainst: restarted.apiVersion) {
             return "it reports module API \(restarted.apiVersion), first \(first.apiVersion)"
         }
         if restarted.reads != first.reads {

@@ -3,9 +3,11 @@
 /// An assessment module that runs as its own executable and speaks the module protocol
 /// (docs/module-protocol.md) on its standard input and output.
 ///
-/// Write the module as for the host (``AssessmentModule``), add `init()`, mark the type
-/// `@main`, and the SDK supplies `main()`: the handshake, version negotiation, the request
-/// loop, errors, and protection of standard output.
+/// Write the module as for the host (``AssessmentModule``, or a condition library's
+/// refinement such as `IliopsoasAssessmentModule`), add `init()`, mark the type `@main`, and
+/// the SDK supplies `main()`: the handshake, version negotiation, the request loop, errors,
+/// and protection of standard output. The module reads the case as ``CaseFacts`` limited to
+/// its descriptor's `reads`.
 ///
 /// ```swift
 /// import CDSModuleSDK
@@ -13,8 +15,8 @@
 /// @main
 /// struct MyModule: ExternalModule {
 ///     init() {}
-///     let descriptor = ModuleDescriptor(id: "my-module", version: SemanticVersion(1, 0, 0), summary: "...", reads: ["/symptoms"])
-///     func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] { [] }
+///     let descriptor = ModuleDescriptor(id: "my-module", version: SemanticVersion(1, 0, 0), summary: "...", reads: ["/extensions/my-pack"])
+///     func assess(_ facts: CaseFacts, context: AssessmentContext) throws -> [Proposal] { [] }
 /// }
 /// ```
 public protocol ExternalModule: AssessmentModule {

@@ -144,14 +144,16 @@ public struct ModuleSession<Module: AssessmentModule> {
 
     func assess(_ id: JSONValue, _ params: JSONValue?) -> String {
         guard let catalog else { return response(id: id, error: -32002, "assess before initialize") }
-        guard let document = params?["case"], let clinicalCase = ClinicalCase(document: document) else {
-            return response(id: id, error: -32602, "assess: the case does not have the shape of the case schema")
+        guard let document = params?["case"], case .object = document else {
+            return response(id: id, error: -32602, "assess: expected case (an object)")
         }
         guard let asOfText = params?["context"]?["asOf"]?.stringValue, let asOf = CalendarDate(asOfText) else {
             return response(id: id, error: -32602, "assess: expected context.asOf (YYYY-MM-DD)")
         }
         do {
-            let proposals = try module.assess(clinicalCase, context: AssessmentContext(asOf: asOf, catalog: catalog))
+            // The host validated the document; the module reads it as facts within its `reads`.
+            let facts = CaseFacts(document: document, reads: module.descriptor.reads)
+            let proposals = try module.assess(facts, context: AssessmentContext(asOf: asOf, catalog: catalog))
             return result(id: id, ["proposals": .array(proposals.map(\.protocolJSON))])
         } catch let error as ModuleError {
             return response(id: id, error: ModuleProtocol.assessmentFailed, error.description)

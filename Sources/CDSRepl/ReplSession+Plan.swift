@@ -1,18 +1,19 @@
 import CDSEngine
 import CDSJSON
 import CDSModuleAPI
+import IliopsoasCondition
 
 extension ReplSession {
     /// Evaluates `document` (which must be a valid case).
     func plan(of document: JSONObject) throws(Failure) -> Plan {
-        let clinicalCase: ClinicalCase
+        let facts: CaseFacts
         do {
-            clinicalCase = try engine.caseReader.read(.object(document))
+            facts = try engine.caseReader.read(.object(document))
         } catch {
             let first = error.issues.first.map(\.description) ?? "invalid case"
             throw Failure("the case is not valid yet: \(first)" + (error.issues.count > 1 ? " (and \(error.issues.count - 1) more; type 'validate')" : ""))
         }
-        return engine.evaluate(clinicalCase)
+        return engine.evaluate(facts)
     }
 
     func currentPlan() throws(Failure) -> Plan {
@@ -189,9 +190,11 @@ extension ReplSession {
 
     func clinicalCase() throws(Failure) -> ClinicalCase {
         do {
-            return try engine.caseReader.read(.object(document))
-        } catch {
+            return try engine.caseReader.read(.object(document)).clinicalCase()
+        } catch is CaseValidationError {
             throw Failure("the case is not valid yet (type 'validate')")
+        } catch {
+            throw Failure("\(error)")
         }
     }
 

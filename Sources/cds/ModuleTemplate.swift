@@ -43,7 +43,10 @@ struct ModuleTemplate {
                     targets: [
                         .executableTarget(
                             name: "\(name)",
-                            dependencies: [.product(name: "CDSModuleSDK", package: "\(sdkIdentity)")]
+                            dependencies: [
+                                .product(name: "CDSModuleSDK", package: "\(sdkIdentity)"),
+                                .product(name: "IliopsoasCondition", package: "\(sdkIdentity)"),
+                            ]
                         ),
                     ]
                 )
@@ -54,12 +57,13 @@ struct ModuleTemplate {
                 "Sources/\(name)/\(name).swift",
                 """
                 import CDSModuleSDK
+                import IliopsoasCondition
 
                 /// Decision logic only: propose Catalog recommendations (ids from `cds catalog check`
                 /// or `catalog/list`), citing the case facts you read. Clinical text, dosages and
                 /// thresholds stay in the Catalog; read thresholds with `context.catalog.parameter`.
                 @main
-                struct \(name): ExternalModule {
+                struct \(name): ExternalModule, IliopsoasAssessmentModule {
                     init() {}
 
                     let descriptor = ModuleDescriptor(

@@ -1,6 +1,7 @@
 @testable import CDSEngine
 import CDSJSON
 import CDSModuleAPI
+import IliopsoasCondition
 import Testing
 
 @Suite("Case validation")
@@ -15,7 +16,7 @@ struct CaseReaderTests {
     }
 
     @Test func aValidCaseBecomesATypedCase() throws {
-        let c = try Cases.read(
+        let c = try Cases.typed(
             Cases.minimal {
                 $0["conservativeCare"] = ["months": 4.5, "outcome": "not-improving"]
                 $0["measurements"] = ["nprs": [["date": "2026-02-01", "value": 3], ["date": "2026-01-01", "value": 7]]]
@@ -62,7 +63,7 @@ struct CaseReaderTests {
     }
 
     @Test func versionTwoReadsWhatAClinicianCanSay() throws {
-        let c = try Cases.read(
+        let c = try Cases.typed(
             Cases.minimal {
                 $0["schemaVersion"] = 2
                 $0["symptoms"] = ["anteriorHipOrGroinPain": "present", "clickingOrSnapping": "absent"]
@@ -78,7 +79,7 @@ struct CaseReaderTests {
         #expect(c.surgicalHistory?.iliopsoasTenotomy == nil && c.surgicalHistory?.tenotomyDate?.description == "2025-09-15")
         #expect(c.priorInterventions.map(\.kind) == ["surgery"])
         #expect(c.exercise?.notToleratedReason == "pain-increase")
-        #expect(try Cases.read(Cases.minimal { $0["schemaVersion"] = 2; $0["symptoms"] = [String: Any]() }).careRecord == .notRecorded)
+        #expect(try Cases.typed(Cases.minimal { $0["schemaVersion"] = 2; $0["symptoms"] = [String: Any]() }).careRecord == .notRecorded)
     }
 
     @Test func versionTwoRefusesContradictionsAtTheirPath() {

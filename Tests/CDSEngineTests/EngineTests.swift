@@ -2,6 +2,7 @@ import CDSBuiltins
 @testable import CDSEngine
 import CDSJSON
 import CDSModuleAPI
+import IliopsoasCondition
 import Testing
 
 @Suite("Engine and module registry")
@@ -13,15 +14,50 @@ struct EngineTests {
     }
 
     @Test func incompatibleAPIVersionIsRefusedAndReportedInEveryPlan() throws {
-        let future = StubModule(id: "future", apiVersion: ModuleAPIVersion(major: 2, minor: 0)) { _, _ in [] }
-        let newer = StubModule(id: "newer-minor", apiVersion: ModuleAPIVersion(major: 1, minor: 9)) { _, _ in [] }
-        let e = engine(BuiltinModules.all + [future, newer])
+        let future = StubModule(id: "future", apiVersion: ModuleAPIVersion(major: 3, minor: 0)) { _, _ in [] }
+        let newer = StubModule(id: "newer-minor", apiVersion: ModuleAPIVersion(major: 2, minor: 9)) { _, _ in [] }
+        // An in-process module of API 1.x was compiled against the 1.x protocol requirement,
+        // which 2.0 removed: refused (only external 1.x modules still load).
+        let old = StubModule(id: "old-major", apiVersion: ModuleAPIVersion(major: 1, minor: 1)) { _, _ in [] }
+        let e = engine(BuiltinModules.all + [future, newer, old])
         #expect(e.registry.modules.count == BuiltinModules.all.count)
-        #expect(e.registry.refused.map(\.descriptor.id) == ["future", "newer-minor"])
-        #expect(e.registry.refused[0].reason == "module \"future\" 1.0.0 was built against module API 2.0; this host speaks 1.1 and loads 1.0 through 1.1")
+        #expect(e.registry.refused.map(\.descriptor.id) == ["future", "newer-minor", "old-major"])
+        #expect(e.registry.refused[0].reason == "module \"future\" 1.0.0 was built against module API 3.0; this host speaks 2.0 and loads 2.0 through 2.0")
         let plan = e.evaluate(try Cases.read(Cases.minimal()))
         let refused = plan.modules.filter { $0.status == .refused }.map(\.descriptor.id)
-        #expect(refused == ["future", "newer-minor"])
+        #expect(refused == ["future", "newer-minor", "old-major"])
+    }
+
+    /// A module proposes only what its descriptor declares in `proposes` (module API 2.0);
+    /// anything else fails its whole output, like any other contract violation.
+    @Test func aProposalOutsideTheDeclaredProposesFailsTheModule() throws {
+        let propose: @Sendable (ClinicalCase, AssessmentContext) throws -> [Proposal] = { _, _ in
+            [Proposal(.recommend, "stretching.iliopsoas", because: Rationale("test", facts: ["/symptoms"]))]
+        }
+        let modules = [
+            StubModule(id: "exact", proposes: ["stretching.iliopsoas"], behaviour: propose),
+            StubModule(id: "prefix", proposes: ["stretching.*"], behaviour: propose),
+            StubModule(id: "own-pack", pack: "iliopsoas", behaviour: propose),
+            StubModule(id: "other-prefix", proposes: ["initial.*"], behaviour: propose),
+            StubModule(id: "other-pack", pack: "synthetic", behaviour: propose),
+        ]
+        let plan = engine(modules).evaluate(try Cases.read(Cases.minimal()))
+        let status = Dictionary(uniqueKeysWithValues: plan.modules.map { ($0.descriptor.id, $0.status.rawValue) })
+        #expect(status == ["exact": "contributed", "prefix": "contributed", "own-pack": "contributed", "other-prefix": "failed", "other-pack": "failed"])
+        let failed = try #require(plan.modules.first { $0.descriptor.id == "other-pack" })
+        #expect(failed.error == "proposal 1 ('stretching.iliopsoas'): not among the recommendations the module declares in `proposes`")
+    }
+
+    @Test func theCatalogViewKnowsItsPacks() {
+        let view = catalog.view
+        #expect(view.packs == [PackSummary(id: "iliopsoas", version: catalog.version)])
+        #expect(view.recommendations(inPack: "iliopsoas").count == view.recommendations.count)
+        #expect(view.recommendations(inPack: "synthetic").isEmpty)
+        let described = BuiltinModules.all.map(\.descriptor)
+        #expect(described.allSatisfy { $0.pack == "iliopsoas" })
+        for d in described {
+            #expect(view.recommendations.contains { d.mayPropose($0) }, "\(d.id) proposes something the Catalog has")
+        }
     }
 
     @Test func duplicateAndMalformedIDsAreRefused() {

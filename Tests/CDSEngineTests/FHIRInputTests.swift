@@ -4,6 +4,7 @@ import CDSJSON
 import CDSModuleAPI
 import CDSTestSupport
 import Foundation
+import IliopsoasCondition
 import Testing
 
 @Suite("FHIR R4 and CDS Hooks input")
@@ -22,8 +23,8 @@ struct FHIRInputTests {
         let (fromFHIR, report) = try engine.readInput(try document("09-escalation-at-4-months.bundle.json"), asOf: TestRepository.today)
         let fromCase = try engine.caseReader.read(try JSONParser().parse(try TestRepository.vignette("09-escalation-at-4-months")))
         #expect(actions(engine.evaluate(fromFHIR)) == actions(engine.evaluate(fromCase)))
-        #expect(fromFHIR.patient == .init(age: 34, sex: "female"), "age in whole years at the assessment date")
-        #expect(fromFHIR.nprs.map(\.value) == [7, 7])
+        #expect(try fromFHIR.clinicalCase().patient == .init(age: 34, sex: "female"), "age in whole years at the assessment date")
+        #expect(try fromFHIR.clinicalCase().nprs.map(\.value) == [7, 7])
         let r = try #require(report)
         #expect(r.format == "fhir-r4-bundle")
         #expect(r.ignored == [["resource": "MedicationStatement/m1", "reason": "medication statements set no case fact in this version"]])
@@ -38,12 +39,13 @@ struct FHIRInputTests {
     }
 
     @Test func surgeryAllergiesAndInactiveResourcesAreMappedAsTheCatalogSays() throws {
-        let (c, report) = try engine.readInput(try document("15-post-arthroplasty.bundle.json"), asOf: TestRepository.today)
+        let (facts, report) = try engine.readInput(try document("15-post-arthroplasty.bundle.json"), asOf: TestRepository.today)
+        let c = try facts.clinicalCase()
         #expect(c.surgicalHistory == .init(totalHipArthroplasty: true, iliopsoasTenotomy: true, monthsSinceSurgery: 9, persistentGroinPain: true))
         #expect(c.allergies == ["nsaid"])
         #expect(c.symptoms.clickingOrSnapping == false, "a resolved Condition does not count")
         #expect(report?.ignored == [["resource": "Condition/old", "reason": "clinicalStatus resolved"]])
-        let a = actions(engine.evaluate(c))
+        let a = actions(engine.evaluate(facts))
         #expect(a["population.post-arthroplasty-mobilization"] == "recommend")
         #expect(a["initial.nsaids"] == "avoid")
     }

@@ -322,7 +322,7 @@ struct FHIRSafetyTests {
 
     struct Broken: AssessmentModule {
         let descriptor = ModuleDescriptor(id: "broken", version: SemanticVersion(1, 0, 0), summary: "Always fails.", reads: [])
-        func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] { throw ModuleError("broken on purpose") }
+        func assess(_ facts: CaseFacts, context: AssessmentContext) throws -> [Proposal] { throw ModuleError("broken on purpose") }
     }
 
     @Test func aFailedModuleIsAWarningCard() throws {

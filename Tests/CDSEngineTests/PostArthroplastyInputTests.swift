@@ -1,6 +1,7 @@
 @testable import CDSEngine
 import CDSJSON
 import CDSModuleAPI
+import IliopsoasCondition
 import CDSTestSupport
 import Foundation
 import Testing
@@ -18,10 +19,11 @@ struct PostArthroplastyInputTests {
             return
         }
         bundle["entry"] = .array(entries.filter { !$0.serialized().contains("iliopsoas-tenotomy") })
-        let (c, _) = try Self.engine.readInput(.object(bundle), asOf: TestRepository.today)
+        let (facts, _) = try Self.engine.readInput(.object(bundle), asOf: TestRepository.today)
+        let c = try facts.clinicalCase()
         #expect(c.surgicalHistory?.totalHipArthroplasty == true)
         #expect(c.surgicalHistory?.iliopsoasTenotomy == nil)
-        let plan = Self.engine.evaluate(c)
+        let plan = Self.engine.evaluate(facts)
         let item = try #require(plan.resolution.recommendations.first { $0.id == "population.post-arthroplasty-mobilization" })
         #expect(item.action == .defer)
         #expect(item.sources.first?.proposal.rationale.rule.contains("not recorded (unknown): iliopsoas tenotomy") == true)

@@ -3,6 +3,7 @@ import CDSBuiltins
 import CDSModuleAPI
 import CDSTestSupport
 import Foundation
+import IliopsoasCondition
 
 /// Paths and shared fixtures for the engine tests.
 enum Repository {
@@ -44,16 +45,18 @@ struct ScratchCatalog {
 
 struct ScratchError: Error { var message: String }
 
-/// A module whose behaviour a test sets.
-struct StubModule: AssessmentModule {
+/// A module whose behaviour a test sets (on the typed iliopsoas case).
+struct StubModule: IliopsoasAssessmentModule {
     var descriptor: ModuleDescriptor
     var behaviour: @Sendable (ClinicalCase, AssessmentContext) throws -> [Proposal]
 
     init(
-        id: String, apiVersion: ModuleAPIVersion = .current, reads: [FactPath] = ["/symptoms"],
+        id: String, apiVersion: ModuleAPIVersion = .current, reads: [FactPath] = ["/symptoms"], pack: String? = nil,
+        proposes: [RecommendationPattern] = [.everyRecommendationOfPack],
         behaviour: @escaping @Sendable (ClinicalCase, AssessmentContext) throws -> [Proposal]
     ) {
-        descriptor = ModuleDescriptor(id: id, version: SemanticVersion(1, 0, 0), apiVersion: apiVersion, summary: "test module", reads: reads)
+        descriptor = ModuleDescriptor(
+            id: id, version: SemanticVersion(1, 0, 0), apiVersion: apiVersion, summary: "test module", reads: reads, pack: pack, proposes: proposes)
         self.behaviour = behaviour
     }
 
@@ -87,7 +90,12 @@ enum Cases {
         }
     }
 
-    static func read(_ bytes: [UInt8]) throws(CaseValidationError) -> ClinicalCase {
+    static func read(_ bytes: [UInt8]) throws(CaseValidationError) -> CaseFacts {
         try CaseReader(schema: Repository.catalog.caseSchema).read(bytes)
+    }
+
+    /// The typed iliopsoas case of valid case bytes.
+    static func typed(_ bytes: [UInt8]) throws -> ClinicalCase {
+        try read(bytes).clinicalCase()
     }
 }

@@ -17,6 +17,11 @@ enum HostFixture {
         ModuleManifest(id: "faulty-\(mode)", executable: faulty, arguments: [mode], priority: 40, timeoutMilliseconds: timeout, origin: "test")
     }
 
+    /// The fixture module reporting module API `api` in its handshake, as `faulty-api`.
+    static func manifest(reportingAPI api: String) -> ModuleManifest {
+        ModuleManifest(id: "faulty-api", executable: faulty, arguments: ["api-\(api)", "faulty-api"], priority: 40, timeoutMilliseconds: 1000, origin: "test")
+    }
+
     static var fastPolicy: SupervisionPolicy {
         var p = SupervisionPolicy()
         p.backoffMilliseconds = 0
@@ -37,7 +42,7 @@ enum HostFixture {
         return (engine, external)
     }
 
-    static func sampleCase() throws -> ClinicalCase {
+    static func sampleCase() throws -> CaseFacts {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/Vignettes/09-escalation-at-4-months.case.json")))
         return try CaseReader(schema: catalog.caseSchema).read(bytes)
     }
@@ -82,6 +87,30 @@ struct ExternalModuleTests {
         #expect(engine.registry.refused[0].reason == "module \"faulty-incompatible\" speaks module protocol 9.0; this host supports major 1")
         let plan = engine.evaluate(try HostFixture.sampleCase())
         #expect(HostFixture.report(plan, "faulty-incompatible")?.status == .refused)
+    }
+
+    /// Module API 2.0 did not change the wire contract: an external module reporting API 1.0
+    /// or 1.1 (or 2.0) in its handshake loads and contributes; one reporting 3.0 is refused.
+    @Test(arguments: ["1.0", "1.1", "2.0"])
+    func anExternalModuleOfAPI1xOr2xLoads(api: String) throws {
+        let (engine, external) = HostFixture.host([HostFixture.manifest(reportingAPI: api)])
+        defer { external.stop() }
+        #expect(engine.registry.refused.isEmpty)
+        let plan = engine.evaluate(try HostFixture.sampleCase())
+        let report = try #require(HostFixture.report(plan, "faulty-api"))
+        #expect(report.status == .contributed)
+        #expect(report.descriptor.apiVersion.description == api)
+    }
+
+    @Test func anExternalModuleBuiltAgainstAFutureMajorIsRefused() throws {
+        let (engine, external) = HostFixture.host([HostFixture.manifest(reportingAPI: "3.0")])
+        defer { external.stop() }
+        #expect(engine.registry.refused.map(\.descriptor.id) == ["faulty-api"])
+        #expect(
+            engine.registry.refused.first?.reason
+                == "module \"faulty-api\" 1.0.0 was built against module API 3.0; this host speaks 2.0 and loads 2.0 through 2.0 (external modules: also 1.x)")
+        let plan = engine.evaluate(try HostFixture.sampleCase())
+        #expect(HostFixture.report(plan, "faulty-api")?.status == .refused)
     }
 
     @Test func aModuleThatCannotStartIsReportedInEveryPlan() throws {

@@ -1,7 +1,7 @@
 import CDSEngine
 @testable import CDSModuleHost
 import CDSJSON
-import CDSModuleAPI
+@_spi(ConditionLibrary) import CDSModuleAPI
 import CDSModuleProtocol
 import Foundation
 import Logging
@@ -195,7 +195,7 @@ extension ExternalModuleTests {
 
     @Test func theAssessRequestCarriesTheCaseAsSerialisedOnce() throws {
         let c = try HostFixture.sampleCase()
-        let evaluation = HostedEvaluation(clinicalCase: c, context: AssessmentContext(asOf: CalendarDate("2026-03-02")!, catalog: HostFixture.catalog.view))
+        let evaluation = HostedEvaluation(facts: c, context: AssessmentContext(asOf: CalendarDate("2026-03-02")!, catalog: HostFixture.catalog.view))
         let line = OutOfProcessModule.assessRequest(id: 7, evaluation)
         #expect(line.last == 0x0A)
         let request = try JSONParser().parse(Array(line.dropLast()))

@@ -218,7 +218,8 @@ package final class Catalog: Sendable {
                 CatalogRecommendation(
                     id: r.id, phase: r.phase, title: r.title,
                     parameters: Dictionary(r.dosage?.parameters.map { ($0.name, $0.value) } ?? [], uniquingKeysWith: { a, _ in a }),
-                    substances: r.substances)
+                    substances: r.substances,
+                    pack: "iliopsoas")  // Until knowledge packs load (branch `packs`): the one Catalog is the iliopsoas pack.
             },
             contraindicationCodes: contraindications,
             rules: rules.map { r in

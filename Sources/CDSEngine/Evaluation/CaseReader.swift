@@ -32,7 +32,9 @@ public struct CaseValidationError: Error, Sendable, CustomStringConvertible {
     public var description: String { issues.map(\.description).joined(separator: "\n") }
 }
 
-/// Turns case bytes or a JSON document into a validated ``ClinicalCase``.
+/// Turns case bytes or a JSON document into validated ``CaseFacts``: the whole document,
+/// which the engine scopes to each module's `reads`. The engine knows no condition's case
+/// model; condition libraries build theirs from the facts.
 package struct CaseReader: Sendable {
     package let schema: JSONSchema
     package let parser: JSONParser
@@ -43,7 +45,7 @@ package struct CaseReader: Sendable {
     }
 
     /// Parses and validates case bytes.
-    package func read(_ bytes: [UInt8]) throws(CaseValidationError) -> ClinicalCase {
+    package func read(_ bytes: [UInt8]) throws(CaseValidationError) -> CaseFacts {
         let document: JSONValue
         do {
             document = try parser.parse(bytes)
@@ -58,15 +60,15 @@ package struct CaseReader: Sendable {
         schema.validate(document).map { CaseIssue(path: $0.path, message: $0.message) }
     }
 
-    /// Validates a case document against the schema and builds the typed case.
-    package func read(_ document: JSONValue) throws(CaseValidationError) -> ClinicalCase {
+    /// Validates a case document against the schema; the facts of the whole document.
+    package func read(_ document: JSONValue) throws(CaseValidationError) -> CaseFacts {
         let problems = issues(in: document)
         guard problems.isEmpty else { throw CaseValidationError(issues: problems) }
-        // The schema guarantees every shape below; a mismatch is a schema/reader drift and
-        // is reported as an error rather than trapping.
-        guard let c = ClinicalCase(document: document) else {
-            throw CaseValidationError(issues: [CaseIssue(path: .root, message: "case passed the schema but does not match the engine's case model (schema and engine out of step)")])
-        }
-        return c
+        return CaseFacts(document: document, reads: [CaseFacts.wholeDocument])
     }
+}
+
+extension CaseFacts {
+    /// The read that covers every fact (the JSON Pointer `""`), for the engine's own copy.
+    package static let wholeDocument = FactPath(rawValue: "")
 }

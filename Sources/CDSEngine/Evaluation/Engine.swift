@@ -1,5 +1,5 @@
 import CDSJSON
-import CDSModuleAPI
+@_spi(Host) @_spi(ConditionLibrary) import CDSModuleAPI
 import Logging
 
 /// The in-process engine: a loaded Catalog, the registered modules and the resolver.
@@ -44,16 +44,18 @@ package struct Engine: Sendable {
     /// The resolver policy in force: the Catalog's, plus fallback module priorities.
     package var policy: ResolverPolicy { resolver.policy }
 
-    /// Runs every module on the case and resolves their proposals into a plan.
+    /// Runs every module on the case and resolves their proposals into a plan. Each module
+    /// receives the facts scoped to its descriptor's `reads` (typed views that condition
+    /// libraries build from them are built once for the evaluation).
     /// The assessment date is the case's, else `asOf`, else the engine's clock.
-    package func evaluate(_ clinicalCase: ClinicalCase, asOf fallback: CalendarDate? = nil) -> Plan {
-        let asOf = clinicalCase.assessmentDate ?? fallback ?? clock.today()
+    package func evaluate(_ facts: CaseFacts, asOf fallback: CalendarDate? = nil) -> Plan {
+        let asOf = facts.assessmentDate ?? fallback ?? clock.today()
         let context = AssessmentContext(asOf: asOf, catalog: catalog.view)
         var reports: [ModuleReport] = []
         var proposals: [ModuleProposal] = []
         // Hosted (external) modules are all sent the case first, then collected in id order
         // with the built-ins, so they compute at the same time; the plan is the same.
-        let hosted = registry.hasHosted ? HostedEvaluation(clinicalCase: clinicalCase, context: context) : nil
+        let hosted = registry.hasHosted ? HostedEvaluation(facts: facts, context: context) : nil
         let calls = hosted.map { e in registry.modules.map { $0.hosted?.start(e) } } ?? []
         for (index, entry) in registry.modules.enumerated() {
             let d = entry.descriptor
@@ -61,7 +63,7 @@ package struct Engine: Sendable {
             var report = ModuleReport(descriptor: d, priority: priority, status: .contributed, proposalCount: 0, error: nil)
             do {
                 let call = calls.isEmpty ? nil : calls[index]
-                let made = try call?.finish() ?? entry.module.assess(clinicalCase, context: context)
+                let made = try call?.finish() ?? entry.module.assess(facts.scoped(to: d.reads), context: context)
                 if let problem = validate(made, from: d) {
                     report.status = .failed
                     report.error = problem
@@ -86,7 +88,7 @@ package struct Engine: Sendable {
                     status: .refused, proposalCount: 0, error: refusal.reason))
         }
         let resolution = resolver.resolve(proposals) { catalog.planRank(of: $0) }
-        return Plan(caseId: clinicalCase.caseId, asOf: asOf, caseDocument: clinicalCase.document, resolution: resolution, modules: reports, input: nil)
+        return Plan(caseId: facts.caseId, asOf: asOf, caseDocument: facts.document, resolution: resolution, modules: reports, input: nil)
     }
 
     /// The first contract violation in a module's output, or `nil`. A module's output is
@@ -94,8 +96,11 @@ package struct Engine: Sendable {
     private func validate(_ proposals: [Proposal], from d: ModuleDescriptor) -> String? {
         for (i, p) in proposals.enumerated() {
             let at = "proposal \(i + 1) ('\(p.recommendation)')"
-            guard catalog.contains(p.recommendation) else {
+            guard let r = catalog.view.recommendation(p.recommendation) else {
                 return "\(at): no such recommendation in Catalog \(catalog.version)"
+            }
+            guard d.mayPropose(r) else {
+                return "\(at): not among the recommendations the module declares in `proposes`"
             }
             guard p.action.safetyRank != nil else {
                 return "\(at): unknown action '\(p.action)' (expected avoid, defer, consider or recommend)"

@@ -1,5 +1,5 @@
 import CDSJSON
-import CDSModuleAPI
+@_spi(ConditionLibrary) import CDSModuleAPI
 
 /// The assessment modules a host runs, checked once at start.
 ///
@@ -43,7 +43,7 @@ package struct ModuleRegistry: Sendable {
         var seen: Set<String> = Set(refusals.map(\.descriptor.id))
         for module in candidates {
             let d = module.descriptor
-            if let reason = Self.problem(with: d, host: hostAPIVersion, seen: seen) {
+            if let reason = Self.problem(with: d, host: hostAPIVersion, seen: seen, external: module is any HostedModule) {
                 refused.append(Refusal(descriptor: d, reason: reason))
                 continue
             }
@@ -55,15 +55,17 @@ package struct ModuleRegistry: Sendable {
         refused.sort { ($0.descriptor.id, $0.reason) < ($1.descriptor.id, $1.reason) }
     }
 
-    private static func problem(with d: ModuleDescriptor, host: ModuleAPIVersion, seen: Set<String>) -> String? {
+    private static func problem(with d: ModuleDescriptor, host: ModuleAPIVersion, seen: Set<String>, external: Bool) -> String? {
         if !isIdentifier(d.id, allowDots: false) {
             return "module id \"\(d.id)\" is not lowercase letters, digits and '-'"
         }
         if seen.contains(d.id) {
             return "another module already has id \"\(d.id)\""
         }
-        if !host.canLoad(moduleBuiltAgainst: d.apiVersion) {
+        // External modules of module API 1.x still load: their wire contract is unchanged.
+        if external ? !host.canLoad(externalModuleBuiltAgainst: d.apiVersion) : !host.canLoad(moduleBuiltAgainst: d.apiVersion) {
             return "module \"\(d.id)\" \(d.version) was built against module API \(d.apiVersion); this host speaks \(host) and loads \(host.major).0 through \(host)"
+                + (external ? " (external modules: also \(ModuleAPIVersion.externalMajors.lowerBound).x)" : "")
         }
         for fact in d.reads where !fact.isValidPointer {
             return "module \"\(d.id)\" declares an invalid fact path \"\(fact)\" (expected a JSON Pointer such as /symptoms)"
@@ -99,17 +101,18 @@ package protocol HostedCall: AnyObject {
 /// What every hosted module of one evaluation is sent: the case is serialised once, when
 /// the first module needs it, not once per module.
 package final class HostedEvaluation {
-    package let clinicalCase: ClinicalCase
+    /// The case; external modules receive its whole document, as in module protocol 1.x.
+    package let facts: CaseFacts
     package let context: AssessmentContext
     /// The case document as JSON text (no insignificant whitespace).
     package private(set) lazy var caseJSON: [UInt8] = {
         var writer = JSONWriter(capacity: 8192)
-        writer.value(clinicalCase.document)
+        writer.value(facts.document)
         return writer.bytes
     }()
 
-    package init(clinicalCase: ClinicalCase, context: AssessmentContext) {
-        self.clinicalCase = clinicalCase
+    package init(facts: CaseFacts, context: AssessmentContext) {
+        self.facts = facts
         self.context = context
     }
 }

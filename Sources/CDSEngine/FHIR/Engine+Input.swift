@@ -23,7 +23,7 @@ extension Engine {
     /// the assessment date is `asOf`, else the engine's clock, and the report says how the
     /// case was built. FHIR input that lacks required facts is refused here; use
     /// ``evaluateInput(_:asOf:)``, which answers it with a plan.
-    package func readInput(_ document: JSONValue, asOf: CalendarDate?) throws(InputError) -> (ClinicalCase, FHIRCaseBuilder.Report?) {
+    package func readInput(_ document: JSONValue, asOf: CalendarDate?) throws(InputError) -> (CaseFacts, FHIRCaseBuilder.Report?) {
         let (built, report) = try buildInput(document, asOf: asOf)
         guard let c = built.clinicalCase else { throw InputError(issues: built.issues, report: report) }
         return (c, report)
@@ -100,5 +100,5 @@ extension Engine {
 private struct BuiltInput {
     var document: JSONValue
     var issues: [CaseIssue]
-    var clinicalCase: ClinicalCase?
+    var clinicalCase: CaseFacts?
 }

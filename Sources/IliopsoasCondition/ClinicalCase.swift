@@ -1,4 +1,5 @@
 import CDSJSON
+import CDSModuleAPI
 
 /// A validated clinical case: what the engine knows about one patient at one assessment.
 ///

@@ -1,4 +1,5 @@
 import CDSJSON
+import CDSModuleAPI
 
 extension ClinicalCase {
     /// The typed case of a case document that passed the case schema
