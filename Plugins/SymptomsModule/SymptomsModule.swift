@@ -55,8 +55,8 @@ public struct SymptomsModule: IliopsoasAssessmentModule {
             if let weeks = onset.durationWeeks { details.append("for \(RationaleFormat.number(weeks)) weeks") }
             facts.append("/symptomOnset")
         }
-        let where_ = details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"
-        let rule = "\(present.count) of \(statuses.count) common symptoms present\(where_)\(unknownNote): \(fit); start initial conservative management"
+        let listed = details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"
+        let rule = "\(present.count) of \(statuses.count) common symptoms present\(listed)\(unknownNote): \(fit); start initial conservative management"
         return context.catalog.recommendations(in: "initial-management").map {
             Proposal(.recommend, $0.id, priority: 80, because: Rationale(rule, facts: facts, policy: [Self.policy]))
         }

@@ -249,7 +249,8 @@ package final class BulkEvaluator: Sendable {
             var reader = LineReader(fd: fd, maxLineBytes: limit, logger: logger)
             var number = 0
             let path = file.path
-            let complete = reader.run(shouldStop: { state.withLock { $0.failure != nil } || stop.withLock { $0 } }) { frames in
+            let shouldStop = { state.withLock { $0.failure != nil } || stop.withLock { $0 } }
+            let complete = reader.run(shouldStop: shouldStop) { frames in
                 var works: [(@Sendable () -> Classified)?] = []
                 var places: [(number: Int, bytes: Int)] = []
                 for frame in frames {

@@ -107,4 +107,6 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+// swift-format-ignore: AvoidRetroactiveConformances
+// `--log-level` parses swift-log's own type; neither package conforms it, so the CLI does.
 extension Logger.Level: @retroactive ExpressibleByArgument {}
