@@ -1,10 +1,12 @@
 import CDSJSON
 
 /// Collects Catalog issues while a file is decoded.
-final class IssueSink {
-    private(set) var issues: [CatalogIssue] = []
+package final class IssueSink {
+    package init() {}
 
-    func add(_ file: String, _ path: JSONPointer, _ message: String) {
+    package private(set) var issues: [CatalogIssue] = []
+
+    package func add(_ file: String, _ path: JSONPointer, _ message: String) {
         issues.append(CatalogIssue(file: file, path: path, message: message))
     }
 }
@@ -14,14 +16,14 @@ final class IssueSink {
 /// Every accessor records a precise issue (file, JSON path, expectation) instead of
 /// throwing, so that `cds catalog check` reports all problems at once. Unknown members are
 /// reported too: a misspelt key must never be silently ignored in clinical content.
-struct FieldReader {
-    let file: String
-    let path: JSONPointer
-    let object: JSONObject
-    let sink: IssueSink
+package struct FieldReader {
+    package let file: String
+    package let path: JSONPointer
+    package let object: JSONObject
+    package let sink: IssueSink
 
     /// A reader for `value`, or `nil` (with an issue) if it is not an object.
-    init?(_ value: JSONValue, file: String, path: JSONPointer, sink: IssueSink, allowedKeys: Set<String>) {
+    package init?(_ value: JSONValue, file: String, path: JSONPointer, sink: IssueSink, allowedKeys: Set<String>) {
         guard case .object(let object) = value else {
             sink.add(file, path, "expected object, found \(value.typeName)")
             return nil
@@ -35,7 +37,7 @@ struct FieldReader {
         }
     }
 
-    func issue(_ key: String, _ message: String) {
+    package func issue(_ key: String, _ message: String) {
         sink.add(file, path.appending(key), message)
     }
 
@@ -51,7 +53,7 @@ struct FieldReader {
         return result
     }
 
-    func string(_ key: String, required: Bool = true) -> String? {
+    package func string(_ key: String, required: Bool = true) -> String? {
         guard let s = typed(key, required: required, "string", \.stringValue) else { return nil }
         if s.isEmpty {
             issue(key, "expected a non-empty string")
@@ -60,28 +62,28 @@ struct FieldReader {
         return s
     }
 
-    func number(_ key: String, required: Bool = true) -> Double? {
+    package func number(_ key: String, required: Bool = true) -> Double? {
         typed(key, required: required, "number", \.numberValue)
     }
 
-    func integer(_ key: String, required: Bool = true) -> Int? {
+    package func integer(_ key: String, required: Bool = true) -> Int? {
         typed(key, required: required, "integer", \.integerValue).map { Int($0) }
     }
 
-    func bool(_ key: String, required: Bool = true) -> Bool? {
+    package func bool(_ key: String, required: Bool = true) -> Bool? {
         typed(key, required: required, "boolean", \.boolValue)
     }
 
-    func array(_ key: String, required: Bool = true) -> [JSONValue]? {
+    package func array(_ key: String, required: Bool = true) -> [JSONValue]? {
         typed(key, required: required, "array", \.arrayValue)
     }
 
-    func objectValue(_ key: String, required: Bool = true) -> JSONObject? {
+    package func objectValue(_ key: String, required: Bool = true) -> JSONObject? {
         typed(key, required: required, "object", \.objectValue)
     }
 
     /// An array of non-empty strings, each checked.
-    func strings(_ key: String, required: Bool = true) -> [String]? {
+    package func strings(_ key: String, required: Bool = true) -> [String]? {
         guard let items = array(key, required: required) else { return nil }
         var result: [String] = []
         for (i, item) in items.enumerated() {
@@ -95,7 +97,7 @@ struct FieldReader {
     }
 
     /// Readers for each element of an array of objects.
-    func objects(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> [FieldReader]? {
+    package func objects(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> [FieldReader]? {
         guard let items = array(key, required: required) else { return nil }
         return items.enumerated().compactMap { i, item in
             FieldReader(item, file: file, path: path.appending(key).appending(index: i), sink: sink, allowedKeys: allowedKeys)
@@ -103,7 +105,7 @@ struct FieldReader {
     }
 
     /// A reader for a nested object member.
-    func nested(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> FieldReader? {
+    package func nested(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> FieldReader? {
         guard let value = object[key] else {
             if required { sink.add(file, path, "missing required member \"\(key)\"") }
             return nil
