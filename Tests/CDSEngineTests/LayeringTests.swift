@@ -37,4 +37,18 @@ import Testing
         #expect(files.contains("Plan+CDSHooks.swift"))
         #expect(files.contains("FeedbackLog.swift"))
     }
+
+    @Test func noCodeRecognisesAnErrorByItsEnglishMessage() throws {
+        // Callers compare an issue's code (PathIssue.code), never its text.
+        let pattern = try Regex(#"message\.(hasPrefix|hasSuffix|contains|starts)|message ==|"missing required property \\""#)
+        var hits: [String] = []
+        for target in ["CDSEngine", "CDSInterop", "CDSServer", "CDSRepl", "CDSModuleHost", "CDSBulkData", "cds"] {
+            for (path, text) in try Self.swiftFiles(under: TestRepository.root + "/Sources/" + target) {
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(pattern) {
+                    hits.append("Sources/\(target)/\(path):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                }
+            }
+        }
+        #expect(hits.isEmpty, "\(hits.joined(separator: "\n"))")
+    }
 }

@@ -652,3 +652,17 @@ private enum SchemaTestText {
         return text + "\""
     }
 }
+
+@Suite("JSON Schema: issue codes")
+struct SchemaIssueCodeTests {
+    @Test func violationsCarryTheirKindAndTheMemberTheyConcern() throws {
+        let schema = try JSONSchema([
+            "type": "object", "required": ["sex"], "additionalProperties": false,
+            "properties": ["sex": ["enum": ["female", "male"]], "age": ["type": "integer", "minimum": 0]],
+        ])
+        let found = schema.validate(["age": "forty", "weight": 70])
+        #expect(found.map(\.code) == [.missingRequired, .typeMismatch, .unknownMember], "\(found)")
+        #expect(found.map(\.member) == ["sex", nil, "weight"])
+        #expect(schema.validate(["sex": "other", "age": -1]).map(\.code) == [.invalid, .invalid])
+    }
+}

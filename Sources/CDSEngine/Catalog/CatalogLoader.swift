@@ -34,14 +34,14 @@ package enum CatalogLoader {
             do {
                 bytes = try FileSystem.read(FileSystem.join(directory, file), limit: 16 << 20, regularOnly: true)
             } catch {
-                sink.add(file, .root, "cannot read: \(error.reason)")
+                sink.add(file, .root, "cannot read: \(error.reason)", .unreadable)
                 continue
             }
             digestInput += Array(file.utf8) + [0] + bytes + [0]
             do {
                 documents[file] = try parser.parse(bytes)
             } catch {
-                sink.add(file, .root, "invalid JSON at byte \(error.offset): \(error.message)")
+                sink.add(file, .root, "invalid JSON at byte \(error.offset): \(error.message)", .invalidJSON)
             }
         }
         guard sink.issues.isEmpty else { throw CatalogLoadError(issues: sink.issues) }

@@ -6,8 +6,8 @@ package final class IssueSink {
 
     package private(set) var issues: [CatalogIssue] = []
 
-    package func add(_ file: String, _ path: JSONPointer, _ message: String) {
-        issues.append(CatalogIssue(file: file, path: path, message: message))
+    package func add(_ file: String, _ path: JSONPointer, _ message: String, _ code: IssueCode = .invalid, member: String? = nil) {
+        issues.append(CatalogIssue(file: file, path: path, message: message, code: code, member: member))
     }
 }
 
@@ -25,7 +25,7 @@ package struct FieldReader {
     /// A reader for `value`, or `nil` (with an issue) if it is not an object.
     package init?(_ value: JSONValue, file: String, path: JSONPointer, sink: IssueSink, allowedKeys: Set<String>) {
         guard case .object(let object) = value else {
-            sink.add(file, path, "expected object, found \(value.typeName)")
+            sink.add(file, path, "expected object, found \(value.typeName)", .typeMismatch)
             return nil
         }
         self.file = file
@@ -33,7 +33,7 @@ package struct FieldReader {
         self.object = object
         self.sink = sink
         for key in object.orderedKeys where !allowedKeys.contains(key) {
-            sink.add(file, path.appending(key), "unknown member (allowed: \(allowedKeys.sorted().joined(separator: ", ")))")
+            sink.add(file, path.appending(key), "unknown member (allowed: \(allowedKeys.sorted().joined(separator: ", ")))", .unknownMember, member: key)
         }
     }
 
@@ -43,11 +43,11 @@ package struct FieldReader {
 
     private func typed<T>(_ key: String, required: Bool, _ expected: String, _ extract: (JSONValue) -> T?) -> T? {
         guard let value = object[key] else {
-            if required { sink.add(file, path, "missing required member \"\(key)\"") }
+            if required { sink.add(file, path, "missing required member \"\(key)\"", .missingRequired, member: key) }
             return nil
         }
         guard let result = extract(value) else {
-            issue(key, "expected \(expected), found \(value.typeName)")
+            sink.add(file, path.appending(key), "expected \(expected), found \(value.typeName)", .typeMismatch)
             return nil
         }
         return result
@@ -90,7 +90,7 @@ package struct FieldReader {
             if let s = item.stringValue, !s.isEmpty {
                 result.append(s)
             } else {
-                sink.add(file, path.appending(key).appending(index: i), "expected a non-empty string, found \(item.typeName)")
+                sink.add(file, path.appending(key).appending(index: i), "expected a non-empty string, found \(item.typeName)", .typeMismatch)
             }
         }
         return result
@@ -107,7 +107,7 @@ package struct FieldReader {
     /// A reader for a nested object member.
     package func nested(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> FieldReader? {
         guard let value = object[key] else {
-            if required { sink.add(file, path, "missing required member \"\(key)\"") }
+            if required { sink.add(file, path, "missing required member \"\(key)\"", .missingRequired, member: key) }
             return nil
         }
         return FieldReader(value, file: file, path: path.appending(key), sink: sink, allowedKeys: allowedKeys)
