@@ -94,20 +94,10 @@ private struct InteropDecoder {
         guard let root = root(file, keys: ["localCodeSystem", "note", "codes"]), let local = root.string("localCodeSystem") else { return nil }
         _ = root.string("note", required: false)
         let sourceIDs = Set(catalog.sources.map(\.id))
-        let schema = catalog.caseSchemaDocument
-        /// Whether a pointer names a property the case schema declares.
-        func declared(_ pointer: JSONPointer) -> Bool {
-            var node = schema
-            for token in pointer.tokens {
-                if let ref = node["$ref"]?.stringValue, let p = JSONPointer(String(ref.dropFirst())), let target = schema.value(at: p) { node = target }
-                guard let next = node["properties"]?[token] else { return false }
-                node = next
-            }
-            return true
-        }
+        let schema = catalog.caseSchema
         func fact(_ reader: FieldReader, _ key: String, _ text: String?) -> JSONPointer? {
             guard let text else { return nil }
-            guard let p = JSONPointer(text), !p.tokens.isEmpty, declared(p) else {
+            guard let p = JSONPointer(text), !p.tokens.isEmpty, schema.declares(p) else {
                 reader.issue(key, "\"\(text)\" is not a field of the case schema")
                 return nil
             }

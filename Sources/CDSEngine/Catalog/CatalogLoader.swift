@@ -501,25 +501,27 @@ private struct CatalogDecoder {
         }
         // The case vocabularies must be exactly the terminology's, so a code can never be
         // accepted by the schema and unknown to the modules (or the reverse).
-        func enumValues(_ pointer: String) -> Set<String>? {
-            guard let p = JSONPointer(pointer), let values = document.value(at: p)?.arrayValue else {
+        // Read from the compiled schema (the one cases are validated with), not the document.
+        func enumValues(_ pointer: String, _ field: [String], member: String) -> Set<String>? {
+            let element = schema.element(at: JSONPointer(tokens: field))?.resolved.items?.resolved.property(member)?.resolved
+            guard let values = element?.enumValues else {
                 sink.add(file, JSONPointer(pointer) ?? .root, "expected an enum listing the terminology codes")
                 return nil
             }
             return Set(values.compactMap(\.stringValue))
         }
-        let checks: [(String, Set<String>, String)] = [
-            ("/properties/contraindications/items/properties/code/enum", Set(t.contraindications.map(\.code)), "terminology.json contraindications"),
-            ("/properties/allergies/items/properties/substance/enum", Set(t.substances.map(\.code)), "terminology.json substances"),
+        let checks: [(String, [String], String, Set<String>, String)] = [
+            ("/properties/contraindications/items/properties/code/enum", ["contraindications"], "code", Set(t.contraindications.map(\.code)), "terminology.json contraindications"),
+            ("/properties/allergies/items/properties/substance/enum", ["allergies"], "substance", Set(t.substances.map(\.code)), "terminology.json substances"),
         ]
-        for (pointer, expected, name) in checks {
-            if let actual = enumValues(pointer), actual != expected {
+        for (pointer, field, member, expected, name) in checks {
+            if let actual = enumValues(pointer, field, member: member), actual != expected {
                 sink.add(file, JSONPointer(pointer) ?? .root, "must list exactly the codes of \(name): \(expected.sorted().joined(separator: ", "))")
             }
         }
-        if let symptomProps = document.value(at: JSONPointer("/properties/symptoms/properties") ?? .root)?.objectValue {
+        if let symptoms = schema.element(at: JSONPointer(tokens: ["symptoms"]))?.resolved, symptoms.declaresProperties {
             let expected = Set(t.symptoms.map(\.code))
-            if Set(symptomProps.orderedKeys) != expected {
+            if Set(symptoms.properties.map(\.name)) != expected {
                 sink.add(file, JSONPointer("/properties/symptoms/properties") ?? .root, "must have exactly the symptom codes of terminology.json: \(expected.sorted().joined(separator: ", "))")
             }
         }
