@@ -36,11 +36,18 @@ package struct Interop: Sendable {
 
 extension Catalog {
     /// The interop settings attached when the Catalog was loaded (``Interop/loadCatalog(directory:)``).
+    /// A Catalog loaded by the engine alone gets them decoded on first use; if its adapter
+    /// documents are invalid that is a start-up fault the process cannot continue past
+    /// (every command loads through ``Interop/loadCatalog(directory:)``, which refuses them).
     package var interop: Interop {
-        guard let interop = adapters.value(Interop.self) else {
-            preconditionFailure("the Catalog was loaded without its interop settings (use Interop.loadCatalog or Interop.attach)")
+        if let interop = adapters.value(Interop.self) { return interop }
+        do {
+            let interop = try Interop(catalog: self)
+            adapters.store(interop)
+            return interop
+        } catch {
+            preconditionFailure("the Catalog's adapter documents are invalid (load it with Interop.loadCatalog):\n\(error)")
         }
-        return interop
     }
 
     /// How FHIR R4 codes become case facts.

@@ -28,4 +28,11 @@ struct InteropCatalogTests {
         // The engine alone loads it: it does not interpret these files.
         #expect(throws: Never.self) { try CatalogLoader.load(directory: scratch.directory) }
     }
+
+    @Test func aCatalogLoadedByTheEngineAloneDecodesItsInteropSettingsOnFirstUse() throws {
+        let plain = try CatalogLoader.load(directory: Repository.catalogDirectory)
+        #expect(plain.adapters.value(Interop.self) == nil)
+        #expect(plain.cdsHooks.serviceID == Repository.catalog.cdsHooks.serviceID)
+        #expect(plain.adapters.value(Interop.self) != nil)
+    }
 }
