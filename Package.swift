@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layers, each with one job; dependencies point one way:
-//   cds (executable) -> CDSServer | CDSRepl -> CDSEngine -> CDSModuleAPI -> CDSJSON -> CJSONC (json-c)
+//   cds (executable) -> CDSServer | CDSRepl -> CDSInterop (FHIR R4, CDS Hooks) -> CDSEngine -> CDSModuleAPI
+//     -> CDSJSON -> CJSONC (json-c)
 // CDSModuleAPI is condition-agnostic (modules read the case as facts). IliopsoasCondition,
 // the typed iliopsoas case, depends on CDSModuleAPI only; the engine never imports it.
 // Assessment modules under Plugins/ depend on CDSModuleAPI and IliopsoasCondition. Only CDSJSON imports
@@ -37,6 +38,7 @@ let httpTargets: [Target] = withHTTP ? [
         name: "CDSHooksService",
         dependencies: [
             "CDSEngine",
+            "CDSInterop",
             "CDSServer",
             "CDSJSON",
             "CDSModuleAPI",
@@ -50,7 +52,7 @@ let httpTargets: [Target] = withHTTP ? [
     ),
     .testTarget(
         name: "CDSHooksServiceTests",
-        dependencies: ["CDSHooksService", "CDSTestSupport", "CDSEngine", "CDSJSON", .product(name: "JWTKit", package: "jwt-kit")]
+        dependencies: ["CDSHooksService", "CDSTestSupport", "CDSEngine", "CDSInterop", "CDSJSON", .product(name: "JWTKit", package: "jwt-kit")]
     ),
 ] : []
 
@@ -106,10 +108,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // FHIR R4 in, CDS Hooks cards, feedback and session out: the adapters above the engine.
+        .target(
+            name: "CDSInterop",
+            dependencies: [
+                "CDSEngine",
+                "CDSModuleAPI",
+                "CDSJSON",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "CDSServer",
             dependencies: [
                 "CDSEngine",
+                "CDSInterop",
                 "CDSJSON",
                 "CDSModuleAPI",
                 .product(name: "Logging", package: "swift-log"),
@@ -118,7 +131,7 @@ let package = Package(
         // FHIR Bulk Data in (`cds evaluate --bulk`): grouping an export by patient in bounded memory.
         .target(
             name: "CDSBulkData",
-            dependencies: ["CDSServer", "CDSEngine", "CDSJSON", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CDSServer", "CDSEngine", "CDSInterop", "CDSJSON", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "CDSBuiltins",
@@ -128,6 +141,7 @@ let package = Package(
             name: "cds",
             dependencies: [
                 "CDSEngine",
+                "CDSInterop",
                 "CDSServer",
                 "CDSBulkData",
                 "CDSRepl",
@@ -139,25 +153,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ] + (withHTTP ? ["CDSHooksService"] : [])
         ),
-        .target(name: "CDSTestSupport", dependencies: ["CDSEngine", "CDSBuiltins", "CDSModuleAPI"], path: "Tests/CDSTestSupport"),
+        .target(name: "CDSTestSupport", dependencies: ["CDSEngine", "CDSInterop", "CDSBuiltins", "CDSModuleAPI"], path: "Tests/CDSTestSupport"),
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
         .testTarget(name: "CDSModuleAPITests", dependencies: ["CDSModuleAPI", "IliopsoasCondition", "CDSJSON"]),
         .testTarget(
-            name: "CDSEngineTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSModuleAPI", "IliopsoasCondition", "CDSJSON", "CDSBuiltins"]),
-        .testTarget(name: "CDSServerTests", dependencies: ["CDSTestSupport", "CDSServer", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
-        .testTarget(name: "CDSReplTests", dependencies: ["CDSTestSupport", "CDSRepl", "CDSEngine", "CDSJSON", "CDSBuiltins"]),
+            name: "CDSEngineTests",
+            dependencies: ["CDSTestSupport", "CDSEngine", "CDSInterop", "CDSModuleAPI", "IliopsoasCondition", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSServerTests", dependencies: ["CDSTestSupport", "CDSServer", "CDSEngine", "CDSInterop", "CDSJSON", "CDSBuiltins"]),
+        .testTarget(name: "CDSReplTests", dependencies: ["CDSTestSupport", "CDSRepl", "CDSEngine", "CDSInterop", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSBulkDataTests", dependencies: ["CDSBulkData", "CDSJSON"]),
-        .testTarget(name: "CDSVignetteTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSBuiltins", "CDSJSON"]),
-        .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSTestSupport", "cds", "CDSJSON"]),
+        .testTarget(name: "CDSVignetteTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSInterop", "CDSBuiltins", "CDSJSON"]),
+        .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSTestSupport", "cds", "CDSInterop", "CDSJSON"]),
         // Fuzz targets (docs/reliability.md): libFuzzer when built with -sanitize=fuzzer,
         // corpus replayers otherwise.
         .target(name: "CDSFuzzSupport", path: "Tests/Fuzz/Support"),
-        .executableTarget(name: "FuzzJSONRPC", dependencies: ["CDSFuzzSupport", "CDSServer", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzJSONRPC"),
-        .executableTarget(name: "FuzzCase", dependencies: ["CDSFuzzSupport", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzCase"),
-        .executableTarget(name: "FuzzFHIR", dependencies: ["CDSFuzzSupport", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzFHIR"),
+        .executableTarget(name: "FuzzJSONRPC", dependencies: ["CDSFuzzSupport", "CDSInterop", "CDSServer", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzJSONRPC"),
+        .executableTarget(name: "FuzzCase", dependencies: ["CDSFuzzSupport", "CDSInterop", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzCase"),
+        .executableTarget(name: "FuzzFHIR", dependencies: ["CDSFuzzSupport", "CDSInterop", "CDSEngine", "CDSBuiltins", "CDSJSON", "CDSModuleAPI"], path: "Tests/Fuzz/FuzzFHIR"),
         // An example external module built on the SDK (docs/modules.md).
         .executableTarget(name: "SnappingHipExample", dependencies: ["CDSModuleSDK", "IliopsoasCondition"], path: "Plugins/Examples/SnappingHipExample"),
-        .testTarget(name: "CDSModuleHostTests", dependencies: ["CDSTestSupport", "CDSModuleHost", "CDSEngine", "CDSJSON", "CDSBuiltins", "CDSModuleProtocol"]),
+        .testTarget(name: "CDSModuleHostTests", dependencies: ["CDSTestSupport", "CDSModuleHost", "CDSEngine", "CDSInterop", "CDSJSON", "CDSBuiltins", "CDSModuleProtocol"]),
     ] + httpTargets + builtinModules.map { name in
         .target(name: name, dependencies: ["CDSModuleAPI", "IliopsoasCondition"], path: "Plugins/\(name)")
     }

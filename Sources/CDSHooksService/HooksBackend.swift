@@ -1,4 +1,5 @@
 import CDSEngine
+import CDSInterop
 import CDSJSON
 import CDSModuleAPI
 import CDSServer

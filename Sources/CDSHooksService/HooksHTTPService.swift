@@ -2,6 +2,7 @@
     import Glibc
 #endif
 import CDSEngine
+import CDSInterop
 import CDSJSON
 import HTTPTypes
 import Hummingbird

@@ -28,12 +28,7 @@ package struct ModuleManifest: Sendable, Hashable {
     }
 
     /// A problem in a manifest or configuration file: `file: path: message`.
-    package struct Problem: Error, Sendable, CustomStringConvertible {
-        package var file: String
-        package var path: String
-        package var message: String
-        package var description: String { "\(file): \(path.isEmpty ? "/" : path): \(message)" }
-    }
+    package typealias Problem = PathIssue
 
     /// Reads the manifest file at `path`.
     package static func load(_ path: String) throws(Problem) -> ModuleManifest {
@@ -41,7 +36,9 @@ package struct ModuleManifest: Sendable, Hashable {
         guard case .object(let o) = document else { throw Problem(file: path, path: "", message: "expected an object") }
         let allowed: Set<String> = ["id", "executable", "arguments", "priority", "timeoutMilliseconds"]
         if let unknown = o.orderedKeys.first(where: { !allowed.contains($0) }) {
-            throw Problem(file: path, path: "/" + unknown, message: "unknown member (allowed: \(allowed.sorted().joined(separator: ", ")))")
+            throw Problem(
+                file: path, path: JSONPointer(tokens: [unknown]), message: "unknown member (allowed: \(allowed.sorted().joined(separator: ", ")))",
+                code: .unknownMember, member: unknown)
         }
         guard let id = o["id"]?.stringValue, !id.isEmpty else { throw Problem(file: path, path: "/id", message: "expected a non-empty string") }
         guard let executable = o["executable"]?.stringValue, !executable.isEmpty else {
@@ -76,12 +73,12 @@ package struct ModuleManifest: Sendable, Hashable {
         do {
             bytes = try FileSystem.read(path, limit: 1 << 20)
         } catch {
-            throw Problem(file: path, path: "", message: "cannot read: \(error.reason)")
+            throw Problem(file: path, path: .root, message: "cannot read: \(error.reason)", code: .unreadable)
         }
         do {
             return try JSONParser().parse(bytes)
         } catch {
-            throw Problem(file: path, path: "", message: "invalid JSON at byte \(error.offset): \(error.message)")
+            throw Problem(file: path, path: .root, message: "invalid JSON at byte \(error.offset): \(error.message)", code: .invalidJSON)
         }
     }
 }
@@ -105,7 +102,7 @@ package struct ModuleConfiguration: Sendable {
         let base = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
         for key in o.orderedKeys where key != "modulesDirectory" && key != "manifests" {
-            throw .init(file: path, path: "/" + key, message: "unknown member (allowed: manifests, modulesDirectory)")
+            throw .init(file: path, path: JSONPointer(tokens: [key]), message: "unknown member (allowed: manifests, modulesDirectory)", code: .unknownMember, member: key)
         }
         if let d = o["modulesDirectory"] {
             guard let s = d.stringValue else { throw .init(file: path, path: "/modulesDirectory", message: "expected a string") }

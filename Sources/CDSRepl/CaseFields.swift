@@ -1,7 +1,8 @@
+import CDSEngine
 import CDSJSON
 
-/// The fields of the case a person can set, read from the case schema (so the REPL never
-/// drifts from what the engine validates): dotted paths such as `patient.age`, with the
+/// The fields of the case a person can set, read from the compiled case schema (the very
+/// compilation the engine validates with, so the REPL never drifts from it): dotted paths such as `patient.age`, with the
 /// values each accepts when the schema lists them.
 package struct CaseFields: Sendable {
     package struct Field: Sendable, Hashable {
@@ -41,45 +42,38 @@ package struct CaseFields: Sendable {
     /// The schema's descriptions of the objects that hold fields (`symptoms`, ...).
     private let groupDescriptions: [String: String]
 
-    package init(schema: JSONValue) {
+    /// The fields of a compiled case schema (the one the engine validates with).
+    package init(schema: JSONSchema) {
         var found: [Field] = []
         var groups: [String: String] = [:]
-        func resolve(_ node: JSONValue) -> JSONValue {
-            if let ref = node["$ref"]?.stringValue, ref.hasPrefix("#"), let pointer = JSONPointer(String(ref.dropFirst())),
-                let target = schema.value(at: pointer)
-            {
-                return target
-            }
-            return node
-        }
-        func walk(_ node: JSONValue, _ prefix: String) {
-            guard let properties = node["properties"]?.objectValue else { return }
-            for (name, raw) in properties {
-                let child = resolve(raw)
+        func text(_ value: JSONValue) -> String { value.stringValue ?? value.serialized() }
+        func walk(_ node: SchemaElement, _ prefix: String) {
+            guard node.declaresProperties else { return }
+            for (name, raw) in node.properties {
+                let child = raw.resolved
                 let path = prefix.isEmpty ? name : prefix + "." + name
-                let types = child["type"]?.stringValue.map { [$0] } ?? child["type"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                if types == ["object"], child["properties"] != nil {
-                    if let description = child["description"]?.stringValue { groups[path] = description }
+                let types = child.types
+                if types == ["object"], child.declaresProperties {
+                    if let description = child.description { groups[path] = description }
                     walk(child, path)
                     continue
                 }
-                var values = (child["enum"]?.arrayValue ?? []).map { $0.stringValue ?? $0.serialized() }
-                if let c = child["const"] { values = [c.stringValue ?? c.serialized()] }
+                var values = (child.enumValues ?? []).map(text)
+                if let c = child.constValue { values = [text(c)] }
                 if types == ["boolean"] { values = ["true", "false"] }
                 var itemKey: String?
-                if let items = child["items"].map(resolve), let required = items["required"]?.arrayValue, required.count == 1,
-                    let key = required[0].stringValue
-                {
+                if let items = child.items?.resolved, items.required.count == 1 {
+                    let key = items.required[0]
                     itemKey = key
-                    values = (items["properties"]?[key]?["enum"]?.arrayValue ?? []).compactMap(\.stringValue)
+                    values = (items.property(key)?.enumValues ?? []).compactMap(\.stringValue)
                 }
                 found.append(
                     Field(
-                        path: path, types: types, values: values, itemKey: itemKey, description: child["description"]?.stringValue,
-                        minimum: child["minimum"]?.serialized(), maximum: child["maximum"]?.serialized(), format: child["format"]?.stringValue))
+                        path: path, types: types, values: values, itemKey: itemKey, description: child.description,
+                        minimum: child.minimum?.serialized(), maximum: child.maximum?.serialized(), format: child.format))
             }
         }
-        walk(schema, "")
+        walk(schema.root, "")
         groupDescriptions = groups
         fields = found
         byPath = Dictionary(found.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })

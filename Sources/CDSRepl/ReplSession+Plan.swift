@@ -163,10 +163,11 @@ extension ReplSession {
         return out.joined(separator: "\n")
     }
 
-    /// The top of a reading's scale, from the case schema (`maximum` of its value).
+    /// The top of a reading's scale, from the compiled case schema (`maximum` of the value
+    /// of a `/measurements/<key>` item).
     private func scaleMaximum(_ key: String) -> Int {
-        let pointer = JSONPointer("/$defs/\(key)Reading/properties/value/maximum")
-        return pointer.flatMap { engine.catalog.caseSchemaDocument.value(at: $0)?.integerValue }.map(Int.init) ?? 100
+        let value = engine.catalog.caseSchema.element(at: JSONPointer(tokens: ["measurements", key]))?.resolved.items?.resolved.property("value")
+        return value?.maximum?.integerValue.map(Int.init) ?? 100
     }
 
     /// One bar per reading, dated, on the scale's full width: `2026-01-05 ███████▎    7/10`.

@@ -45,7 +45,7 @@ package final class ReplSession {
 
     package init(engine: Engine, style: Style = .plain) {
         self.engine = engine
-        self.fields = CaseFields(schema: engine.catalog.caseSchemaDocument)
+        self.fields = CaseFields(schema: engine.catalog.caseSchema)
         self.style = style
         self.document = Self.emptyCase
     }

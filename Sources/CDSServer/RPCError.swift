@@ -1,4 +1,5 @@
 import CDSEngine
+import CDSInterop
 import CDSJSON
 
 /// A JSON-RPC error object: code, message and optional data.

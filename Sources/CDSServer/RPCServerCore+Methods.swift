@@ -6,30 +6,30 @@ import CDSModuleAPI
 package let serverProtocolVersion = "1.0"
 
 extension RPCServerCore {
-    static let builtinMethods: [String: Method] = [
-        "initialize": Method { core, params throws(RPCError) in try core.initialize(params) },
-        "ping": Method { _, params throws(RPCError) in
+    static let builtinMethods: [String: RPCMethod] = [
+        "initialize": RPCMethod { core, params throws(RPCError) in try core.initialize(params) },
+        "ping": RPCMethod { _, params throws(RPCError) in
             _ = try Params(params, allowed: [])
             return [:]
         },
-        "shutdown": Method { core, params throws(RPCError) in
+        "shutdown": RPCMethod { core, params throws(RPCError) in
             _ = try Params(params, allowed: [])
             core.shutdownRequested = true
             return .null
         },
-        "modules/list": Method { core, params throws(RPCError) in
+        "modules/list": RPCMethod { core, params throws(RPCError) in
             _ = try Params(params, allowed: [])
             return ["modules": core.modulesJSON()]
         },
-        "catalog/list": Method { core, params throws(RPCError) in
+        "catalog/list": RPCMethod { core, params throws(RPCError) in
             _ = try Params(params, allowed: [])
             return core.catalogListJSON()
         },
-        "catalog/get": Method { core, params throws(RPCError) in
+        "catalog/get": RPCMethod { core, params throws(RPCError) in
             let p = try Params(params, allowed: ["id"], required: ["id"])
             return try core.catalogEntryJSON(p.string("id") ?? "")
         },
-        "case/validate": Method { core, params throws(RPCError) in
+        "case/validate": RPCMethod { core, params throws(RPCError) in
             let p = try Params(params, allowed: ["case"], required: ["case"])
             let issues = core.engine.caseReader.issues(in: p["case"] ?? .null)
             return [
@@ -37,31 +37,8 @@ extension RPCServerCore {
                 "errors": .array(issues.map { ["path": .string($0.path.description), "message": .string($0.message)] }),
             ]
         },
-        "case/evaluate": Method(concurrent: true) { core, params throws(RPCError) in try core.evaluate(params) },
-        "cds-hooks/discovery": Method { core, params throws(RPCError) in
-            _ = try Params(params, allowed: [])
-            return core.engine.catalog.cdsHooks.discovery
-        },
-        "feedback/record": Method { core, params throws(RPCError) in try core.recordFeedback(params) },
+        "case/evaluate": RPCMethod(concurrent: true) { core, params throws(RPCError) in try core.evaluate(params) },
     ]
-
-    /// `feedback/record`: CDS Hooks feedback on cards this session returned, checked and
-    /// logged by ``FeedbackLog/record(_:overrideReasons:card:)``.
-    func recordFeedback(_ params: JSONValue?) throws(RPCError) -> JSONValue {
-        let p = try Params(params, allowed: ["feedback"], required: ["feedback"])
-        guard let path = configuration.feedbackLog else { throw .feedbackNotRecorded("the server runs without --feedback-log") }
-        let cards = issuedCards
-        do {
-            let count = try FeedbackLog(path: path).record(p["feedback"], overrideReasons: engine.catalog.cdsHooks) { cards[$0] }
-            return ["recorded": .integer(Int64(count))]
-        } catch {
-            switch error {
-            case .invalid(let path, let message): throw .invalidParams("\(path) \(message)", errors: [(path: path, message: message)])
-            case .unknownCard(let uuid): throw .unknownCard(uuid)
-            case .notRecorded(let reason): throw .feedbackNotRecorded(reason)
-            }
-        }
-    }
 
     func initialize(_ params: JSONValue?) throws(RPCError) -> JSONValue {
         _ = try Params(params, allowed: ["clientInfo", "protocolVersion", "capabilities", "processId"])

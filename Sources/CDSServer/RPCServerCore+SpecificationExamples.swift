@@ -4,8 +4,8 @@ extension RPCServerCore {
     /// The methods used by the examples of the JSON-RPC 2.0 specification, registered only
     /// with `cds serve --jsonrpc-spec-examples`, so that the specification's exchanges can
     /// be replayed verbatim against the real framing, batching and error handling.
-    static let specificationExampleMethods: [String: Method] = [
-        "subtract": Method { _, params throws(RPCError) in
+    static let specificationExampleMethods: [String: RPCMethod] = [
+        "subtract": RPCMethod { _, params throws(RPCError) in
             switch params {
             case .array(let a)? where a.count == 2:
                 return try difference(a[0], a[1])
@@ -18,7 +18,7 @@ extension RPCServerCore {
                 throw .invalidParams("expected [minuend, subtrahend] or {minuend, subtrahend}")
             }
         },
-        "sum": Method(acceptsNotifications: true) { _, params throws(RPCError) in
+        "sum": RPCMethod(acceptsNotifications: true) { _, params throws(RPCError) in
             guard case .array(let a)? = params else { throw .invalidParams("expected an array of integers") }
             var total: Int64 = 0
             for v in a {
@@ -27,10 +27,10 @@ extension RPCServerCore {
             }
             return .integer(total)
         },
-        "update": Method(acceptsNotifications: true) { _, _ throws(RPCError) in .null },
-        "get_data": Method { _, _ throws(RPCError) in ["hello", 5] },
-        "notify_hello": Method(acceptsNotifications: true) { _, _ throws(RPCError) in .null },
-        "notify_sum": Method(acceptsNotifications: true) { _, _ throws(RPCError) in .null },
+        "update": RPCMethod(acceptsNotifications: true) { _, _ throws(RPCError) in .null },
+        "get_data": RPCMethod { _, _ throws(RPCError) in ["hello", 5] },
+        "notify_hello": RPCMethod(acceptsNotifications: true) { _, _ throws(RPCError) in .null },
+        "notify_sum": RPCMethod(acceptsNotifications: true) { _, _ throws(RPCError) in .null },
     ]
 
     private static func difference(_ a: JSONValue, _ b: JSONValue) throws(RPCError) -> JSONValue {

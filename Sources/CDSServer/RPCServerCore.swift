@@ -11,7 +11,7 @@ import Logging
 /// other requests; ``execute(_:computed:)`` (the session side) runs or completes a job and
 /// returns the reply line. `execute` must be called from one thread at a time, in reading
 /// order, which keeps replies in request order and session state (initialisation,
-/// shutdown, cancellation, issued cards) sequential.
+/// shutdown, cancellation, and the state of registered ``RPCMethodSet``s) sequential.
 package final class RPCServerCore: Sendable {
     /// A unit of work handed from the reading side to the evaluating side.
     package enum Job: Sendable {
@@ -43,14 +43,15 @@ package final class RPCServerCore: Sendable {
     package let cancellations = CancellationTracker()
     let logger: Logger
     private let parser: JSONParser
-    private let methods: [String: Method]
+    private let methods: [String: RPCMethod]
+    /// The method sets registered beyond the built-in methods, told of every reply sent.
+    private let methodSets: [any RPCMethodSet]
 
     /// Evaluating-side state, touched only by `execute` (one thread at a time, so the lock is
     /// never contended; it is what lets the compiler check that the core is `Sendable`).
     private struct Session {
         var initialized = false
         var shutdownRequested = false
-        var issuedCards: [String: FeedbackLog.IssuedCard] = [:]
         var lifecycle: Lifecycle = .running
     }
     private let session = Locked(Session())
@@ -63,16 +64,17 @@ package final class RPCServerCore: Sendable {
         get { session.withLock { $0.shutdownRequested } }
         set { session.withLock { $0.shutdownRequested = newValue } }
     }
-    /// Cards this session returned (uuid -> recommendation), for feedback. Bounded: when it
-    /// reaches `maxIssuedCards` it starts over, and older cards become unknown.
-    var issuedCards: [String: FeedbackLog.IssuedCard] { session.withLock { $0.issuedCards } }
-    static let maxIssuedCards = 100_000
     package private(set) var lifecycle: Lifecycle {
         get { session.withLock { $0.lifecycle } }
         set { session.withLock { $0.lifecycle = newValue } }
     }
 
-    package init(engine: Engine, configuration: ServerConfiguration = .init(), logger: Logger = Logger(label: "cds.server")) {
+    /// A core answering the built-in methods and those of `methodSets` (a built-in method
+    /// wins over a method set's method of the same name).
+    package init(
+        engine: Engine, configuration: ServerConfiguration = .init(), logger: Logger = Logger(label: "cds.server"),
+        methodSets: [any RPCMethodSet] = []
+    ) {
         self.engine = engine
         self.configuration = configuration
         self.logger = logger
@@ -81,7 +83,9 @@ package final class RPCServerCore: Sendable {
         if configuration.specificationExamples {
             methods.merge(Self.specificationExampleMethods) { a, _ in a }
         }
+        for set in methodSets { methods.merge(set.methods) { a, _ in a } }
         self.methods = methods
+        self.methodSets = methodSets
     }
 
     /// The names of the methods this server answers.
@@ -153,10 +157,10 @@ package final class RPCServerCore: Sendable {
     /// What a request computes before its turn: its whole reply line, or the error.
     package typealias Computed = Result<PreparedReply, RPCError>
 
-    /// A successful request's reply, ready to send, and the cards it issued.
+    /// A successful request's reply, ready to send, and its result (for the method sets).
     package struct PreparedReply: Sendable {
         package var line: [UInt8]
-        package var issuedCards: [(uuid: String, card: FeedbackLog.IssuedCard)]
+        package var result: MethodResult
     }
 
     /// The part of `job` that may run now, on any thread, concurrently with other jobs:
@@ -172,7 +176,7 @@ package final class RPCServerCore: Sendable {
             do throws(RPCError) {
                 let result = try handler.run(self, params)
                 RequestLog.finish(logger, started, method: method, id: id, error: nil)
-                return .success(PreparedReply(line: Response(id: id, outcome: .success(result)).line(), issuedCards: result.issuedCards))
+                return .success(PreparedReply(line: Response(id: id, outcome: .success(result)).line(), result: result))
             } catch {
                 RequestLog.finish(logger, started, method: method, id: id, error: error)
                 return .failure(error)
@@ -240,25 +244,21 @@ package final class RPCServerCore: Sendable {
     }
 
     /// The turn of a request whose result was computed ahead: cancellation and shutdown
-    /// still apply, in order, and cards are remembered only when their reply goes out.
+    /// still apply, in order, and method sets hear of a result only when its reply goes out.
     private func complete(id: JSONValue, _ computed: Computed) -> [UInt8] {
         if cancellations.start(id) { return Response(id: id, outcome: .failure(.requestCancelled)).line() }
         if shutdownRequested { return Response(id: id, outcome: .failure(.shuttingDown)).line() }
         switch computed {
         case .success(let reply):
-            remember(reply.issuedCards)
+            replySent(reply.result)
             return reply.line
         case .failure(let error):
             return Response(id: id, outcome: .failure(error)).line()
         }
     }
 
-    private func remember(_ cards: [(uuid: String, card: FeedbackLog.IssuedCard)]) {
-        guard !cards.isEmpty else { return }
-        session.withLock { s in
-            if s.issuedCards.count + cards.count > Self.maxIssuedCards { s.issuedCards.removeAll() }
-            for card in cards { s.issuedCards[card.uuid] = card.card }
-        }
+    private func replySent(_ result: MethodResult) {
+        for set in methodSets { set.replySent(result) }
     }
 
     /// Parses, runs and answers one line at once (tests and simple embeddings).
@@ -283,7 +283,7 @@ package final class RPCServerCore: Sendable {
             let started = RequestLog.start(logger)
             do throws(RPCError) {
                 let result = try call(method, params)
-                remember(result.issuedCards)
+                replySent(result)
                 RequestLog.finish(logger, started, method: method, id: id, error: nil)
                 return Response(id: id, outcome: .success(result))
             } catch {
@@ -344,8 +344,8 @@ struct Response {
     }
 }
 
-/// What a method returns: how to write its result, and the CDS Hooks cards it issued (the
-/// session remembers them for `feedback/record` when the reply is sent, in order).
+/// What a method returns: how to write its result, and what it hands to the registered
+/// method sets (``RPCMethodSet/replySent(_:)``) when the reply is sent, in order.
 ///
 /// A result is written straight into its reply's buffer (a plan is not serialised on its
 /// own first and then copied into the response).
@@ -354,13 +354,14 @@ package struct MethodResult: Sendable {
     package var write: @Sendable (inout JSONWriter) -> Void
     /// About how many bytes `write` writes (the reply buffer is sized from it).
     package var estimatedSize: Int
-    package var issuedCards: [(uuid: String, card: FeedbackLog.IssuedCard)] = []
+    /// Values for the method sets, which recognise their own by type (the cards a CDS
+    /// Hooks response issued, for ``CDSHooksSession``); the core does not read them.
+    package var attachments: [any Sendable] = []
 
     /// A result already serialised.
-    package init(result: JSONFragment, issuedCards: [(uuid: String, card: FeedbackLog.IssuedCard)] = []) {
+    package init(result: JSONFragment) {
         self.write = { $0.fragment(result) }
         self.estimatedSize = result.bytes.count
-        self.issuedCards = issuedCards
     }
 
     /// A result that `write` writes, about `estimatedSize` bytes.
@@ -381,20 +382,30 @@ package struct MethodResult: Sendable {
 /// notification (their result is discarded); others ignore notifications. `concurrent`
 /// marks methods that read only immutable state (the engine, the configuration), so that
 /// requests to them may run in parallel, ahead of their turn (``RPCServerCore/concurrentWork(for:)``).
-struct Method: Sendable {
+package struct RPCMethod: Sendable {
     var acceptsNotifications = false
     var concurrent = false
     var run: @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> MethodResult
 
     /// A method whose result is a value (serialised by json-c).
-    init(acceptsNotifications: Bool = false, _ body: @escaping @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> JSONValue) {
+    package init(acceptsNotifications: Bool = false, _ body: @escaping @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> JSONValue) {
         self.acceptsNotifications = acceptsNotifications
         self.run = { core, params throws(RPCError) in MethodResult(result: JSONFragment(try body(core, params))) }
     }
 
     /// A method that builds its own result.
-    init(concurrent: Bool, _ body: @escaping @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> MethodResult) {
+    package init(concurrent: Bool, _ body: @escaping @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> MethodResult) {
         self.concurrent = concurrent
         self.run = body
     }
+}
+
+/// Methods registered with a server core beyond its built-in ones, with session state of
+/// their own (for example ``CDSHooksSession``). The core calls the methods and
+/// ``replySent(_:)`` only from its session side, one at a time, in reading order.
+package protocol RPCMethodSet: AnyObject, Sendable {
+    /// The methods, by name.
+    var methods: [String: RPCMethod] { get }
+    /// A successful reply with `result` went out (in reply order).
+    func replySent(_ result: MethodResult)
 }

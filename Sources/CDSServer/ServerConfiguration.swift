@@ -26,8 +26,6 @@ package struct ServerConfiguration: Sendable {
     /// Register the example methods of the JSON-RPC 2.0 specification (`subtract`, `sum`,
     /// ...) so that its examples can be replayed as written. Off in production.
     package var specificationExamples = false
-    /// Where `feedback/record` appends card outcomes; nil disables the method.
-    package var feedbackLog: String?
 
     package init() {}
 

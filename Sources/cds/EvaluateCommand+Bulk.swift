@@ -4,6 +4,7 @@
 import ArgumentParser
 import CDSBulkData
 import CDSEngine
+import CDSInterop
 import CDSModuleAPI
 import CDSServer
 import CSystemTuning

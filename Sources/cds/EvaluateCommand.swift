@@ -1,5 +1,6 @@
 import ArgumentParser
 import CDSEngine
+import CDSInterop
 import CDSJSON
 import CDSModuleAPI
 import CDSModuleHost

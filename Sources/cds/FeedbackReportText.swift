@@ -1,4 +1,5 @@
 import CDSEngine
+import CDSInterop
 
 /// The per-record part of `cds feedback report`.
 enum FeedbackReportText {

@@ -4,6 +4,7 @@
 import ArgumentParser
 import CDSBuiltins
 import CDSEngine
+import CDSInterop
 import CDSModuleHost
 import Logging
 
@@ -53,7 +54,7 @@ struct CatalogOptions: ParsableArguments {
         }
         let directory = found.directory
         do {
-            let loaded = try CatalogLoader.load(directory: directory)
+            let loaded = try Interop.loadCatalog(directory: directory)
             Logger(label: "cds").info(
                 "Catalog loaded",
                 metadata: ["directory": "\(directory)", "found": "\(found.source)", "version": "\(loaded.version)", "sha256": "\(loaded.digest)"])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CDSEngine
+import CDSInterop
 import CDSJSON
 
 /// `cds hooks`: the CDS Hooks service description.

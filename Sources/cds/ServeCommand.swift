@@ -76,8 +76,8 @@ struct ServeCommand: ParsableCommand {
         configuration.maxInFlight = maxInFlight
         configuration.shutdownTimeoutMilliseconds = shutdownTimeoutMs
         configuration.specificationExamples = jsonrpcSpecExamples
-        configuration.feedbackLog = feedbackLog
-        let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration))
+        let hooks = CDSHooksSession(feedbackLog: feedbackLog)
+        let server = StdioServer(core: RPCServerCore(engine: engine, configuration: configuration, methodSets: [hooks]))
         ServeReadiness.announce(catalog: engine.catalog, workers: workers)
         // A module call hung at the signal would hold its evaluation until the module's
         // deadline: stop every external module now (its evaluation reports it as failed).

@@ -2,6 +2,7 @@ import CDSJSON
 import CDSTestSupport
 import Foundation
 import Testing
+import CDSInterop
 
 /// `cds evaluate --bulk` over small exports written here (the carebundle export and the
 /// Spark comparison are `make bulk-spark`).

@@ -1,5 +1,6 @@
 import CDSBuiltins
 @testable import CDSEngine
+@testable import CDSInterop
 import CDSJSON
 import CDSModuleAPI
 import CDSTestSupport

@@ -1,4 +1,5 @@
 @testable import CDSEngine
+@testable import CDSInterop
 import CDSJSON
 import CDSModuleAPI
 import IliopsoasCondition

@@ -652,3 +652,48 @@ private enum SchemaTestText {
         return text + "\""
     }
 }
+
+@Suite("JSON Schema: issue codes")
+struct SchemaIssueCodeTests {
+    @Test func violationsCarryTheirKindAndTheMemberTheyConcern() throws {
+        let schema = try JSONSchema([
+            "type": "object", "required": ["sex"], "additionalProperties": false,
+            "properties": ["sex": ["enum": ["female", "male"]], "age": ["type": "integer", "minimum": 0]],
+        ])
+        let found = schema.validate(["age": "forty", "weight": 70])
+        #expect(found.map(\.code) == [.missingRequired, .typeMismatch, .unknownMember], "\(found)")
+        #expect(found.map(\.member) == ["sex", nil, "weight"])
+        #expect(schema.validate(["sex": "other", "age": -1]).map(\.code) == [.invalid, .invalid])
+    }
+}
+
+@Suite("JSON Schema: the compiled schema describes its fields")
+struct SchemaElementTests {
+    @Test func pointersResolveThroughPropertiesAndReferences() throws {
+        let schema = try JSONSchema([
+            "$defs": ["reading": ["type": "object", "required": ["value"], "properties": ["value": ["type": "integer", "maximum": 10]]]],
+            "type": "object",
+            "properties": [
+                "patient": ["type": "object", "description": "Who.", "properties": ["sex": ["enum": ["female", "male"], "description": "Sex."]]],
+                "nprs": ["type": "array", "items": ["$ref": "#/$defs/reading"]],
+                "alias": ["$ref": "#/properties/patient"],
+            ],
+        ])
+        #expect(schema.declares(JSONPointer(tokens: ["patient", "sex"])))
+        #expect(schema.declares(JSONPointer(tokens: ["alias", "sex"])))
+        #expect(!schema.declares(JSONPointer(tokens: ["patient", "age"])))
+        #expect(!schema.declares(JSONPointer(tokens: ["nprs", "value"])))
+        let sex = try #require(schema.element(at: JSONPointer(tokens: ["patient", "sex"])))
+        #expect(sex.description == "Sex." && sex.enumValues == ["female", "male"])
+        #expect(schema.root.properties.map(\.name) == ["patient", "nprs", "alias"])
+        let value = try #require(schema.element(at: JSONPointer(tokens: ["nprs"]))?.items?.resolved.property("value"))
+        #expect(value.types == ["integer"] && value.maximum == 10)
+        #expect(schema.element(at: JSONPointer(tokens: ["nprs"]))?.items?.resolved.required == ["value"])
+    }
+
+    @Test func theShippedCaseSchemaDeclaresWhatTheFHIRMappingWrites() {
+        let schema = Repository.catalog.caseSchema
+        #expect(schema.declares(JSONPointer(tokens: ["symptoms", "clickingOrSnapping"])))
+        #expect(!schema.declares(JSONPointer(tokens: ["symptoms", "noSuchFact"])))
+    }
+}

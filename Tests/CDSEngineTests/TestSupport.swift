@@ -1,5 +1,6 @@
 import CDSBuiltins
 @testable import CDSEngine
+@testable import CDSInterop
 import CDSModuleAPI
 import CDSTestSupport
 import Foundation
@@ -37,7 +38,7 @@ struct ScratchCatalog {
     }
 
     func load() -> Result<Catalog, CatalogLoadError> {
-        do { return .success(try CatalogLoader.load(directory: directory)) } catch { return .failure(error) }
+        do { return .success(try Interop.loadCatalog(directory: directory)) } catch { return .failure(error) }
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }

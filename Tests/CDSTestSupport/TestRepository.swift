@@ -1,5 +1,6 @@
 import CDSBuiltins
 import CDSEngine
+import CDSInterop
 import CDSModuleAPI
 import Foundation
 
@@ -18,7 +19,7 @@ package enum TestRepository {
 
     /// The shipped Catalog.
     package static let catalog: Catalog = {
-        do { return try CatalogLoader.load(directory: root + "/Catalog") } catch { fatalError("Catalog invalid:\n\(error)") }
+        do { return try Interop.loadCatalog(directory: root + "/Catalog") } catch { fatalError("Catalog invalid:\n\(error)") }
     }()
 
     /// The date the tests evaluate as of when a case has none.

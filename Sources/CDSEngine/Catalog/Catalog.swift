@@ -118,6 +118,12 @@ package final class Catalog: Sendable {
     package struct Code: Sendable, Hashable {
         package var code: String
         package var display: String
+
+        /// A code and its display text.
+        package init(code: String, display: String) {
+            self.code = code
+            self.display = display
+        }
     }
 
     /// An outcome instrument (NPRS, LEFS) and its range.
@@ -149,10 +155,11 @@ package final class Catalog: Sendable {
     package let caseSchema: JSONSchema
     /// The case schema as written (for tools that describe the case fields, such as the REPL).
     package let caseSchemaDocument: JSONValue
-    /// How FHIR R4 codes become case facts.
-    package let fhirMapping: FHIRMapping
-    /// The CDS Hooks service definition and card settings.
-    package let cdsHooks: CDSHooksSettings
+    /// The Catalog files the engine does not interpret (``adapterFiles``), parsed, by file
+    /// name: adapter layers above the engine decode and validate them at start.
+    package let adapterDocuments: [String: JSONValue]
+    /// What adapter layers decoded from ``adapterDocuments`` (see ``AdapterStorage``).
+    package let adapters = AdapterStorage()
     /// How every line of the clinical source maps to Catalog entries.
     package let traceability: Traceability?
 
@@ -173,7 +180,7 @@ package final class Catalog: Sendable {
         recommendations: [Recommendation], phases: [PhaseInfo], progressions: [String: [Phase]],
         policy: ResolverPolicy, rules: [Rule] = [], symptoms: [Code], contraindications: [ContraindicationCode],
         substances: [Code], strengths: [Code], instruments: [Instrument], caseSchema: JSONSchema,
-        caseSchemaDocument: JSONValue, fhirMapping: FHIRMapping, cdsHooks: CDSHooksSettings,
+        caseSchemaDocument: JSONValue, adapterDocuments: [String: JSONValue],
         traceability: Traceability?
     ) {
         self.version = version
@@ -194,8 +201,7 @@ package final class Catalog: Sendable {
         self.instruments = instruments
         self.caseSchema = caseSchema
         self.caseSchemaDocument = caseSchemaDocument
-        self.fhirMapping = fhirMapping
-        self.cdsHooks = cdsHooks
+        self.adapterDocuments = adapterDocuments
         self.traceability = traceability
         self.renderedRecommendations = Dictionary(recommendations.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
         self.renderedEvidence = Dictionary(evidence.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })

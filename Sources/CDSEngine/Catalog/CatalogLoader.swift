@@ -34,14 +34,14 @@ package enum CatalogLoader {
             do {
                 bytes = try FileSystem.read(FileSystem.join(directory, file), limit: 16 << 20, regularOnly: true)
             } catch {
-                sink.add(file, .root, "cannot read: \(error.reason)")
+                sink.add(file, .root, "cannot read: \(error.reason)", .unreadable)
                 continue
             }
             digestInput += Array(file.utf8) + [0] + bytes + [0]
             do {
                 documents[file] = try parser.parse(bytes)
             } catch {
-                sink.add(file, .root, "invalid JSON at byte \(error.offset): \(error.message)")
+                sink.add(file, .root, "invalid JSON at byte \(error.offset): \(error.message)", .invalidJSON)
             }
         }
         guard sink.issues.isEmpty else { throw CatalogLoadError(issues: sink.issues) }
@@ -102,10 +102,8 @@ private struct CatalogDecoder {
         }
         let traceability = checkTraceability(owned)
         let schema = decodeSchema(terminology: terminology)
-        let fhirMapping = decodeFHIRMapping(sourceIDs: sourceIDs)
-        let cdsHooks = decodeCDSHooks()
 
-        guard sink.issues.isEmpty, let version, let title, let schema, let fhirMapping, let cdsHooks else { return nil }
+        guard sink.issues.isEmpty, let version, let title, let schema else { return nil }
         return Catalog(
             version: version, title: title, digest: SHA256.hex(digestInput), sources: sources,
             evidence: evidence, recommendations: recommendations, phases: policyFile.phases,
@@ -113,8 +111,8 @@ private struct CatalogDecoder {
             symptoms: terminology.symptoms, contraindications: terminology.contraindications,
             substances: terminology.substances, strengths: terminology.strengths,
             instruments: terminology.instruments, caseSchema: schema,
-            caseSchemaDocument: documents["schema/case.schema.json"] ?? .null, fhirMapping: fhirMapping,
-            cdsHooks: cdsHooks, traceability: traceability)
+            caseSchemaDocument: documents["schema/case.schema.json"] ?? .null,
+            adapterDocuments: documents.filter { Catalog.adapterFiles.contains($0.key) }, traceability: traceability)
     }
 
     // MARK: sources.json
@@ -489,96 +487,6 @@ private struct CatalogDecoder {
         return Catalog.Traceability(source: source, lines: traced)
     }
 
-    // MARK: cds-hooks.json
-
-    func decodeCDSHooks() -> CDSHooksSettings? {
-        let file = "cds-hooks.json"
-        guard let root = root(file, keys: ["service", "cardSource", "overrideReasons", "overrideReasonSystem"]),
-            let service = root.nested("service", allowedKeys: ["id", "hook", "title", "description", "prefetch"]),
-            let id = service.string("id"), let hook = service.string("hook"), let title = service.string("title"),
-            let description = service.string("description"), let prefetch = service.objectValue("prefetch"),
-            let source = root.nested("cardSource", allowedKeys: ["label", "topicSystem"]), let label = source.string("label"),
-            let topicSystem = source.string("topicSystem"), let reasonSystem = root.string("overrideReasonSystem")
-        else { return nil }
-        for key in FHIRCaseBuilder.prefetchKeys where prefetch[key]?.stringValue == nil {
-            service.issue("prefetch", "expected a query template for \"\(key)\" (the keys the FHIR input reads)")
-        }
-        let reasons: [Catalog.Code] = (root.objects("overrideReasons", allowedKeys: ["code", "display"]) ?? []).compactMap { r in
-            guard let code = r.string("code"), let display = r.string("display") else { return nil }
-            return Catalog.Code(code: code, display: display)
-        }
-        if reasons.isEmpty { root.issue("overrideReasons", "expected at least one override reason") }
-        return CDSHooksSettings(
-            serviceID: id, hook: hook, title: title, description: description, prefetch: .object(prefetch), sourceLabel: label,
-            topicSystem: topicSystem, overrideReasons: reasons, overrideReasonSystem: reasonSystem)
-    }
-
-    // MARK: fhir-mapping.json
-
-    func decodeFHIRMapping(sourceIDs: Set<String>) -> FHIRMapping? {
-        let file = "fhir-mapping.json"
-        guard let root = root(file, keys: ["localCodeSystem", "note", "codes"]), let local = root.string("localCodeSystem") else { return nil }
-        _ = root.string("note", required: false)
-        let schema = documents["schema/case.schema.json"] ?? .null
-        /// Whether a pointer names a property the case schema declares.
-        func declared(_ pointer: JSONPointer) -> Bool {
-            var node = schema
-            for token in pointer.tokens {
-                if let ref = node["$ref"]?.stringValue, let p = JSONPointer(String(ref.dropFirst())), let target = schema.value(at: p) { node = target }
-                guard let next = node["properties"]?[token] else { return false }
-                node = next
-            }
-            return true
-        }
-        func fact(_ reader: FieldReader, _ key: String, _ text: String?) -> JSONPointer? {
-            guard let text else { return nil }
-            guard let p = JSONPointer(text), !p.tokens.isEmpty, declared(p) else {
-                reader.issue(key, "\"\(text)\" is not a field of the case schema")
-                return nil
-            }
-            return p
-        }
-        let keys: Set<String> = ["system", "code", "display", "resources", "source", "set", "value", "reading", "append", "recognized", "monthsSince"]
-        var entries: [FHIRMapping.Entry] = []
-        var seen: Set<String> = []
-        for item in root.objects("codes", allowedKeys: keys) ?? [] {
-            guard let system = item.string("system"), let code = item.string("code"), let display = item.string("display"),
-                let resources = item.strings("resources"), let source = item.string("source")
-            else { continue }
-            if !sourceIDs.contains(source) { item.issue("source", "unknown source \"\(source)\" (not in sources.json)") }
-            if !seen.insert(system + "|" + code).inserted { item.issue("code", "duplicate mapping for \(system)|\(code)") }
-            let kinds = ["set", "value", "reading", "append", "recognized"].filter { item.object[$0] != nil }
-            guard kinds.count == 1 else {
-                item.sink.add(file, item.path, "expected exactly one of set, value, reading, append, recognized")
-                continue
-            }
-            var effect: FHIRMapping.Effect?
-            switch kinds[0] {
-            case "set":
-                if let s = item.nested("set", allowedKeys: ["fact", "value"]), let f = fact(s, "fact", s.string("fact")), let v = s.object["value"] {
-                    effect = .set(fact: f, value: v)
-                }
-            case "value":
-                effect = fact(item, "value", item.string("value")).map { .value(fact: $0) }
-            case "reading":
-                effect = fact(item, "reading", item.string("reading")).map { .reading(list: $0) }
-            case "append":
-                if let a = item.nested("append", allowedKeys: ["list", "member", "value"]), let l = fact(a, "list", a.string("list")),
-                    let m = a.string("member"), let v = a.string("value")
-                {
-                    effect = .append(list: l, member: m, value: v)
-                }
-            default:
-                effect = item.string("recognized").map { .recognized($0) }
-            }
-            let months = item.string("monthsSince", required: false).flatMap { fact(item, "monthsSince", $0) }
-            if let effect {
-                entries.append(.init(system: system, code: code, display: display, resources: resources, source: source, effect: effect, monthsSince: months))
-            }
-        }
-        return FHIRMapping(localCodeSystem: local, entries: entries)
-    }
-
     // MARK: schema/case.schema.json
 
     func decodeSchema(terminology t: Terminology) -> JSONSchema? {
@@ -593,25 +501,27 @@ private struct CatalogDecoder {
         }
         // The case vocabularies must be exactly the terminology's, so a code can never be
         // accepted by the schema and unknown to the modules (or the reverse).
-        func enumValues(_ pointer: String) -> Set<String>? {
-            guard let p = JSONPointer(pointer), let values = document.value(at: p)?.arrayValue else {
+        // Read from the compiled schema (the one cases are validated with), not the document.
+        func enumValues(_ pointer: String, _ field: [String], member: String) -> Set<String>? {
+            let element = schema.element(at: JSONPointer(tokens: field))?.resolved.items?.resolved.property(member)?.resolved
+            guard let values = element?.enumValues else {
                 sink.add(file, JSONPointer(pointer) ?? .root, "expected an enum listing the terminology codes")
                 return nil
             }
             return Set(values.compactMap(\.stringValue))
         }
-        let checks: [(String, Set<String>, String)] = [
-            ("/properties/contraindications/items/properties/code/enum", Set(t.contraindications.map(\.code)), "terminology.json contraindications"),
-            ("/properties/allergies/items/properties/substance/enum", Set(t.substances.map(\.code)), "terminology.json substances"),
+        let checks: [(String, [String], String, Set<String>, String)] = [
+            ("/properties/contraindications/items/properties/code/enum", ["contraindications"], "code", Set(t.contraindications.map(\.code)), "terminology.json contraindications"),
+            ("/properties/allergies/items/properties/substance/enum", ["allergies"], "substance", Set(t.substances.map(\.code)), "terminology.json substances"),
         ]
-        for (pointer, expected, name) in checks {
-            if let actual = enumValues(pointer), actual != expected {
+        for (pointer, field, member, expected, name) in checks {
+            if let actual = enumValues(pointer, field, member: member), actual != expected {
                 sink.add(file, JSONPointer(pointer) ?? .root, "must list exactly the codes of \(name): \(expected.sorted().joined(separator: ", "))")
             }
         }
-        if let symptomProps = document.value(at: JSONPointer("/properties/symptoms/properties") ?? .root)?.objectValue {
+        if let symptoms = schema.element(at: JSONPointer(tokens: ["symptoms"]))?.resolved, symptoms.declaresProperties {
             let expected = Set(t.symptoms.map(\.code))
-            if Set(symptomProps.orderedKeys) != expected {
+            if Set(symptoms.properties.map(\.name)) != expected {
                 sink.add(file, JSONPointer("/properties/symptoms/properties") ?? .root, "must have exactly the symptom codes of terminology.json: \(expected.sorted().joined(separator: ", "))")
             }
         }

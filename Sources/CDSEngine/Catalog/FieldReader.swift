@@ -1,11 +1,13 @@
 import CDSJSON
 
 /// Collects Catalog issues while a file is decoded.
-final class IssueSink {
-    private(set) var issues: [CatalogIssue] = []
+package final class IssueSink {
+    package init() {}
 
-    func add(_ file: String, _ path: JSONPointer, _ message: String) {
-        issues.append(CatalogIssue(file: file, path: path, message: message))
+    package private(set) var issues: [CatalogIssue] = []
+
+    package func add(_ file: String, _ path: JSONPointer, _ message: String, _ code: IssueCode = .invalid, member: String? = nil) {
+        issues.append(CatalogIssue(file: file, path: path, message: message, code: code, member: member))
     }
 }
 
@@ -14,16 +16,16 @@ final class IssueSink {
 /// Every accessor records a precise issue (file, JSON path, expectation) instead of
 /// throwing, so that `cds catalog check` reports all problems at once. Unknown members are
 /// reported too: a misspelt key must never be silently ignored in clinical content.
-struct FieldReader {
-    let file: String
-    let path: JSONPointer
-    let object: JSONObject
-    let sink: IssueSink
+package struct FieldReader {
+    package let file: String
+    package let path: JSONPointer
+    package let object: JSONObject
+    package let sink: IssueSink
 
     /// A reader for `value`, or `nil` (with an issue) if it is not an object.
-    init?(_ value: JSONValue, file: String, path: JSONPointer, sink: IssueSink, allowedKeys: Set<String>) {
+    package init?(_ value: JSONValue, file: String, path: JSONPointer, sink: IssueSink, allowedKeys: Set<String>) {
         guard case .object(let object) = value else {
-            sink.add(file, path, "expected object, found \(value.typeName)")
+            sink.add(file, path, "expected object, found \(value.typeName)", .typeMismatch)
             return nil
         }
         self.file = file
@@ -31,27 +33,27 @@ struct FieldReader {
         self.object = object
         self.sink = sink
         for key in object.orderedKeys where !allowedKeys.contains(key) {
-            sink.add(file, path.appending(key), "unknown member (allowed: \(allowedKeys.sorted().joined(separator: ", ")))")
+            sink.add(file, path.appending(key), "unknown member (allowed: \(allowedKeys.sorted().joined(separator: ", ")))", .unknownMember, member: key)
         }
     }
 
-    func issue(_ key: String, _ message: String) {
+    package func issue(_ key: String, _ message: String) {
         sink.add(file, path.appending(key), message)
     }
 
     private func typed<T>(_ key: String, required: Bool, _ expected: String, _ extract: (JSONValue) -> T?) -> T? {
         guard let value = object[key] else {
-            if required { sink.add(file, path, "missing required member \"\(key)\"") }
+            if required { sink.add(file, path, "missing required member \"\(key)\"", .missingRequired, member: key) }
             return nil
         }
         guard let result = extract(value) else {
-            issue(key, "expected \(expected), found \(value.typeName)")
+            sink.add(file, path.appending(key), "expected \(expected), found \(value.typeName)", .typeMismatch)
             return nil
         }
         return result
     }
 
-    func string(_ key: String, required: Bool = true) -> String? {
+    package func string(_ key: String, required: Bool = true) -> String? {
         guard let s = typed(key, required: required, "string", \.stringValue) else { return nil }
         if s.isEmpty {
             issue(key, "expected a non-empty string")
@@ -60,42 +62,42 @@ struct FieldReader {
         return s
     }
 
-    func number(_ key: String, required: Bool = true) -> Double? {
+    package func number(_ key: String, required: Bool = true) -> Double? {
         typed(key, required: required, "number", \.numberValue)
     }
 
-    func integer(_ key: String, required: Bool = true) -> Int? {
+    package func integer(_ key: String, required: Bool = true) -> Int? {
         typed(key, required: required, "integer", \.integerValue).map { Int($0) }
     }
 
-    func bool(_ key: String, required: Bool = true) -> Bool? {
+    package func bool(_ key: String, required: Bool = true) -> Bool? {
         typed(key, required: required, "boolean", \.boolValue)
     }
 
-    func array(_ key: String, required: Bool = true) -> [JSONValue]? {
+    package func array(_ key: String, required: Bool = true) -> [JSONValue]? {
         typed(key, required: required, "array", \.arrayValue)
     }
 
-    func objectValue(_ key: String, required: Bool = true) -> JSONObject? {
+    package func objectValue(_ key: String, required: Bool = true) -> JSONObject? {
         typed(key, required: required, "object", \.objectValue)
     }
 
     /// An array of non-empty strings, each checked.
-    func strings(_ key: String, required: Bool = true) -> [String]? {
+    package func strings(_ key: String, required: Bool = true) -> [String]? {
         guard let items = array(key, required: required) else { return nil }
         var result: [String] = []
         for (i, item) in items.enumerated() {
             if let s = item.stringValue, !s.isEmpty {
                 result.append(s)
             } else {
-                sink.add(file, path.appending(key).appending(index: i), "expected a non-empty string, found \(item.typeName)")
+                sink.add(file, path.appending(key).appending(index: i), "expected a non-empty string, found \(item.typeName)", .typeMismatch)
             }
         }
         return result
     }
 
     /// Readers for each element of an array of objects.
-    func objects(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> [FieldReader]? {
+    package func objects(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> [FieldReader]? {
         guard let items = array(key, required: required) else { return nil }
         return items.enumerated().compactMap { i, item in
             FieldReader(item, file: file, path: path.appending(key).appending(index: i), sink: sink, allowedKeys: allowedKeys)
@@ -103,9 +105,9 @@ struct FieldReader {
     }
 
     /// A reader for a nested object member.
-    func nested(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> FieldReader? {
+    package func nested(_ key: String, required: Bool = true, allowedKeys: Set<String>) -> FieldReader? {
         guard let value = object[key] else {
-            if required { sink.add(file, path, "missing required member \"\(key)\"") }
+            if required { sink.add(file, path, "missing required member \"\(key)\"", .missingRequired, member: key) }
             return nil
         }
         return FieldReader(value, file: file, path: path.appending(key), sink: sink, allowedKeys: allowedKeys)

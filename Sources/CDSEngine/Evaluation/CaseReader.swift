@@ -2,23 +2,7 @@ import CDSJSON
 import CDSModuleAPI
 
 /// One reason a case was refused: where (a JSON Pointer into the case) and why.
-public struct CaseIssue: Sendable, Hashable, CustomStringConvertible {
-    /// The offending value's path; empty for the whole document.
-    public var path: JSONPointer
-    /// What was expected and what was found.
-    public var message: String
-
-    /// An issue at `path` (a JSON Pointer into the case document), described by `message`.
-    public init(path: JSONPointer, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    /// `path: message` (`/` for the document itself).
-    public var description: String {
-        "\(path.tokens.isEmpty ? "/" : path.description): \(message)"
-    }
-}
+public typealias CaseIssue = PathIssue
 
 /// The case was not valid; nothing was evaluated.
 public struct CaseValidationError: Error, Sendable, CustomStringConvertible {
@@ -50,14 +34,14 @@ package struct CaseReader: Sendable {
         do {
             document = try parser.parse(bytes)
         } catch {
-            throw CaseValidationError(issues: [CaseIssue(path: .root, message: "invalid JSON at byte \(error.offset): \(error.message)")])
+            throw CaseValidationError(issues: [CaseIssue(path: .root, message: "invalid JSON at byte \(error.offset): \(error.message)", code: .invalidJSON)])
         }
         return try read(document)
     }
 
     /// The problems of a case document; empty when it is valid.
     package func issues(in document: JSONValue) -> [CaseIssue] {
-        schema.validate(document).map { CaseIssue(path: $0.path, message: $0.message) }
+        schema.validate(document)
     }
 
     /// Validates a case document against the schema; the facts of the whole document.

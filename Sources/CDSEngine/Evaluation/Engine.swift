@@ -142,6 +142,15 @@ package struct ModuleReport: Sendable, Hashable {
     package var status: Status
     package var proposalCount: Int
     package var error: String?
+
+    /// A report of how one module took part.
+    package init(descriptor: ModuleDescriptor, priority: Int, status: Status, proposalCount: Int, error: String? = nil) {
+        self.descriptor = descriptor
+        self.priority = priority
+        self.status = status
+        self.proposalCount = proposalCount
+        self.error = error
+    }
 }
 
 /// The outcome of one evaluation, before rendering.
@@ -151,6 +160,16 @@ package struct Plan: Sendable, Hashable {
     package var caseDocument: JSONValue
     package var resolution: Resolution
     package var modules: [ModuleReport]
-    /// For FHIR input: how the case was built (the report's JSON).
+    /// For input an adapter built the case from: how it was built (the adapter report's JSON).
     package var input: JSONValue?
+
+    /// A plan.
+    package init(caseId: String?, asOf: CalendarDate, caseDocument: JSONValue, resolution: Resolution, modules: [ModuleReport], input: JSONValue? = nil) {
+        self.caseId = caseId
+        self.asOf = asOf
+        self.caseDocument = caseDocument
+        self.resolution = resolution
+        self.modules = modules
+        self.input = input
+    }
 }

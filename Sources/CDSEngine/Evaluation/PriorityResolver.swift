@@ -43,6 +43,12 @@ package struct Resolution: Sendable, Hashable {
     package var recommendations: [ResolvedRecommendation]
     /// In recommendation, module and action order.
     package var superseded: [SupersededProposal]
+
+    /// A resolution.
+    package init(recommendations: [ResolvedRecommendation], superseded: [SupersededProposal]) {
+        self.recommendations = recommendations
+        self.superseded = superseded
+    }
 }
 
 /// Merges proposals into one plan under a ``ResolverPolicy``.

@@ -45,8 +45,8 @@ private struct SchemaEvaluation {
 
     private var isDone: Bool { stopAtFirst && !violations.isEmpty }
 
-    private mutating func report(_ message: String) {
-        violations.append(SchemaViolation(path: pointer, message: message))
+    private mutating func report(_ message: String, _ code: IssueCode = .invalid, member: String? = nil) {
+        violations.append(SchemaViolation(path: pointer, message: message, code: code, member: member))
     }
 
     /// Runs the checks of node `id` on `value`.
@@ -59,7 +59,7 @@ private struct SchemaEvaluation {
             case .type(let types, let expected):
                 if SchemaTypes.of(value).isDisjoint(with: types) {
                     // Nothing else is said about a value of the wrong type.
-                    return report("expected \(expected), found \(SchemaValueText.typed(value))")
+                    return report("expected \(expected), found \(SchemaValueText.typed(value))", .typeMismatch)
                 }
             case .const(let key, let expected):
                 if SchemaValueKey(value) != key {
@@ -151,7 +151,7 @@ private struct SchemaEvaluation {
     private mutating func checkMembers(_ value: JSONValue, _ schema: SchemaMembers) {
         guard case .object(let members) = value else { return }
         for name in schema.required where members[name] == nil {
-            report("missing required property \(SchemaValueText.quoted(name))")
+            report("missing required property \(SchemaValueText.quoted(name))", .missingRequired, member: name)
             if isDone { return }
         }
         for (key, member) in members {
@@ -165,7 +165,7 @@ private struct SchemaEvaluation {
                     break
                 case .forbidden(let message):
                     steps.append(.key(key))
-                    report(message)
+                    report(message, .unknownMember, member: key)
                     steps.removeLast()
                 case .schema(let additional):
                     steps.append(.key(key))

@@ -42,6 +42,7 @@ struct SchemaCompiler {
             }
             let id = compile(target, at: reference.target)
             nodes[reference.node].checks[reference.check] = .all([id])
+            nodes[reference.node].outline.reference = id
         }
         if problems.isEmpty { reportCycles() }
         guard problems.isEmpty else {
@@ -104,6 +105,7 @@ struct SchemaCompiler {
         var then: SchemaNode.ID?
         var otherwise: SchemaNode.ID?
         var reference: (text: String, target: JSONPointer, path: JSONPointer)?
+        var outline = SchemaOutline()
     }
 
     /// The checks of a schema object, `type` first.
@@ -123,6 +125,9 @@ struct SchemaCompiler {
             let allowed = names.isEmpty ? "no properties are allowed" : "allowed: " + names.joined(separator: ", ")
             k.members.additional = .forbidden(message: "unknown property (\(allowed))")
         }
+        nodes[node].outline = k.outline
+        nodes[node].outline.items = k.items
+        nodes[node].outline.required = k.members.required
 
         var checks: [SchemaCheck] = []
         if let (types, expected) = k.types { checks.append(.type(types, expected: expected)) }
@@ -176,6 +181,7 @@ struct SchemaCompiler {
             }
         case "$comment", "title", "description":
             if value.stringValue == nil { expected("a string", value, path) }
+            if name == "description" { k.outline.description = value.stringValue }
         case "deprecated", "readOnly", "writeOnly":
             if value.boolValue == nil { expected("a boolean", value, path) }
         case "examples":
@@ -191,14 +197,21 @@ struct SchemaCompiler {
 
         case "type":
             k.types = types(value, at: path)
+            k.outline.typeNames = value.stringValue.map { [$0] } ?? value.arrayValue?.compactMap(\.stringValue) ?? []
         case "const":
             k.constValue = value
+            k.outline.constValue = value
         case "enum":
             guard let values = value.arrayValue, !values.isEmpty else { return expected("a non-empty array", value, path) }
             k.enumValues = values
+            k.outline.enumValues = values
 
-        case "minimum": k.bounds += bound(.minimum, value, at: path).map { [$0] } ?? []
-        case "maximum": k.bounds += bound(.maximum, value, at: path).map { [$0] } ?? []
+        case "minimum":
+            k.bounds += bound(.minimum, value, at: path).map { [$0] } ?? []
+            k.outline.minimum = value
+        case "maximum":
+            k.bounds += bound(.maximum, value, at: path).map { [$0] } ?? []
+            k.outline.maximum = value
         case "exclusiveMinimum": k.bounds += bound(.exclusiveMinimum, value, at: path).map { [$0] } ?? []
         case "exclusiveMaximum": k.bounds += bound(.exclusiveMaximum, value, at: path).map { [$0] } ?? []
 
@@ -213,6 +226,7 @@ struct SchemaCompiler {
             }
         case "format":
             guard let format = value.stringValue else { return expected("a format name (a string)", value, path) }
+            k.outline.format = format
             guard format == "date" else {
                 return problem(path, "unsupported format \(SchemaValueText.quoted(format)) (supported: \"date\")")
             }
@@ -233,9 +247,12 @@ struct SchemaCompiler {
             k.hasMembers = k.hasMembers || !k.members.required.isEmpty
         case "properties":
             guard let properties = value.objectValue else { return expected("an object of schemas", value, path) }
+            k.outline.properties = []
             for (property, schema) in properties {
-                k.members.properties[property] = compile(schema, at: path.appending(property))
+                let id = compile(schema, at: path.appending(property))
+                k.members.properties[property] = id
                 k.declaredNames.append(property)
+                k.outline.properties?.append((property, id))
             }
             k.hasMembers = k.hasMembers || !properties.isEmpty
         case "additionalProperties":

@@ -12,6 +12,26 @@ struct SchemaNode: Sendable {
 
     /// The checks; a `type` check, when present, comes first.
     var checks: [SchemaCheck]
+    /// What the schema declares, for tools that describe the document (``SchemaElement``).
+    var outline = SchemaOutline()
+}
+
+/// The declarations of one (sub)schema, as written: annotations, types, values, members.
+struct SchemaOutline: Sendable {
+    var description: String?
+    /// The `type` names, in the order written.
+    var typeNames: [String] = []
+    var enumValues: [JSONValue]?
+    var constValue: JSONValue?
+    var minimum: JSONValue?
+    var maximum: JSONValue?
+    var format: String?
+    var items: SchemaNode.ID?
+    /// `properties`, in document order; `nil` when the keyword is absent.
+    var properties: [(name: String, node: SchemaNode.ID)]?
+    var required: [String] = []
+    /// The `$ref` target.
+    var reference: SchemaNode.ID?
 }
 
 /// One compiled keyword (or group of related keywords).

@@ -1,5 +1,6 @@
 import CDSBuiltins
 import CDSEngine
+import CDSInterop
 import CDSFuzzSupport
 import CDSJSON
 import CDSModuleAPI
@@ -9,7 +10,7 @@ import CDSModuleAPI
 @main
 enum FuzzFHIR {
     static let engine: Engine = {
-        guard let catalog = try? CatalogLoader.load(directory: FuzzCatalog.directory) else { fatalError("Catalog not found; set CDS_CATALOG") }
+        guard let catalog = try? Interop.loadCatalog(directory: FuzzCatalog.directory) else { fatalError("Catalog not found; set CDS_CATALOG") }
         return Engine(catalog: catalog, modules: BuiltinModules.all, clock: FixedClock(CalendarDate(year: 2026, month: 3, day: 2)!))
     }()
 

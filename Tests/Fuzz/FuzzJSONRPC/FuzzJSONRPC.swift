@@ -1,5 +1,6 @@
 import CDSBuiltins
 import CDSEngine
+import CDSInterop
 import CDSFuzzSupport
 import CDSJSON
 import CDSModuleAPI
@@ -12,10 +13,12 @@ import CDSServer
 @main
 enum FuzzJSONRPC {
     static let core: RPCServerCore = {
-        guard let catalog = try? CatalogLoader.load(directory: FuzzCatalog.directory) else { fatalError("Catalog not found; set CDS_CATALOG") }
+        guard let catalog = try? Interop.loadCatalog(directory: FuzzCatalog.directory) else { fatalError("Catalog not found; set CDS_CATALOG") }
         var configuration = ServerConfiguration()
         configuration.maxLineBytes = 1 << 16
-        return RPCServerCore(engine: Engine(catalog: catalog, modules: BuiltinModules.all, clock: FixedClock(CalendarDate(year: 2026, month: 3, day: 2)!)), configuration: configuration)
+        return RPCServerCore(
+            engine: Engine(catalog: catalog, modules: BuiltinModules.all, clock: FixedClock(CalendarDate(year: 2026, month: 3, day: 2)!)),
+            configuration: configuration, methodSets: [CDSHooksSession(feedbackLog: nil)])
     }()
 
     /// json-c keeps object keys as C strings, so it cuts a key at an embedded NUL (the writer

@@ -1,3 +1,4 @@
+import CDSEngine
 import CDSJSON
 
 extension FeedbackLog {

@@ -1,3 +1,4 @@
+import CDSEngine
 import CDSJSON
 import CDSModuleAPI
 
@@ -47,10 +48,9 @@ extension Engine {
             plan.input = report.json
             return plan
         }
-        let marker = "missing required property \""
         report.unknown = built.issues.compactMap { issue -> String? in
-            guard issue.message.hasPrefix(marker) else { return nil }
-            return issue.path.appending(String(issue.message.dropFirst(marker.count).dropLast())).description
+            guard issue.code == .missingRequired, let member = issue.member else { return nil }
+            return issue.path.appending(member).description
         }
         if report.applicable {
             report.notes.append("the case cannot be assessed until these facts are on record: \(report.unknown.joined(separator: ", "))")

@@ -1,3 +1,4 @@
+import CDSEngine
 import CDSJSON
 
 /// The CDS Hooks service definition and card settings (`Catalog/cds-hooks.json`).

@@ -1,3 +1,4 @@
+import CDSEngine
 import CDSJSON
 
 /// How FHIR R4 codes become case facts (`Catalog/fhir-mapping.json`): data, with the
