@@ -60,10 +60,11 @@ package struct PriorityResolver: Sendable {
         // One sort groups the proposals by recommendation, puts each group in canonical
         // order and makes exact duplicates adjacent (canonical order ties only for equal
         // proposals), so duplicates drop out without hashing every proposal.
-        let sorted = proposals.sorted { a, b in
-            a.proposal.recommendation != b.proposal.recommendation
-                ? a.proposal.recommendation < b.proposal.recommendation : Self.canonicalOrder(a, b)
-        }
+        // Positions are sorted, not the proposals: moving a proposal copies (retains) its parts.
+        let sorted = proposals.indices.sorted { i, j in
+            proposals[i].proposal.recommendation != proposals[j].proposal.recommendation
+                ? proposals[i].proposal.recommendation < proposals[j].proposal.recommendation : Self.canonicalOrder(proposals[i], proposals[j])
+        }.map { proposals[$0] }
         // The groups come in id order, so the resolved recommendations are kept in an array in
         // that order (`ids` beside it), found by binary search: no hashing of ids.
         var ids: [RecommendationID] = []
