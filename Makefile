@@ -191,7 +191,7 @@ bench: setup $(REFERENCE) $(FLOOR)
 # A few seconds (after the release build), so that neither the benchmark nor the release
 # build can rot (make test).
 bench-smoke: release $(REFERENCE) $(FLOOR)
-	python3 Tests/Bench/bench.py $(RELEASE_CDS) $(REFERENCE) $(FLOOR) --requests 200 --latency 50 --runs 1 --flat 1000
+	python3 Tests/Bench/bench.py $(RELEASE_CDS) $(REFERENCE) $(FLOOR) --requests 200 --latency 50 --runs 1 --flat 1000 --batch-requests 1000
 	python3 Tests/Bench/modules_bench.py $(RELEASE_CDS) --counts 0,2 --cases 10 --runs 1 --no-callgrind
 
 # A bounded soak: every request answered once, in order, memory flat (SOAK=1000000 for the full run).

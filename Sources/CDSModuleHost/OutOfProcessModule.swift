@@ -40,6 +40,9 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         var lastFailure = ""
         var restartNotBefore: Int64 = 0
         var circuitOpenUntil: Int64 = 0
+        /// The request's `context` text for the last `asOf` sent (the same date from call to
+        /// call, as a rule): written once, not per call.
+        var context: (asOf: CalendarDate, bytes: [UInt8])?
     }
 
     /// Guards `state`; held from `start` to `finish` of a call, so not a scoped lock.
@@ -141,7 +144,14 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         state.nextID += 1
         process.beginEvaluation(label: manifest.id, logger: logger)
         let deadline = Monotonic.milliseconds() + Int64(manifest.timeoutMilliseconds)
-        guard process.send(line: Self.assessRequest(id: id, evaluation), until: deadline) else {
+        let context: [UInt8]
+        if let cached = state.context, cached.asOf == evaluation.context.asOf {
+            context = cached.bytes
+        } else {
+            context = Self.contextJSON(evaluation)
+            state.context = (evaluation.context.asOf, context)
+        }
+        guard process.send(line: Self.assessRequest(id: id, evaluation, context: context), until: deadline) else {
             throw fail(&state, "did not take the request within \(manifest.timeoutMilliseconds) ms (" + describeExit(process.waitForExit(milliseconds: 100)) + ")")
         }
         return (id, deadline)
@@ -160,19 +170,34 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         return nil
     }
 
-    /// The `assess` request line: the case bytes (serialised once per evaluation) spliced in.
-    static func assessRequest(id: Int64, _ evaluation: HostedEvaluation) -> [UInt8] {
-        let head = #"{"jsonrpc":"2.0","id":"# + String(id) + #","method":"assess","params":{"case":"#
-        var tail = JSONWriter(capacity: 48)
-        tail.object { w in w.member("asOf", string: evaluation.context.asOf.description) }
+    /// The `assess` request line: the case bytes (serialised once per evaluation) and the
+    /// `context` object (``contextJSON(_:)``, written once per date) spliced in.
+    static func assessRequest(id: Int64, _ evaluation: HostedEvaluation, context: [UInt8]? = nil) -> [UInt8] {
+        let caseJSON = evaluation.caseJSON
+        let context = context ?? contextJSON(evaluation)
+        var number = JSONWriter(capacity: 20)
+        number.integer(id)
+        let head: StaticString = #"{"jsonrpc":"2.0","id":"#
+        let middle: StaticString = #","method":"assess","params":{"case":"#
+        let beforeContext: StaticString = #","context":"#
         var line: [UInt8] = []
-        line.reserveCapacity(head.utf8.count + evaluation.caseJSON.count + tail.bytes.count + 16)
-        line += head.utf8
-        line += evaluation.caseJSON
-        line += #","context":"#.utf8
-        line += tail.bytes
-        line += "}}\n".utf8
+        line.reserveCapacity(head.utf8CodeUnitCount + number.bytes.count + middle.utf8CodeUnitCount + caseJSON.count + beforeContext.utf8CodeUnitCount + context.count + 3)
+        func append(_ text: StaticString) { line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
+        append(head)
+        line += number.bytes
+        append(middle)
+        line += caseJSON
+        append(beforeContext)
+        line += context
+        line += [UInt8(ascii: "}"), UInt8(ascii: "}"), UInt8(ascii: "\n")]
         return line
+    }
+
+    /// The request's `context` object: `{"asOf":"YYYY-MM-DD"}`.
+    static func contextJSON(_ evaluation: HostedEvaluation) -> [UInt8] {
+        var context = JSONWriter(capacity: 32)
+        context.object { w in w.member("asOf", string: evaluation.context.asOf.description) }
+        return context.bytes
     }
 
     /// Receives and checks the reply to request `id`.

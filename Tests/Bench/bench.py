@@ -11,7 +11,12 @@ first reply, peak RSS (VmHWM), batch mode with one lane and with every lane (its
 scaling), and with --flat N the resident memory of one `cds serve` session over N
 requests.
 
-Usage: bench.py CDS REFERENCE FLOOR [--requests N] [--latency N] [--runs R] [--flat N]
+The batch curve: the same `case/evaluate` requests sent to `cds serve` one per line and
+as JSON-RPC batch lines of 10, 100 and 1,000 members, runs interleaved, best of them, with
+the cost per evaluation of each size against one per line (wall clock, and the process's
+CPU time from `wait4`, which the rest of the machine disturbs less).
+
+Usage: bench.py CDS REFERENCE FLOOR [--requests N] [--latency N] [--runs R] [--flat N] [--batch-requests N]
 """
 import argparse
 import json
@@ -33,7 +38,11 @@ parser.add_argument("--requests", type=int, default=20000)
 parser.add_argument("--latency", type=int, default=2000)
 parser.add_argument("--runs", type=int, default=3)
 parser.add_argument("--flat", type=int, default=0, help="also stream this many requests through one session and sample its RSS")
+parser.add_argument("--batch-requests", type=int, default=6000,
+                    help="requests for the JSON-RPC batch curve (lines of 1, 10, 100 and 1,000 members); a multiple of 1,000, 0 for none")
 args = parser.parse_args()
+if args.batch_requests % 1000:
+    parser.error("--batch-requests must be a multiple of 1,000")
 LANES = os.cpu_count() or 1
 
 random.seed(7)
@@ -111,6 +120,59 @@ def run_processes(jobs):
         requests.close()
         lines, size = lines + l, size + b
     return elapsed, lines, peak, size
+
+
+def run_cpu(command, path):
+    """One program reading its whole input from a file into `wc`: elapsed seconds, reply
+    lines, reply bytes and its CPU seconds (user + system, from `wait4`)."""
+    with open(path, "rb") as requests:
+        counter = subprocess.Popen(["wc", "-lc"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        start = time.perf_counter()
+        p = subprocess.Popen(command, stdin=requests, stdout=counter.stdin, stderr=subprocess.DEVNULL)
+        counter.stdin.close()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - start
+        lines, size = (int(x) for x in counter.stdout.read().split())
+        counter.wait()
+    return elapsed, lines, size, usage.ru_utime + usage.ru_stime
+
+
+def batch_curve(requests_path, total, sizes=(1, 10, 100, 1000)):
+    """The same `total` requests (the first requests of the run, cycled, with fresh ids) as
+    lines of each batch size; the runs interleaved. Checks that each batch line's reply is
+    the members' replies in order (its byte count is the single replies' plus 2 per line:
+    the brackets; commas take the newlines' place)."""
+    with open(requests_path) as f:
+        originals = [json.loads(line) for _, line in zip(range(total), f)]
+    members = []
+    for i in range(total):
+        m = dict(originals[i % len(originals)])
+        m["id"] = i
+        members.append(json.dumps(m, separators=(",", ":")))
+    paths = {}
+    for size in sizes:
+        path = tempfile.NamedTemporaryFile("w", suffix=".ndjson", delete=False)
+        for k in range(0, total, size):
+            chunk = members[k:k + size]
+            path.write((chunk[0] if size == 1 else "[" + ",".join(chunk) + "]") + "\n")
+        path.close()
+        paths[size] = path.name
+    best = {size: None for size in sizes}
+    for _ in range(args.runs):
+        for size in sizes:
+            elapsed, lines, size_bytes, cpu = run_cpu([args.cds, "serve"], paths[size])
+            if lines != total // size:
+                sys.exit(f"bench: batch lines of {size}: {lines} replies for {total // size} lines")
+            if best[size] is None:
+                best[size] = [elapsed, cpu, size_bytes]
+            else:
+                best[size] = [min(best[size][0], elapsed), min(best[size][1], cpu), size_bytes]
+    for size in sizes:
+        os.unlink(paths[size])
+        if best[size][2] != best[1][2] + (2 * total // size if size > 1 else 0):
+            sys.exit(f"bench: batch lines of {size}: {best[size][2]} reply bytes, not the single replies' {best[1][2]} plus the brackets")
+    return best
 
 
 def run_session(command, path, total, repeat):
@@ -256,6 +318,7 @@ for name, (command, _) in programs.items():
         first = INITIALIZE if name == "cds serve" else lat_lines[0]
         results[name] |= {"p50 ms": p50, "p99 ms": p99, "max ms": worst, "cold start ms": cold_start(command, first)}
 idle_kib = idle_rss_kib([args.cds, "serve"])
+curve = batch_curve(requests_file, args.batch_requests) if args.batch_requests else None
 
 flat = None
 if args.flat:
@@ -293,6 +356,11 @@ one_lane = results["batch, 1 lane"]["requests/s"] / floor
 print(f"batch scaling, {LANES} lanes over 1: {scaling:.2f}x ({LANES} separate single-lane processes: {ceiling:.2f}x)")
 print(f"cds serve: {cds['requests/s'] / ref:.2f}x the reference, {cds['requests/s'] / floor:.2f}x the floor; one lane (batch): {one_lane:.2f}x the floor")
 print(f"idle RSS of cds serve after its first reply: {idle_kib / 1024:.1f} MiB")
+if curve:
+    print(f"JSON-RPC batch lines to cds serve, {args.batch_requests} case/evaluate requests, best of {args.runs} interleaved runs:")
+    print(f"{'members/line':>12} {'req/s':>9} {'x 1/line':>8} {'CPU us/req':>10} {'x 1/line':>8}")
+    for size, (elapsed, cpu, _) in curve.items():
+        print(f"{size:>12} {args.batch_requests / elapsed:>9.0f} {elapsed / curve[1][0]:>8.2f} {cpu / args.batch_requests * 1e6:>10.1f} {cpu / curve[1][1]:>8.2f}")
 if flat:
     lines, elapsed, peak, samples = flat
     print(f"memory over {lines} requests in one session ({lines / elapsed:.0f} req/s): RSS MiB at each tenth of it: "
@@ -312,6 +380,6 @@ for label, met in [
     ("cold start < 8 ms", cds["cold start ms"] < 8.0),
     ("idle RSS < 10 MiB", idle_kib < 10 * 1024),
     ("one lane >= 0.25x the floor", one_lane >= 0.25),
-]:
+] + ([("a 1,000-member batch line costs <= 1.3x per evaluation of one per line (wall clock)", curve[1000][0] <= 1.3 * curve[1][0])] if curve and 1000 in curve else []):
     print(f"  {'met' if met else 'NOT met'}: {label}")
 print("bench: 1 passed, 0 failed")

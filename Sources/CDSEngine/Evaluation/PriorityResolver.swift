@@ -66,11 +66,15 @@ package struct PriorityResolver: Sendable {
         // One sort groups the proposals by recommendation, puts each group in canonical
         // order and makes exact duplicates adjacent (canonical order ties only for equal
         // proposals), so duplicates drop out without hashing every proposal.
-        let sorted = proposals.sorted { a, b in
-            a.proposal.recommendation != b.proposal.recommendation
-                ? a.proposal.recommendation < b.proposal.recommendation : Self.canonicalOrder(a, b)
-        }
-        var resolved: [RecommendationID: ResolvedRecommendation] = [:]
+        // Positions are sorted, not the proposals: moving a proposal copies (retains) its parts.
+        let sorted = proposals.indices.sorted { i, j in
+            proposals[i].proposal.recommendation != proposals[j].proposal.recommendation
+                ? proposals[i].proposal.recommendation < proposals[j].proposal.recommendation : Self.canonicalOrder(proposals[i], proposals[j])
+        }.map { proposals[$0] }
+        // The groups come in id order, so the resolved recommendations are kept in an array in
+        // that order (`ids` beside it), found by binary search: no hashing of ids.
+        var ids: [RecommendationID] = []
+        var resolved: [ResolvedRecommendation?] = []
         var superseded: [SupersededProposal] = []
         var start = 0
         while start < sorted.count {
@@ -89,18 +93,30 @@ package struct PriorityResolver: Sendable {
             }
             // `group` is in canonical order already, so the agreeing sources are too.
             let agreeing = group.filter { $0.proposal.action == winner.proposal.action }
-            resolved[id] = ResolvedRecommendation(
-                id: id, action: winner.proposal.action, priority: agreeing.map(\.proposal.priority).max() ?? winner.proposal.priority,
-                sources: agreeing, decidedBy: winner)
+            ids.append(id)
+            resolved.append(
+                ResolvedRecommendation(
+                    id: id, action: winner.proposal.action, priority: agreeing.map(\.proposal.priority).max() ?? winner.proposal.priority,
+                    sources: agreeing, decidedBy: winner))
+        }
+        /// The position of `id` in `ids`, if it was proposed.
+        func position(of id: RecommendationID) -> Int? {
+            var low = 0
+            var high = ids.count
+            while low < high {
+                let middle = (low + high) / 2
+                if ids[middle] < id { low = middle + 1 } else { high = middle }
+            }
+            return low < ids.count && ids[low] == id ? low : nil
         }
 
         for group in policy.conflictGroups {
-            let affirmative = group.members.compactMap { resolved[$0] }.filter { $0.action.isAffirmative }
+            let affirmative = group.members.compactMap { position(of: $0).flatMap { resolved[$0] } }.filter { $0.action.isAffirmative }
             guard affirmative.count > 1 else { continue }
             let ranked = affirmative.sorted { wins($0.decidedBy, over: $1.decidedBy) }
             let kept = ranked[0]
             for dropped in ranked.dropFirst() {
-                resolved[dropped.id] = nil
+                if let i = position(of: dropped.id) { resolved[i] = nil }
                 for source in dropped.sources {
                     superseded.append(
                         SupersededProposal(
@@ -112,7 +128,7 @@ package struct PriorityResolver: Sendable {
         }
 
         // Each recommendation's phase rank is looked up once, not once per comparison.
-        let ordered = resolved.values.map { (rank: phaseRank($0.id), item: $0) }
+        let ordered = resolved.compactMap { $0.map { (rank: phaseRank($0.id), item: $0) } }
             .sorted { a, b in
                 if a.rank != b.rank { return a.rank < b.rank }
                 if a.item.priority != b.item.priority { return a.item.priority > b.item.priority }
