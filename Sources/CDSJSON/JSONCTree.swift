@@ -6,8 +6,7 @@ import CJSONC
 enum JSONCTree {
     // MARK: text -> json-c -> JSONValue
 
-    /// Builds the tree with json-c and converts it (``JSONParser/parseThroughJSONC(_:)``).
-    /// `bytes` already passed ``StrictValidator``, which counted each object's members.
+    /// Builds the tree with json-c and converts it. `bytes` already passed ``StrictValidator``.
     static func parse(_ bytes: UnsafeRawBufferPointer, depth: Int, memberCounts: [Int]) throws(JSONParseError) -> JSONValue {
         guard let tokener = json_tokener_new_ex(Int32(depth + 1)) else {
             throw JSONParseError(.invalidSyntax, at: 0, "json-c could not allocate a tokener")
@@ -30,7 +29,7 @@ enum JSONCTree {
         defer { json_object_put(root) }
         var converter = Converter(memberCounts: memberCounts)
         if let value = converter.convert(root) { return value }
-        throw duplicateKeyError(bytes)
+        throw duplicateKeyError(bytes) ?? JSONParseError(.duplicateKey, at: 0, "an object repeats a key")
     }
 
     /// Converts json-c objects to values, checking each object's member count against the
@@ -94,10 +93,10 @@ enum JSONCTree {
         }
     }
 
-    /// Names the first repeated key (slow path, only once an object is known to repeat one).
-    static func duplicateKeyError(_ bytes: UnsafeRawBufferPointer) -> JSONParseError {
+    /// Finds the first repeated key (slow path, only after a mismatch was detected).
+    private static func duplicateKeyError(_ bytes: UnsafeRawBufferPointer) -> JSONParseError? {
         var finder = DuplicateKeyFinder(bytes: Array(bytes))
-        return finder.find() ?? JSONParseError(.duplicateKey, at: 0, "an object repeats a key")
+        return finder.find()
     }
 
     // MARK: JSONValue -> json-c -> text

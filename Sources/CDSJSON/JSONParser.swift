@@ -1,15 +1,13 @@
 import CJSONC
 
-/// A strict RFC 8259 parser.
+/// A strict RFC 8259 parser over json-c.
 ///
 /// json-c 0.16 accepts more than RFC 8259 (NaN, Infinity, single quotes, comments, trailing
 /// commas, raw control characters, overlong UTF-8, trailing data) and silently changes
 /// some values (duplicate keys keep the last, big integers saturate, `1e400` becomes
-/// infinity). So one Swift pass checks the exact grammar, UTF-8, the limits and number
-/// ranges and builds the ``JSONValue`` with the values json-c gives a valid text (no json-c
-/// tree is built and converted: that cost twice the parse; ``parseThroughJSONC(_:)``, the
-/// earlier path, stays for tests that compare the two). Every refusal is a
-/// ``JSONParseError`` with a byte offset.
+/// infinity). So a Swift validator first checks the exact grammar, UTF-8, the limits and
+/// number ranges in one pass; json-c then builds the tree, which is converted to
+/// ``JSONValue`` and released. Every refusal is a ``JSONParseError`` with a byte offset.
 public struct JSONParser: Sendable {
     /// Bounds on what one document may cost.
     public struct Limits: Sendable, Hashable {
@@ -39,29 +37,8 @@ public struct JSONParser: Sendable {
             throw JSONParseError(.tooLarge, at: limits.maxBytes, "document is longer than the limit of \(limits.maxBytes) bytes")
         }
         var validator = StrictValidator(bytes, maxDepth: limits.maxDepth)
-        let value = try validator.validateDocument()
-        if validator.sawDuplicateKey { throw JSONCTree.duplicateKeyError(bytes) }
-        return value
-    }
-
-    /// Parses one JSON text the earlier way: the same strict pass, then json-c builds the
-    /// tree, which is converted to ``JSONValue`` (duplicate keys found by member counts).
-    /// For tests comparing it with ``parse(_:)-(UnsafeRawBufferPointer)``, value for value and error for error.
-    package func parseThroughJSONC(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        guard bytes.count <= limits.maxBytes else {
-            throw JSONParseError(.tooLarge, at: limits.maxBytes, "document is longer than the limit of \(limits.maxBytes) bytes")
-        }
-        do {
-            return try bytes.withUnsafeBytes { buffer in
-                var validator = StrictValidator(buffer, maxDepth: limits.maxDepth, recordMemberCounts: true)
-                _ = try validator.validateDocument()
-                return try JSONCTree.parse(buffer, depth: limits.maxDepth, memberCounts: validator.memberCounts)
-            }
-        } catch let error as JSONParseError {
-            throw error
-        } catch {
-            preconditionFailure("unreachable: parse throws only JSONParseError")
-        }
+        try validator.validateDocument()
+        return try JSONCTree.parse(bytes, depth: limits.maxDepth, memberCounts: validator.memberCounts)
     }
 
     /// Parses one JSON text.

@@ -1,32 +1,20 @@
-/// One pass over a JSON text that enforces exactly RFC 8259 and the limits json-c lacks,
-/// and builds the ``JSONValue`` as it goes (the values json-c would give: integers as
-/// `Int64`, or `UInt64` above `Int64.max`; other numbers as the nearest `Double`, as
-/// `strtod` reads them; strings with their escapes decoded).
+/// One pass over a JSON text that enforces exactly RFC 8259 and the limits json-c lacks.
 ///
-/// A repeated key is noted and the pass goes on, so that a syntax error later in the text
-/// is still the one reported; then the text is walked again to name the first repeated key
-/// (``JSONCTree/duplicateKeyError(_:)``). With `recordMemberCounts`, it records the member
-/// count of every object in document (pre-)order, for the json-c path
-/// (``JSONParser/parseThroughJSONC(_:)``) that tests compare this one with.
+/// It records the member count of every object in document (pre-)order, so that the tree
+/// json-c builds can be checked for collapsed duplicate keys without hashing keys here.
 struct StrictValidator {
     private let base: UnsafePointer<UInt8>?
     private let count: Int
     private let maxDepth: Int
     private var position = 0
     private var depth = 0
-    private let recordMemberCounts: Bool
-    /// Members of each object, in the order the objects open (with `recordMemberCounts`).
+    /// Members of each object, in the order the objects open.
     private(set) var memberCounts: [Int] = []
-    /// Whether an object repeated a key (the value then keeps the last, as json-c does).
-    private(set) var sawDuplicateKey = false
-    /// The decoded bytes of a string with escapes (reused from string to string).
-    private var scratch: [UInt8] = []
 
-    init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int, recordMemberCounts: Bool = false) {
+    init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         self.count = bytes.count
         self.maxDepth = maxDepth
-        self.recordMemberCounts = recordMemberCounts
     }
 
     // MARK: bytes
@@ -67,37 +55,29 @@ struct StrictValidator {
 
     // MARK: grammar
 
-    /// Checks the whole text and returns its value (see ``sawDuplicateKey``).
-    mutating func validateDocument() throws(JSONParseError) -> JSONValue {
+    mutating func validateDocument() throws(JSONParseError) {
         if count >= 3, byte(at: 0) == 0xEF, byte(at: 1) == 0xBB, byte(at: 2) == 0xBF {
             throw fail(.invalidSyntax, "a byte order mark is not allowed", at: 0)
         }
         skipWhitespace()
         if atEnd { throw fail(.emptyInput, "empty document; expected a JSON value") }
-        let result = try value()
+        try value()
         skipWhitespace()
         if !atEnd {
             throw fail(.trailingData, "unexpected \(describe(position)) after the end of the JSON value")
         }
-        return result
     }
 
-    private mutating func value() throws(JSONParseError) -> JSONValue {
+    private mutating func value() throws(JSONParseError) {
         guard !atEnd else { throw unexpected("a value") }
         switch byte(at: position) {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"):
-            try literal("true")
-            return .bool(true)
-        case UInt8(ascii: "f"):
-            try literal("false")
-            return .bool(false)
-        case UInt8(ascii: "n"):
-            try literal("null")
-            return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        case UInt8(ascii: "{"): try object()
+        case UInt8(ascii: "["): try array()
+        case UInt8(ascii: "\""): try string()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
         case UInt8(ascii: "N"), UInt8(ascii: "I"):
             throw fail(.invalidNumber, "NaN and Infinity are not JSON numbers")
         case UInt8(ascii: "'"):
@@ -128,39 +108,35 @@ struct StrictValidator {
         }
     }
 
-    private mutating func object() throws(JSONParseError) -> JSONValue {
+    private mutating func object() throws(JSONParseError) {
         try enter()
         let slot = memberCounts.count
-        if recordMemberCounts { memberCounts.append(0) }
-        var result = JSONObject()
-        var members = 0
+        memberCounts.append(0)
         position += 1  // {
         skipWhitespace()
         if !atEnd && byte(at: position) == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object(result)
+            return
         }
         while true {
             skipWhitespace()
             guard !atEnd, byte(at: position) == UInt8(ascii: "\"") else {
-                if !atEnd, byte(at: position) == UInt8(ascii: "}"), members > 0 {
+                if !atEnd, byte(at: position) == UInt8(ascii: "}"), memberCounts[slot] > 0 {
                     throw fail(.invalidSyntax, "trailing comma before '}'")
                 }
                 if !atEnd, byte(at: position) == UInt8(ascii: "'") {
                     throw fail(.invalidSyntax, "object keys must be double-quoted strings, found '")
                 }
-                throw unexpected(members == 0 ? "a double-quoted key or '}'" : "a double-quoted key")
+                throw unexpected(memberCounts[slot] == 0 ? "a double-quoted key or '}'" : "a double-quoted key")
             }
-            let key = try string(isKey: true)
+            try string(isKey: true)
             skipWhitespace()
             guard !atEnd, byte(at: position) == UInt8(ascii: ":") else { throw unexpected("':' after the object key") }
             position += 1
             skipWhitespace()
-            let member = try value()
-            members += 1
-            result[key] = member
-            if result.count != members { sawDuplicateKey = true }
+            try value()
+            memberCounts[slot] += 1
             skipWhitespace()
             guard !atEnd else { throw unexpected("',' or '}'") }
             switch byte(at: position) {
@@ -169,30 +145,28 @@ struct StrictValidator {
             case UInt8(ascii: "}"):
                 position += 1
                 depth -= 1
-                if recordMemberCounts { memberCounts[slot] = members }
-                return .object(result)
+                return
             default:
                 throw unexpected("',' or '}' after the object member")
             }
         }
     }
 
-    private mutating func array() throws(JSONParseError) -> JSONValue {
+    private mutating func array() throws(JSONParseError) {
         try enter()
-        var elements: [JSONValue] = []
         position += 1  // [
         skipWhitespace()
         if !atEnd && byte(at: position) == UInt8(ascii: "]") {
             position += 1
             depth -= 1
-            return .array(elements)
+            return
         }
         while true {
             skipWhitespace()
             if !atEnd, byte(at: position) == UInt8(ascii: "]") {
                 throw fail(.invalidSyntax, "trailing comma before ']'")
             }
-            elements.append(try value())
+            try value()
             skipWhitespace()
             guard !atEnd else { throw unexpected("',' or ']'") }
             switch byte(at: position) {
@@ -201,7 +175,7 @@ struct StrictValidator {
             case UInt8(ascii: "]"):
                 position += 1
                 depth -= 1
-                return .array(elements)
+                return
             default:
                 throw unexpected("',' or ']' after the array element")
             }
@@ -210,36 +184,20 @@ struct StrictValidator {
 
     // MARK: strings
 
-    /// A string, decoded; in a key, an escaped NUL (`\u0000`) is refused: json-c reads keys
-    /// as C strings and would cut the key there, renaming it silently.
-    private mutating func string(isKey: Bool = false) throws(JSONParseError) -> String {
+    /// A string; in a key, an escaped NUL (`\u0000`) is refused: json-c reads keys as C
+    /// strings and would cut the key there, renaming it silently.
+    private mutating func string(isKey: Bool = false) throws(JSONParseError) {
         let start = position
         position += 1  // "
-        // Bytes from `run` on are copied as they are; an escape first moves them to `scratch`.
-        var run = position
-        var escaped = false
         while true {
             guard !atEnd else { throw fail(.unexpectedEnd, "unterminated string (it starts at byte \(start))") }
             let b = byte(at: position)
             switch b {
             case UInt8(ascii: "\""):
-                let text: String
-                if escaped {
-                    appendRun(from: run)
-                    text = String(decoding: scratch, as: UTF8.self)
-                } else {
-                    text = String(decoding: UnsafeBufferPointer(start: base.unsafelyUnwrapped + run, count: position - run), as: UTF8.self)
-                }
                 position += 1
-                return text
+                return
             case UInt8(ascii: "\\"):
-                if !escaped {
-                    escaped = true
-                    scratch.removeAll(keepingCapacity: true)
-                }
-                appendRun(from: run)
                 try escape(isKey: isKey)
-                run = position
             case 0x00..<0x20:
                 throw fail(.controlCharacter, "raw control character 0x" + String(b, radix: 16, uppercase: true) + " in a string; escape it")
             case 0x80...:
@@ -250,33 +208,6 @@ struct StrictValidator {
         }
     }
 
-    /// Appends the bytes from `run` to the current position to `scratch`.
-    private mutating func appendRun(from run: Int) {
-        guard position > run else { return }
-        scratch.append(contentsOf: UnsafeBufferPointer(start: base.unsafelyUnwrapped + run, count: position - run))
-    }
-
-    /// Appends `scalar` to `scratch` as UTF-8.
-    private mutating func appendScalar(_ scalar: UInt32) {
-        switch scalar {
-        case 0..<0x80:
-            scratch.append(UInt8(scalar))
-        case 0x80..<0x800:
-            scratch.append(UInt8(0xC0 | scalar >> 6))
-            scratch.append(UInt8(0x80 | scalar & 0x3F))
-        case 0x800..<0x10000:
-            scratch.append(UInt8(0xE0 | scalar >> 12))
-            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            scratch.append(UInt8(0x80 | scalar & 0x3F))
-        default:
-            scratch.append(UInt8(0xF0 | scalar >> 18))
-            scratch.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            scratch.append(UInt8(0x80 | scalar & 0x3F))
-        }
-    }
-
-    /// Checks one escape sequence and appends what it stands for to `scratch`.
     private mutating func escape(isKey: Bool) throws(JSONParseError) {
         let start = position
         position += 1  // backslash
@@ -284,15 +215,6 @@ struct StrictValidator {
         switch byte(at: position) {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            let c = byte(at: position)
-            switch c {
-            case UInt8(ascii: "b"): scratch.append(0x08)
-            case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(0x0A)
-            case UInt8(ascii: "r"): scratch.append(0x0D)
-            case UInt8(ascii: "t"): scratch.append(0x09)
-            default: scratch.append(c)
-            }
             position += 1
         case UInt8(ascii: "u"):
             position += 1
@@ -312,9 +234,6 @@ struct StrictValidator {
                 guard (0xDC00...0xDFFF).contains(low) else {
                     throw fail(.invalidEscape, "high surrogate \\u" + String(unit, radix: 16, uppercase: true) + " is not followed by a low surrogate escape", at: start)
                 }
-                appendScalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-            } else {
-                appendScalar(unit)
             }
         default:
             throw fail(.invalidEscape, "invalid escape \\\(describe(position).trimmingQuotes); expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX", at: start)
@@ -387,7 +306,7 @@ struct StrictValidator {
 
     // MARK: numbers
 
-    private mutating func number() throws(JSONParseError) -> JSONValue {
+    private mutating func number() throws(JSONParseError) {
         let start = position
         var negative = false
         if byte(at: position) == UInt8(ascii: "-") {
@@ -437,11 +356,7 @@ struct StrictValidator {
                 if o1 || o2 { throw outOfRange(start) }
                 magnitude = s
             }
-            if negative {
-                if magnitude > Int64.min.magnitude { throw outOfRange(start) }
-                return .integer(magnitude == Int64.min.magnitude ? Int64.min : -Int64(magnitude))
-            }
-            return magnitude > UInt64(Int64.max) ? .unsigned(magnitude) : .integer(Int64(magnitude))
+            if negative && magnitude > Int64.min.magnitude { throw outOfRange(start) }
         } else {
             let text = String(decoding: UnsafeBufferPointer(start: base.unsafelyUnwrapped + start, count: position - start), as: UTF8.self)
             guard let value = Double(text), value.isFinite else {
@@ -450,7 +365,6 @@ struct StrictValidator {
             if value == 0 && nonzeroMantissa {
                 throw fail(.numberOutOfRange, "number \(text.prefix(40)) underflows to zero", at: start)
             }
-            return .double(value)
         }
     }
 
