@@ -40,7 +40,10 @@ public struct EscalationModule: IliopsoasAssessmentModule {
             guard let care = c.conservativeCare else {
                 let state = c.careRecord == .notRecorded ? "conservative care is not recorded" : "conservative care has not started"
                 let fact: FactPath = c.careRecord == .notRecorded || c.schemaVersion < 2 ? "/conservativeCare" : "/conservativeCare/status"
-                return Proposal(.defer, r.id, priority: 60, because: Rationale("\(state)\(prior); escalation follows failed conservative treatment after \(window)", facts: [fact] + priorFacts))
+                return Proposal(
+                    .defer, r.id, priority: 60,
+                    because: Rationale(
+                        "\(state)\(prior); escalation follows failed conservative treatment after \(window)", facts: [fact] + priorFacts))
             }
             let months = RationaleFormat.number(care.months)
             let monthsFact: FactPath = "/conservativeCare/months"
@@ -52,21 +55,43 @@ public struct EscalationModule: IliopsoasAssessmentModule {
                 facts.insert("/conservativeCare/treatments", at: 2)
             }
             if care.months < minimum {
-                return Proposal(.defer, r.id, priority: 60, because: Rationale("conservative care for \(months) months\(prior), under the \(RationaleFormat.number(minimum))-month minimum of the \(window) window", facts: facts, policy: policy))
+                return Proposal(
+                    .defer, r.id, priority: 60,
+                    because: Rationale(
+                        "conservative care for \(months) months\(prior), under the \(RationaleFormat.number(minimum))-month minimum of the \(window) window",
+                        facts: facts, policy: policy))
             }
             switch care.outcome {
             case "not-improving":
                 if care.months <= maximum {
-                    return Proposal(.consider, r.id, priority: 70, because: Rationale("conservative treatment failed after \(months) months (within the \(window) window)\(prior)", facts: facts, policy: policy))
+                    return Proposal(
+                        .consider, r.id, priority: 70,
+                        because: Rationale(
+                            "conservative treatment failed after \(months) months (within the \(window) window)\(prior)", facts: facts,
+                            policy: policy))
                 }
                 if considerBeyond {
-                    return Proposal(.consider, r.id, priority: 70, because: Rationale("conservative treatment failed after \(months) months (beyond the \(window) window; still considered by local policy)\(prior)", facts: facts, policy: policy))
+                    return Proposal(
+                        .consider, r.id, priority: 70,
+                        because: Rationale(
+                            "conservative treatment failed after \(months) months (beyond the \(window) window; still considered by local policy)\(prior)",
+                            facts: facts, policy: policy))
                 }
-                return Proposal(.defer, r.id, priority: 60, because: Rationale("conservative treatment failed after \(months) months (beyond the \(window) window; local policy: review before escalating)\(prior)", facts: facts, policy: policy))
+                return Proposal(
+                    .defer, r.id, priority: 60,
+                    because: Rationale(
+                        "conservative treatment failed after \(months) months (beyond the \(window) window; local policy: review before escalating)\(prior)",
+                        facts: facts, policy: policy))
             case "improving":
-                return Proposal(.defer, r.id, priority: 60, because: Rationale("conservative care for \(months) months and improving: continue it\(prior)", facts: facts))
+                return Proposal(
+                    .defer, r.id, priority: 60,
+                    because: Rationale("conservative care for \(months) months and improving: continue it\(prior)", facts: facts))
             case nil:
-                return Proposal(.defer, r.id, priority: 60, because: Rationale("conservative care for \(months) months but its outcome is not recorded\(prior); escalation requires failed conservative treatment", facts: facts))
+                return Proposal(
+                    .defer, r.id, priority: 60,
+                    because: Rationale(
+                        "conservative care for \(months) months but its outcome is not recorded\(prior); escalation requires failed conservative treatment",
+                        facts: facts))
             case let other?:
                 throw ModuleError("unknown outcome '\(other)'", fact: outcomeFact)
             }

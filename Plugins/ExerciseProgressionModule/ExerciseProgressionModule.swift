@@ -17,7 +17,8 @@ public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
     public let descriptor = ModuleDescriptor(
         id: "exercise-progression",
         version: SemanticVersion(1, 1, 0),
-        summary: "Hip rotation strengthening by EMG activation tier, stretching and advanced rehabilitation, progressed by tolerance and held while pain rises or function falls.",
+        summary:
+            "Hip rotation strengthening by EMG activation tier, stretching and advanced rehabilitation, progressed by tolerance and held while pain rises or function falls.",
         reads: ["/exercise", "/measurements/nprs", "/measurements/lefs"],
         pack: Iliopsoas.pack,
         proposes: ["program.*", "stretching.*", "strengthening.*", "advanced.*"]
@@ -40,7 +41,9 @@ public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
         }
         var proposals: [Proposal] = []
         let program = Rationale("every patient in the algorithm follows the hip rotation strengthening program with stretching", facts: [])
-        let dosage = Rationale("the source states EULAR's progressive strength training dosage as a general recommendation (Evidence for Effectiveness): it applies to the strengthening program from the start", facts: [])
+        let dosage = Rationale(
+            "the source states EULAR's progressive strength training dosage as a general recommendation (Evidence for Effectiveness): it applies to the strengthening program from the start",
+            facts: [])
         for r in catalog.recommendations(in: "exercise-program") {
             let isDosage = r.parameters["daysPerWeekMin"] != nil
             proposals.append(Proposal(.recommend, r.id, priority: isDosage ? 68 : 70, because: isDosage ? dosage : program))
@@ -61,7 +64,8 @@ public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
         let tierFact: FactPath = "/exercise/currentTier"
         let toleratedFact: FactPath = "/exercise/tolerated"
         guard let exercise = c.exercise, exercise.currentTier != "none" else {
-            propose(.recommend, step: 0, priority: 65, Rationale("no activation tier started: begin with the lowest tier", facts: [tierFact]))
+            propose(
+                .recommend, step: 0, priority: 65, Rationale("no activation tier started: begin with the lowest tier", facts: [tierFact]))
             return proposals
         }
         guard let current = Self.tiers.firstIndex(of: exercise.currentTier) else {
@@ -74,16 +78,25 @@ public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
         let name = exercise.currentTier
         if tolerated {
             if let worse = try worsening(c, catalog: catalog) {
-                let rule = "tier '\(name)' recorded as tolerated, but \(worse.finding): hold at '\(name)' and ask for clinical review before progressing"
+                let rule =
+                    "tier '\(name)' recorded as tolerated, but \(worse.finding): hold at '\(name)' and ask for clinical review before progressing"
                 let because = Rationale(rule, facts: facts + worse.facts, policy: [Self.hold] + worse.thresholds)
                 propose(.recommend, step: current, priority: 65, because)
                 if current < steps.count - 1 {
-                    propose(.defer, step: current + 1, priority: 60, Rationale("\(worse.finding): do not progress to '\(Self.tiers[current + 1])' until reviewed", facts: facts + worse.facts, policy: [Self.hold] + worse.thresholds))
+                    propose(
+                        .defer, step: current + 1, priority: 60,
+                        Rationale(
+                            "\(worse.finding): do not progress to '\(Self.tiers[current + 1])' until reviewed", facts: facts + worse.facts,
+                            policy: [Self.hold] + worse.thresholds))
                 }
             } else if current == steps.count - 1 {
-                propose(.recommend, step: current, priority: 65, Rationale("advanced rehabilitation tolerated: continue, progressing over time", facts: facts))
+                propose(
+                    .recommend, step: current, priority: 65,
+                    Rationale("advanced rehabilitation tolerated: continue, progressing over time", facts: facts))
             } else {
-                propose(.recommend, step: current + 1, priority: 65, Rationale("tier '\(name)' tolerated: progress one step to '\(Self.tiers[current + 1])'", facts: facts))
+                propose(
+                    .recommend, step: current + 1, priority: 65,
+                    Rationale("tier '\(name)' tolerated: progress one step to '\(Self.tiers[current + 1])'", facts: facts))
             }
             return proposals
         }
@@ -94,11 +107,19 @@ public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
             why += " (reason: \(reason))"
         }
         if current == 0 || back < 1 {
-            propose(.consider, step: current, priority: 65, Rationale("\(why) and there is no lower tier to step back to: continue only as tolerated and reassess", facts: facts, policy: [Self.stepBack]))
+            propose(
+                .consider, step: current, priority: 65,
+                Rationale(
+                    "\(why) and there is no lower tier to step back to: continue only as tolerated and reassess", facts: facts,
+                    policy: [Self.stepBack]))
         } else {
             let target = max(0, current - back)
-            propose(.recommend, step: target, priority: 65, Rationale("\(why): step back to '\(Self.tiers[target])' (local policy)", facts: facts, policy: [Self.stepBack]))
-            propose(.defer, step: current, priority: 60, Rationale("\(why): defer until the lower step is tolerated (local policy)", facts: facts, policy: [Self.stepBack]))
+            propose(
+                .recommend, step: target, priority: 65,
+                Rationale("\(why): step back to '\(Self.tiers[target])' (local policy)", facts: facts, policy: [Self.stepBack]))
+            propose(
+                .defer, step: current, priority: 60,
+                Rationale("\(why): defer until the lower step is tolerated (local policy)", facts: facts, policy: [Self.stepBack]))
         }
         return proposals
     }
@@ -132,7 +153,9 @@ public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
                 let rise = Double(b.value - a.value)
                 guard rise > 0, rise >= points || (a.value > 0 && rise * 100 >= percent * Double(a.value)) else { continue }
                 let pct = a.value > 0 ? ", \(RationaleFormat.number((rise * 1000 / Double(a.value)).rounded() / 10))%" : ""
-                findings.append("\(nprsName) rose from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): +\(RationaleFormat.number(rise)) points\(pct), at least the clinically important \(RationaleFormat.number(points)) points or \(RationaleFormat.number(percent))%")
+                findings.append(
+                    "\(nprsName) rose from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): +\(RationaleFormat.number(rise)) points\(pct), at least the clinically important \(RationaleFormat.number(points)) points or \(RationaleFormat.number(percent))%"
+                )
                 facts += path("nprs", a) + path("nprs", b)
                 thresholds.append(Self.nprsChange)
                 break
@@ -143,7 +166,9 @@ public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
             for a in baselines(c.lefs) {
                 let fall = Double(a.value - b.value)
                 guard fall > 0, fall >= points else { continue }
-                findings.append("LEFS fell from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): -\(RationaleFormat.number(fall)) points, at least its minimal clinically important difference of \(RationaleFormat.number(points)) points")
+                findings.append(
+                    "LEFS fell from \(a.value) (\(a.date)) to \(b.value) (\(b.date)): -\(RationaleFormat.number(fall)) points, at least its minimal clinically important difference of \(RationaleFormat.number(points)) points"
+                )
                 facts += path("lefs", a) + path("lefs", b)
                 thresholds.append(Self.lefsChange)
                 break

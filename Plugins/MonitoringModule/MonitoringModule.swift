@@ -36,17 +36,19 @@ public struct MonitoringModule: IliopsoasAssessmentModule {
             case "monitoring.lefs":
                 rationale = Rationale(Self.trend("LEFS", c.lefs), facts: ["/measurements/lefs"])
             case "monitoring.range-of-motion-strength" where !c.rangeOfMotion.isEmpty || !c.strength.isEmpty:
-                let parts = Self.assessments("range of motion", c.rangeOfMotion, unit: "°") + Self.assessments("strength", c.strength, unit: "/5")
+                let parts =
+                    Self.assessments("range of motion", c.rangeOfMotion, unit: "°") + Self.assessments("strength", c.strength, unit: "/5")
                 var facts: [FactPath] = []
                 if !c.rangeOfMotion.isEmpty { facts.append("/measurements/rangeOfMotion") }
                 if !c.strength.isEmpty { facts.append("/measurements/strength") }
                 rationale = Rationale("evaluate improvement at each review; " + parts.joined(separator: "; "), facts: facts)
             case "monitoring.return-to-activity":
-                let state = switch c.activity?.returnedToPreviousLevel {
-                case true?: "recorded as returned to previous activity level"
-                case false?: "not yet returned to previous activity level"
-                case nil: "return to previous activity level not recorded"
-                }
+                let state =
+                    switch c.activity?.returnedToPreviousLevel {
+                    case true?: "recorded as returned to previous activity level"
+                    case false?: "not yet returned to previous activity level"
+                    case nil: "return to previous activity level not recorded"
+                    }
                 rationale = Rationale("evaluate improvement at each review; \(state)", facts: ["/activity/returnedToPreviousLevel"])
             default:
                 rationale = Rationale("evaluate improvement at each review", facts: [])
@@ -76,7 +78,8 @@ public struct MonitoringModule: IliopsoasAssessmentModule {
             let series = items.filter { $0.movement == m }
             guard let first = series.first, let last = series.last else { return "" }
             let v = { (a: ClinicalCase.Assessment) in "\(RationaleFormat.number(a.value))\(unit) (\(a.date))" }
-            return series.count == 1 ? "\(name) \(m) \(v(first)), no trend yet" : "\(name) \(m) \(v(first)) to \(v(last)), \(series.count) assessments"
+            return series.count == 1
+                ? "\(name) \(m) \(v(first)), no trend yet" : "\(name) \(m) \(v(first)) to \(v(last)), \(series.count) assessments"
         }
     }
 }

@@ -32,17 +32,33 @@ public struct PopulationModule: IliopsoasAssessmentModule {
         var proposals: [Proposal] = []
         if groups.contains("dancer") {
             let dancers: EvidenceID = "seed-ref-5"
-            let studied = "conservative treatment including NSAIDs, activity modification and physical therapy specific to the iliopsoas showed excellent results in dancers (reference 5)"
-            proposals.append(Proposal(.recommend, "population.dancer-conservative-care", priority: 75, because: Rationale("\(who): \(studied)", facts: facts)))
+            let studied =
+                "conservative treatment including NSAIDs, activity modification and physical therapy specific to the iliopsoas showed excellent results in dancers (reference 5)"
             proposals.append(
-                Proposal(.recommend, "initial.nsaids", priority: 80, because: Rationale("\(who): NSAIDs are a component of the conservative treatment that showed excellent results in dancers (reference 5)", facts: facts), additionalEvidence: [dancers]))
-            let position = "\(who): in the source's study of 49 dancers, conservative treatment showed excellent results and no patient required corticosteroid injections or surgical intervention (reference 5): this module defers escalation on that evidence; the resolver weighs it against the escalation rule"
+                Proposal(
+                    .recommend, "population.dancer-conservative-care", priority: 75, because: Rationale("\(who): \(studied)", facts: facts))
+            )
+            proposals.append(
+                Proposal(
+                    .recommend, "initial.nsaids", priority: 80,
+                    because: Rationale(
+                        "\(who): NSAIDs are a component of the conservative treatment that showed excellent results in dancers (reference 5)",
+                        facts: facts), additionalEvidence: [dancers]))
+            let position =
+                "\(who): in the source's study of 49 dancers, conservative treatment showed excellent results and no patient required corticosteroid injections or surgical intervention (reference 5): this module defers escalation on that evidence; the resolver weighs it against the escalation rule"
             for r in context.catalog.recommendations(in: "escalation") {
-                proposals.append(Proposal(.defer, r.id, priority: 55, because: Rationale(position, facts: facts, policy: ["resolver.population-position"]), additionalEvidence: [dancers]))
+                proposals.append(
+                    Proposal(
+                        .defer, r.id, priority: 55, because: Rationale(position, facts: facts, policy: ["resolver.population-position"]),
+                        additionalEvidence: [dancers]))
             }
         }
         if groups.contains("dancer") || groups.contains("athlete") {
-            proposals.append(Proposal(.recommend, "monitoring.return-to-activity", priority: 60, because: Rationale("\(who): return to previous activity levels is among the measures the source monitors", facts: facts)))
+            proposals.append(
+                Proposal(
+                    .recommend, "monitoring.return-to-activity", priority: 60,
+                    because: Rationale("\(who): return to previous activity levels is among the measures the source monitors", facts: facts)
+                ))
         }
         return proposals
     }

@@ -15,7 +15,8 @@ public struct PostArthroplastyModule: IliopsoasAssessmentModule {
     public let descriptor = ModuleDescriptor(
         id: "post-arthroplasty",
         version: SemanticVersion(1, 1, 0),
-        summary: "Persistent groin pain after total hip arthroplasty and iliopsoas tenotomy: joint mobilization with exercise; says which criterion is unmet or unknown otherwise.",
+        summary:
+            "Persistent groin pain after total hip arthroplasty and iliopsoas tenotomy: joint mobilization with exercise; says which criterion is unmet or unknown otherwise.",
         reads: ["/surgicalHistory"],
         pack: Iliopsoas.pack,
         proposes: ["population.post-arthroplasty-mobilization"]
@@ -40,16 +41,22 @@ public struct PostArthroplastyModule: IliopsoasAssessmentModule {
         let met = criteria.filter { $0.value == true }.map(\.name)
         let unmet = criteria.filter { $0.value == false }.map(\.name)
         let unknown = criteria.filter { $0.value == nil }.map(\.name)
-        let finding = "the source's finding on joint mobilization with exercise (reference 7) is for persistent groin pain after total hip arthroplasty and iliopsoas tenotomy"
+        let finding =
+            "the source's finding on joint mobilization with exercise (reference 7) is for persistent groin pain after total hip arthroplasty and iliopsoas tenotomy"
         if unmet.isEmpty && unknown.isEmpty {
             var rule = "persistent groin pain after total hip arthroplasty and iliopsoas tenotomy: the population of reference 7"
             if let months = h.monthsSinceSurgery { rule += " (\(RationaleFormat.number(months)) months since surgery)" }
-            return [Proposal(.recommend, Self.entry, priority: 85, because: Rationale(rule, facts: facts), additionalEvidence: ["seed-ref-7"])]
+            return [
+                Proposal(.recommend, Self.entry, priority: 85, because: Rationale(rule, facts: facts), additionalEvidence: ["seed-ref-7"])
+            ]
         }
         var parts = ["found: " + (met.isEmpty ? "none of the criteria" : met.joined(separator: ", "))]
         if !unmet.isEmpty { parts.append("criterion not met: " + unmet.joined(separator: ", ")) }
         if !unknown.isEmpty { parts.append("not recorded (unknown): " + unknown.joined(separator: ", ")) }
-        let next = unmet.isEmpty ? "record the missing criterion to decide; the rest of the plan applies meanwhile" : "outside that evidence; the rest of the plan applies"
+        let next =
+            unmet.isEmpty
+            ? "record the missing criterion to decide; the rest of the plan applies meanwhile"
+            : "outside that evidence; the rest of the plan applies"
         let rule = "\(parts.joined(separator: "; ")); \(finding): \(next)"
         return [Proposal(.defer, Self.entry, priority: 50, because: Rationale(rule, facts: facts))]
     }

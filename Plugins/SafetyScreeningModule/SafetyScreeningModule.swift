@@ -28,7 +28,8 @@ public struct SafetyScreeningModule: IliopsoasAssessmentModule {
             }
             for id in entry.rulesOut {
                 proposals.append(
-                    Proposal(.avoid, id, priority: 100, because: Rationale("recorded contraindication '\(code)' rules this out", facts: [fact])))
+                    Proposal(
+                        .avoid, id, priority: 100, because: Rationale("recorded contraindication '\(code)' rules this out", facts: [fact])))
             }
         }
         for (i, substance) in c.allergies.enumerated() {
@@ -37,13 +38,19 @@ public struct SafetyScreeningModule: IliopsoasAssessmentModule {
                 // Fail safe: every medication item waits until the allergy has been reviewed.
                 for r in context.catalog.recommendations where !r.substances.isEmpty {
                     proposals.append(
-                        Proposal(.defer, r.id, priority: 100, because: Rationale("a recorded medication allergy could not be classified: review it before this medication", facts: [fact, FactPath(rawValue: "/allergies/\(i)/note")])))
+                        Proposal(
+                            .defer, r.id, priority: 100,
+                            because: Rationale(
+                                "a recorded medication allergy could not be classified: review it before this medication",
+                                facts: [fact, FactPath(rawValue: "/allergies/\(i)/note")])))
                 }
                 continue
             }
             for r in context.catalog.recommendations where r.substances.contains(substance) {
                 proposals.append(
-                    Proposal(.avoid, r.id, priority: 100, because: Rationale("recorded allergy to '\(substance)', which this recommendation administers", facts: [fact])))
+                    Proposal(
+                        .avoid, r.id, priority: 100,
+                        because: Rationale("recorded allergy to '\(substance)', which this recommendation administers", facts: [fact])))
             }
         }
         return proposals

@@ -33,15 +33,18 @@ public struct SymptomsModule: IliopsoasAssessmentModule {
         let unknown = statuses.filter { $0.status == .notAssessed }
         let unknownNote = unknown.isEmpty ? "" : "; \(unknown.count) not assessed (unknown): \(unknown.map(\.code).joined(separator: ", "))"
         guard Double(present.count) >= minimum else {
-            let verdict = Double(present.count + unknown.count) >= minimum
+            let verdict =
+                Double(present.count + unknown.count) >= minimum
                 ? "the presentation cannot be judged until the symptoms not assessed are assessed"
                 : "the iliopsoas syndrome algorithm does not apply to this presentation"
-            let rule = "\(present.count) of \(statuses.count) common symptoms listed by the source recorded present\(unknownNote), below the local policy's minimum of \(RationaleFormat.number(minimum)): \(verdict)"
+            let rule =
+                "\(present.count) of \(statuses.count) common symptoms listed by the source recorded present\(unknownNote), below the local policy's minimum of \(RationaleFormat.number(minimum)): \(verdict)"
             return context.catalog.recommendations(inPack: Iliopsoas.pack).map {
                 Proposal(.defer, $0.id, priority: 100, because: Rationale(rule, facts: all, policy: [Self.policy]))
             }
         }
-        let fit = Double(present.count) < strong
+        let fit =
+            Double(present.count) < strong
             ? "presentation fits iliopsoas syndrome weakly (fewer than \(RationaleFormat.number(strong)) of the common symptoms)"
             : "presentation consistent with iliopsoas syndrome"
         var facts = unknown.isEmpty ? present : all
@@ -56,7 +59,8 @@ public struct SymptomsModule: IliopsoasAssessmentModule {
             facts.append("/symptomOnset")
         }
         let listed = details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"
-        let rule = "\(present.count) of \(statuses.count) common symptoms present\(listed)\(unknownNote): \(fit); start initial conservative management"
+        let rule =
+            "\(present.count) of \(statuses.count) common symptoms present\(listed)\(unknownNote): \(fit); start initial conservative management"
         return context.catalog.recommendations(in: "initial-management").map {
             Proposal(.recommend, $0.id, priority: 80, because: Rationale(rule, facts: facts, policy: [Self.policy]))
         }

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CDSEngine
 import CDSInterop
 import CDSJSON
 import CDSServer
 import Dispatch
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `cds evaluate --bulk DIR`: a FHIR Bulk Data export in, one NDJSON line per patient out,
 /// in patient id order (byte order).
@@ -361,7 +362,9 @@ package final class BulkEvaluator: Sendable {
                 }
                 guard fields.count == 3 else { continue }
                 let line = record[start...]
-                if !deleted.isEmpty, deleted.contains(String(decoding: fields[1], as: UTF8.self) + "/" + String(decoding: fields[2], as: UTF8.self)) {
+                if !deleted.isEmpty,
+                    deleted.contains(String(decoding: fields[1], as: UTF8.self) + "/" + String(decoding: fields[2], as: UTF8.self))
+                {
                     summary.deleted += 1
                     continue
                 }
@@ -427,7 +430,8 @@ package final class BulkEvaluator: Sendable {
 
     /// One patient's output line, and whether it holds a plan.
     private func evaluate(patient: [UInt8], lines: [[UInt8]], tooLarge: Bool) -> (line: [UInt8], evaluated: Bool) {
-        let frame: LineFramer.Frame = tooLarge ? .tooLong(limit: configuration.batch.maxLineBytes) : .line(Self.bundle(patient: patient, lines: lines))
+        let frame: LineFramer.Frame =
+            tooLarge ? .tooLong(limit: configuration.batch.maxLineBytes) : .line(Self.bundle(patient: patient, lines: lines))
         var out: [UInt8] = Array(#"{"patient":""#.utf8)
         out += patient
         switch batch.outcome(frame) {

@@ -1,8 +1,9 @@
+import CDSEngine
+import CDSJSON
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSEngine
-import CDSJSON
 
 /// The files of a FHIR Bulk Data export in a local folder: the `$export` manifest's
 /// `output` and `deleted` files when the folder holds `manifest.json` (the body of the

@@ -1,7 +1,8 @@
+import CDSJSON
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSJSON
 
 /// Progress of a bulk run on standard error: a live bar with patients per second and an
 /// estimate of the time left when standard error is a terminal, else a line every few
@@ -86,8 +87,11 @@ struct BulkProgress {
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        let h = s / 3600, m = (s / 60) % 60, r = s % 60
-        let mm = m < 10 ? "0\(m)" : "\(m)", ss = r < 10 ? "0\(r)" : "\(r)"
+        let h = s / 3600
+        let m = (s / 60) % 60
+        let r = s % 60
+        let mm = m < 10 ? "0\(m)" : "\(m)"
+        let ss = r < 10 ? "0\(r)" : "\(r)"
         return h > 0 ? "\(h):\(mm):\(ss)" : "\(m):\(ss)"
     }
 

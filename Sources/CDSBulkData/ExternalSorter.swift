@@ -1,7 +1,8 @@
+import CDSJSON
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSJSON
 
 /// Sorts byte records (no newline inside) of any total size in bounded memory: records
 /// are held until they reach the budget, then sorted and written to a temporary file (a
@@ -92,7 +93,8 @@ package final class ExternalSorter {
     }
 
     private func createRun() throws(Failure) -> Int32 {
-        var template = Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("cds-bulk-XXXXXX".utf8CString)
+        var template =
+            Array((directory.hasSuffix("/") ? directory : directory + "/").utf8CString.dropLast()) + Array("cds-bulk-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return -1 }
             let fd = mkstemp(base)
@@ -102,7 +104,9 @@ package final class ExternalSorter {
             }
             return fd
         }
-        guard fd >= 0 else { throw Failure(description: "\(directory): cannot create a temporary file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Failure(description: "\(directory): cannot create a temporary file: \(String(cString: strerror(errno)))")
+        }
         return fd
     }
 
@@ -171,7 +175,8 @@ package struct MergedRecords {
     }
 
     private func less(_ i: Int, _ j: Int) -> Bool {
-        let a = heap[i], b = heap[j]
+        let a = heap[i]
+        let b = heap[j]
         if ExternalSorter.precedes(a.record, b.record) { return true }
         if ExternalSorter.precedes(b.record, a.record) { return false }
         return a.source < b.source
@@ -191,7 +196,8 @@ package struct MergedRecords {
     private mutating func siftDown(_ start: Int) {
         var i = start
         while true {
-            let l = 2 * i + 1, r = l + 1
+            let l = 2 * i + 1
+            let r = l + 1
             var m = i
             if l < heap.count && less(l, m) { m = l }
             if r < heap.count && less(r, m) { m = r }
@@ -220,7 +226,9 @@ struct RunWriter {
 
     mutating func finish() throws(ExternalSorter.Failure) {
         try flush()
-        guard lseek(fd, 0, SEEK_SET) == 0 else { throw ExternalSorter.Failure(description: "cannot rewind a temporary file: \(String(cString: strerror(errno)))") }
+        guard lseek(fd, 0, SEEK_SET) == 0 else {
+            throw ExternalSorter.Failure(description: "cannot rewind a temporary file: \(String(cString: strerror(errno)))")
+        }
     }
 
     private mutating func flush() throws(ExternalSorter.Failure) {

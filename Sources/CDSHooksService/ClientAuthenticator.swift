@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CDSEngine
 import CDSJSON
 import JWTKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The client a request was authenticated as.
 package struct ClientIdentity: Sendable, Equatable {
@@ -89,7 +90,8 @@ package final class ClientAuthenticator: Sendable {
         guard exp <= t + Self.maxLifetime + leeway else { throw Self.failure("exp is more than five minutes ahead", issuer: iss) }
         guard iat <= t + leeway else { throw Self.failure("iat is in the future", issuer: iss) }
         if let subjects = issuer.subjects, !subjects.contains(sub) {
-            throw AuthenticationFailure(status: 403, reason: "client \"\(sub)\" of this issuer may not call the service", tokenPresented: true, claimedIssuer: iss)
+            throw AuthenticationFailure(
+                status: 403, reason: "client \"\(sub)\" of this issuer may not call the service", tokenPresented: true, claimedIssuer: iss)
         }
         guard seen.insert("\(iss)\u{0}\(jti)", until: exp + leeway, now: t) else {
             throw Self.failure("jti was already used (replay)", issuer: iss)
@@ -102,7 +104,8 @@ package final class ClientAuthenticator: Sendable {
     }
 
     private static func segment(_ bytes: Substring.UTF8View.SubSequence) -> JSONValue? {
-        guard let decoded = Base64URL.decode(bytes), let value = try? JSONParser(limits: .init(maxDepth: 8, maxBytes: 16 << 10)).parse(decoded),
+        guard let decoded = Base64URL.decode(bytes),
+            let value = try? JSONParser(limits: .init(maxDepth: 8, maxBytes: 16 << 10)).parse(decoded),
             value.objectValue != nil
         else { return nil }
         return value

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CDSEngine
 import CDSInterop
 import CDSJSON
@@ -8,6 +5,10 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `cds hooks serve`: CDS Hooks 2.0 over HTTP.
 ///
@@ -107,10 +108,14 @@ package final class HooksHTTPService: Sendable {
             (route, allowed) = (.discovery, "GET, OPTIONS")
         case ("cds-services"?, 2) where segments.last.map(String.init) == backend.settings.serviceID:
             (route, allowed) = (.hook, "POST, OPTIONS")
-        case ("cds-services"?, 3) where segments.dropFirst().first.map(String.init) == backend.settings.serviceID && segments.last == "feedback":
+        case ("cds-services"?, 3)
+        where segments.dropFirst().first.map(String.init) == backend.settings.serviceID && segments.last == "feedback":
             (route, allowed) = (.feedback, "POST, OPTIONS")
         default:
-            return Self.plain(.notFound, "no such resource: this service answers GET \(configuration.basePath)/cds-services and POST \(configuration.basePath)/cds-services/\(backend.settings.serviceID)")
+            return Self.plain(
+                .notFound,
+                "no such resource: this service answers GET \(configuration.basePath)/cds-services and POST \(configuration.basePath)/cds-services/\(backend.settings.serviceID)"
+            )
         }
         if request.method == .options { return preflight(request, allowed: allowed) }
         guard allowed.hasPrefix(request.method.rawValue + ",") else {
@@ -120,7 +125,8 @@ package final class HooksHTTPService: Sendable {
         }
         if let authenticator {
             do {
-                let identity = try await authenticator.authenticate(authorization: request.headers[.authorization], audience: audience(for: routePath))
+                let identity = try await authenticator.authenticate(
+                    authorization: request.headers[.authorization], audience: audience(for: routePath))
                 client = identity.iss
             } catch {
                 client = error.claimedIssuer
@@ -135,7 +141,8 @@ package final class HooksHTTPService: Sendable {
     private func answerPost(_ request: Request, route: Route) async -> Response {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType == "application/json" || contentType.hasPrefix("application/json;") else {
-            return Self.plain(.unsupportedMediaType, "the body must be application/json, found \(contentType.isEmpty ? "no Content-Type" : contentType)")
+            return Self.plain(
+                .unsupportedMediaType, "the body must be application/json, found \(contentType.isEmpty ? "no Content-Type" : contentType)")
         }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxBodyBytes {
             return Self.plain(.contentTooLarge, "the body is \(length) bytes; the limit is \(configuration.maxBodyBytes)")
@@ -210,7 +217,8 @@ package final class HooksHTTPService: Sendable {
         case .missingPrefetch(let keys, let notes):
             return Self.plain(
                 .preconditionFailed,
-                (["prefetch this service asked for is missing, and it does not fetch data: \(keys.joined(separator: ", "))"] + notes).joined(separator: "\n"))
+                (["prefetch this service asked for is missing, and it does not fetch data: \(keys.joined(separator: ", "))"] + notes)
+                    .joined(separator: "\n"))
         case .invalid(let detail, let details):
             return Self.plain(.badRequest, ([detail] + details).joined(separator: "\n"))
         }
@@ -277,7 +285,9 @@ package final class HooksHTTPService: Sendable {
     }
 
     static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+        Response(
+            status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
     }
 
     static func refusal(_ failure: AuthenticationFailure) -> Response {

@@ -66,7 +66,8 @@ package struct TrustConfiguration: Sendable {
         do {
             document = try JSONParser().parse(bytes)
         } catch {
-            throw TrustFileError(path: path, problems: [Problem(path: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
+            throw TrustFileError(
+                path: path, problems: [Problem(path: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
         }
         do {
             return try await parse(document)
@@ -79,7 +80,9 @@ package struct TrustConfiguration: Sendable {
     package static func parse(_ document: JSONValue) async throws(TrustFileError) -> TrustConfiguration {
         var problems: [Problem] = []
         func fail(_ path: String, _ message: String) { problems.append(Problem(path: path, message: message)) }
-        guard let root = document.objectValue else { throw TrustFileError(path: nil, problems: [Problem(path: "", message: "must be an object")]) }
+        guard let root = document.objectValue else {
+            throw TrustFileError(path: nil, problems: [Problem(path: "", message: "must be an object")])
+        }
         for key in root.orderedKeys where !["serviceBaseUrl", "issuers"].contains(key) { fail("/\(key)", "unknown member") }
         var base: String?
         if let value = root["serviceBaseUrl"] {
@@ -144,7 +147,9 @@ package struct TrustConfiguration: Sendable {
             .failure(Problem(path: member.isEmpty ? path : "\(path)/\(member)", message: message))
         }
         guard let object = value.objectValue else { return problem("", "must be a JWK object") }
-        guard let kid = object["kid"]?.stringValue, !kid.isEmpty else { return problem("kid", "every key needs a kid (JWTs name their key with it)") }
+        guard let kid = object["kid"]?.stringValue, !kid.isEmpty else {
+            return problem("kid", "every key needs a kid (JWTs name their key with it)")
+        }
         for privateMember in ["d", "p", "q", "dp", "dq", "qi", "k"] where object[privateMember] != nil {
             return problem(privateMember, "private or symmetric key material: a trust file holds public keys only")
         }
@@ -169,11 +174,13 @@ package struct TrustConfiguration: Sendable {
             }
         case "RSA":
             algorithm = "RS384"
-            guard let n = object["n"]?.stringValue, let e = object["e"]?.stringValue, let nb = Base64URL.decode(n.utf8), Base64URL.decode(e.utf8) != nil
+            guard let n = object["n"]?.stringValue, let e = object["e"]?.stringValue, let nb = Base64URL.decode(n.utf8),
+                Base64URL.decode(e.utf8) != nil
             else { return problem("n", "n and e must be base64url") }
             guard nb.drop(while: { $0 == 0 }).count >= 256 else { return problem("n", "RSA keys must have at least 2048 bits") }
             do {
-                await collection.add(rsa: try Insecure.RSA.PublicKey(modulus: n, exponent: e), digestAlgorithm: .sha384, kid: JWKIdentifier(string: kid))
+                await collection.add(
+                    rsa: try Insecure.RSA.PublicKey(modulus: n, exponent: e), digestAlgorithm: .sha384, kid: JWKIdentifier(string: kid))
             } catch {
                 return problem("n", "not a valid RSA public key")
             }

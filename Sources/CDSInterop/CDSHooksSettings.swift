@@ -15,6 +15,13 @@ package struct CDSHooksSettings: Sendable {
 
     /// The discovery document (`GET {baseURL}/cds-services`).
     package var discovery: JSONValue {
-        ["services": [["hook": .string(hook), "id": .string(serviceID), "title": .string(title), "description": .string(description), "prefetch": prefetch]]]
+        [
+            "services": [
+                [
+                    "hook": .string(hook), "id": .string(serviceID), "title": .string(title), "description": .string(description),
+                    "prefetch": prefetch,
+                ]
+            ]
+        ]
     }
 }

@@ -57,7 +57,9 @@ extension Engine {
         }
         let date = (built.document["assessmentDate"]?.stringValue).flatMap(CalendarDate.init) ?? asOf ?? clock.today()
         let notRun = registry.modules.map { entry in
-            ModuleReport(descriptor: entry.descriptor, priority: policy.priority(ofModule: entry.descriptor.id), status: .notRun, proposalCount: 0, error: nil)
+            ModuleReport(
+                descriptor: entry.descriptor, priority: policy.priority(ofModule: entry.descriptor.id), status: .notRun, proposalCount: 0,
+                error: nil)
         }
         return Plan(
             caseId: built.document["caseId"]?.stringValue, asOf: date, caseDocument: built.document,

@@ -127,7 +127,8 @@ package struct FHIRCaseBuilder: Sendable {
         }
         if patientIDs.count > 1 {
             report.identityProblem = IdentityProblem(
-                message: "the input holds \(patientIDs.count) patients (\(patientIDs.joined(separator: ", "))); one evaluation is for one patient",
+                message:
+                    "the input holds \(patientIDs.count) patients (\(patientIDs.joined(separator: ", "))); one evaluation is for one patient",
                 data: ["patients": .array(patientIDs.map(JSONValue.string))])
             return (.object(document), report)
         }
@@ -152,7 +153,9 @@ package struct FHIRCaseBuilder: Sendable {
         // Readings in order of their real time; same-time readings keep record order.
         for (list, readings) in state.readings.sorted(by: { $0.key.description < $1.key.description }) {
             let ordered = readings.enumerated().sorted { ($0.element.instant, $0.offset) < ($1.element.instant, $1.offset) }
-            Self.put(.array(ordered.map { ["date": .string($0.element.date.description), "value": .integer(Int64($0.element.value))] }), at: list, in: &document)
+            Self.put(
+                .array(ordered.map { ["date": .string($0.element.date.description), "value": .integer(Int64($0.element.value))] }),
+                at: list, in: &document)
         }
         for allergy in report.needsReview {
             var list = JSONValue.object(document)["allergies"]?.arrayValue ?? []
@@ -222,7 +225,9 @@ package struct FHIRCaseBuilder: Sendable {
         "MedicationRequest": "subject", "AllergyIntolerance": "patient", "Coverage": "beneficiary",
     ]
 
-    private func apply(_ item: Item, index: Int, identities: Set<String>, to document: inout JSONObject, state: inout State, report: inout Report) {
+    private func apply(
+        _ item: Item, index: Int, identities: Set<String>, to document: inout JSONObject, state: inout State, report: inout Report
+    ) {
         let resource = item.resource
         let ref = reference(item, index)
         func ignore(_ reason: String) { report.ignored.append(["resource": .string(ref), "reason": .string(reason)]) }
@@ -243,7 +248,8 @@ package struct FHIRCaseBuilder: Sendable {
             return ignore("\(member) \(target) is not this evaluation's patient")
         }
         if let reason = inactiveReason(resource, type) { return ignore(reason) }
-        let codings = (type == "MedicationStatement" ? resource["medicationCodeableConcept"] : resource["code"])?["coding"]?.arrayValue ?? []
+        let codings =
+            (type == "MedicationStatement" ? resource["medicationCodeableConcept"] : resource["code"])?["coding"]?.arrayValue ?? []
         guard
             let entry = codings.lazy.compactMap({ c -> FHIRMapping.Entry? in
                 guard let s = c["system"]?.stringValue, let k = c["code"]?.stringValue else { return nil }
@@ -253,19 +259,30 @@ package struct FHIRCaseBuilder: Sendable {
             let shown = codings.compactMap { c in c["code"]?.stringValue.map { "\(c["system"]?.stringValue ?? "?")|\($0)" } }
             if type == "AllergyIntolerance", let what = unclassifiedMedicationAllergy(resource, codings) {
                 report.needsReview.append(what)
-                report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a medication allergy this service cannot classify: \(what); review it before any medication")])
+                report.mapped.append([
+                    "resource": .string(ref), "fact": "/allergies",
+                    "note": .string("a medication allergy this service cannot classify: \(what); review it before any medication"),
+                ])
                 return
             }
-            if let unread = codings.first(where: { $0["system"]?.stringValue == mapping.localCodeSystem && $0["code"]?.stringValue?.hasPrefix("contraindication-") == true }),
+            if let unread = codings.first(where: {
+                $0["system"]?.stringValue == mapping.localCodeSystem && $0["code"]?.stringValue?.hasPrefix("contraindication-") == true
+            }),
                 let code = unread["code"]?.stringValue
             {
                 // Fail safe: a contraindication this service cannot read holds every medication for review.
                 report.needsReview.append("contraindication \(mapping.localCodeSystem)|\(code) (not a code this service knows)")
-                report.mapped.append(["resource": .string(ref), "fact": "/allergies", "note": .string("a contraindication this service cannot read: \(code); review it before any medication")])
+                report.mapped.append([
+                    "resource": .string(ref), "fact": "/allergies",
+                    "note": .string("a contraindication this service cannot read: \(code); review it before any medication"),
+                ])
                 return
             }
             if type == "Procedure" { state.unclassifiedProcedures.append(ref) }
-            return ignore(shown.isEmpty ? "no coded \(type == "MedicationStatement" ? "medication" : "code")" : "no mapping for \(shown.joined(separator: ", "))")
+            return ignore(
+                shown.isEmpty
+                    ? "no coded \(type == "MedicationStatement" ? "medication" : "code")"
+                    : "no mapping for \(shown.joined(separator: ", "))")
         }
         var mapped: JSONObject = ["resource": .string(ref), "system": .string(entry.system), "code": .string(entry.code)]
         var fact: JSONPointer?
@@ -302,7 +319,8 @@ package struct FHIRCaseBuilder: Sendable {
             if let unit = Self.unit(resource), !Self.scoreUnits.contains(unit.lowercased()) {
                 return ignore("unit \"\(unit)\" is not a score")
             }
-            guard let value = Self.observationValue(resource), let score = value.numberValue, score == score.rounded(), abs(score) < 1e9 else {
+            guard let value = Self.observationValue(resource), let score = value.numberValue, score == score.rounded(), abs(score) < 1e9
+            else {
                 return ignore("no whole-number score in valueInteger or valueQuantity")
             }
             if let range = readingRanges[list], !range.contains(Int(score)) {

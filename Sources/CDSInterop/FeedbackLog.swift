@@ -1,8 +1,9 @@
+import CDSEngine
+import CDSJSON
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSEngine
-import CDSJSON
 
 /// An append-only log of card outcomes (CDS Hooks feedback), one JSON object per line.
 ///

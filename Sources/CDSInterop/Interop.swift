@@ -98,7 +98,9 @@ private struct InteropDecoder {
 
     func decodeFHIRMapping() -> FHIRMapping? {
         let file = "fhir-mapping.json"
-        guard let root = root(file, keys: ["localCodeSystem", "note", "codes"]), let local = root.string("localCodeSystem") else { return nil }
+        guard let root = root(file, keys: ["localCodeSystem", "note", "codes"]), let local = root.string("localCodeSystem") else {
+            return nil
+        }
         _ = root.string("note", required: false)
         let sourceIDs = Set(catalog.sources.map(\.id))
         let schema = catalog.caseSchema
@@ -110,7 +112,9 @@ private struct InteropDecoder {
             }
             return p
         }
-        let keys: Set<String> = ["system", "code", "display", "resources", "source", "set", "value", "reading", "append", "recognized", "monthsSince"]
+        let keys: Set<String> = [
+            "system", "code", "display", "resources", "source", "set", "value", "reading", "append", "recognized", "monthsSince",
+        ]
         var entries: [FHIRMapping.Entry] = []
         var seen: Set<String> = []
         for item in root.objects("codes", allowedKeys: keys) ?? [] {
@@ -127,7 +131,9 @@ private struct InteropDecoder {
             var effect: FHIRMapping.Effect?
             switch kinds[0] {
             case "set":
-                if let s = item.nested("set", allowedKeys: ["fact", "value"]), let f = fact(s, "fact", s.string("fact")), let v = s.object["value"] {
+                if let s = item.nested("set", allowedKeys: ["fact", "value"]), let f = fact(s, "fact", s.string("fact")),
+                    let v = s.object["value"]
+                {
                     effect = .set(fact: f, value: v)
                 }
             case "value":
@@ -145,7 +151,10 @@ private struct InteropDecoder {
             }
             let months = item.string("monthsSince", required: false).flatMap { fact(item, "monthsSince", $0) }
             if let effect {
-                entries.append(.init(system: system, code: code, display: display, resources: resources, source: source, effect: effect, monthsSince: months))
+                entries.append(
+                    .init(
+                        system: system, code: code, display: display, resources: resources, source: source, effect: effect,
+                        monthsSince: months))
             }
         }
         return FHIRMapping(localCodeSystem: local, entries: entries)

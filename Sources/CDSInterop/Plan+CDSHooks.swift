@@ -12,7 +12,9 @@ extension Plan {
         package var suggestions: [String] = []
 
         /// What a front end remembers of the card, to check feedback about it.
-        package var issued: FeedbackLog.IssuedCard { FeedbackLog.IssuedCard(recommendation: recommendation.rawValue, suggestions: suggestions) }
+        package var issued: FeedbackLog.IssuedCard {
+            FeedbackLog.IssuedCard(recommendation: recommendation.rawValue, suggestions: suggestions)
+        }
     }
 
     /// The plan as a CDS Hooks 2.0 response (`{"cards": [...]}`), in plan order, after the
@@ -31,7 +33,9 @@ extension Plan {
         let patient = input?["patient"]?.stringValue ?? ""
         let seed = "\(hookInstance ?? "")|\(caseId ?? "")|\(patient)|\(SHA256.hex(Array(caseDocument.serialized().utf8)))|\(catalog.digest)"
         let reasons = JSONValue.array(
-            settings.overrideReasons.map { ["code": .string($0.code), "system": .string(settings.overrideReasonSystem), "display": .string($0.display)] })
+            settings.overrideReasons.map {
+                ["code": .string($0.code), "system": .string(settings.overrideReasonSystem), "display": .string($0.display)]
+            })
         func warning(_ key: String, _ summary: String, _ detail: String) -> Card {
             let uuid = Self.uuid("\(seed)|warning|\(key)")
             let card: JSONObject = [
@@ -51,52 +55,56 @@ extension Plan {
                     "unclassified-allergy", "Review medication allergy before \(items.joined(separator: " or "))",
                     "A recorded medication allergy, intolerance or contraindication could not be classified by this service:\n"
                         + unclassified.map { "- \($0)" }.joined(separator: "\n")
-                        + "\n\nUntil it is reviewed, these items are deferred (no stronger than *consider*): \(items.joined(separator: ", "))."))
+                        + "\n\nUntil it is reviewed, these items are deferred (no stronger than *consider*): \(items.joined(separator: ", "))."
+                ))
         }
         let unknown = (input?["unknown"]?.arrayValue ?? []).compactMap(\.stringValue)
         if input?["applicable"] == true, !unknown.isEmpty {
             warnings.append(
                 warning(
                     "incomplete-case", "Iliopsoas plan incomplete: facts not on record",
-                    "The case could not be assessed; these facts are not on record:\n" + unknown.map { "- `\($0)`" }.joined(separator: "\n")))
+                    "The case could not be assessed; these facts are not on record:\n" + unknown.map { "- `\($0)`" }.joined(separator: "\n")
+                ))
         }
         for m in modules where m.status == .failed || m.status == .refused {
             warnings.append(
                 warning(
                     "module.\(m.descriptor.id)", "Plan incomplete: module \(m.descriptor.id) \(m.status.rawValue)",
-                    "The module `\(m.descriptor.id)` \(m.status == .failed ? "failed" : "was refused")\(m.error.map { ": \($0)" } ?? ""). Its recommendations are missing from this plan."))
+                    "The module `\(m.descriptor.id)` \(m.status == .failed ? "failed" : "was refused")\(m.error.map { ": \($0)" } ?? ""). Its recommendations are missing from this plan."
+                ))
         }
-        return warnings + resolution.recommendations.map { r in
-            let entry = catalog.recommendation(r.id)
-            let title = entry?.title ?? r.id.rawValue
-            let uuid = Self.uuid("\(seed)|\(r.id)")
-            let allergy = r.sources.contains { $0.proposal.rationale.facts.contains { $0.isWithin("/allergies") } }
-            let indicator = r.action == .avoid ? (allergy ? "critical" : "warning") : "info"
-            let summary = Self.shortened("\(r.action.rawValue.prefix(1).uppercased())\(r.action.rawValue.dropFirst()): \(title)")
-            var card: JSONObject = [
-                "uuid": .string(uuid),
-                "summary": .string(summary),
-                "detail": .string(detail(r, entry, catalog)),
-                "indicator": .string(indicator),
-                "source": [
-                    "label": .string("\(settings.sourceLabel), Catalog \(catalog.version)"),
-                    "topic": ["system": .string(settings.topicSystem), "code": .string(r.id.rawValue), "display": .string(title)],
-                ],
-            ]
-            var suggestions: [String] = []
-            if r.action.isAffirmative {
-                suggestions.append(FeedbackLog.acceptSuggestion(ofCard: uuid))
-                card["suggestions"] = [
-                    [
-                        "label": .string("Accept: \(title)"), "uuid": .string(suggestions[0]),
-                        "isRecommended": .bool(r.action == .recommend),
-                    ]
+        return warnings
+            + resolution.recommendations.map { r in
+                let entry = catalog.recommendation(r.id)
+                let title = entry?.title ?? r.id.rawValue
+                let uuid = Self.uuid("\(seed)|\(r.id)")
+                let allergy = r.sources.contains { $0.proposal.rationale.facts.contains { $0.isWithin("/allergies") } }
+                let indicator = r.action == .avoid ? (allergy ? "critical" : "warning") : "info"
+                let summary = Self.shortened("\(r.action.rawValue.prefix(1).uppercased())\(r.action.rawValue.dropFirst()): \(title)")
+                var card: JSONObject = [
+                    "uuid": .string(uuid),
+                    "summary": .string(summary),
+                    "detail": .string(detail(r, entry, catalog)),
+                    "indicator": .string(indicator),
+                    "source": [
+                        "label": .string("\(settings.sourceLabel), Catalog \(catalog.version)"),
+                        "topic": ["system": .string(settings.topicSystem), "code": .string(r.id.rawValue), "display": .string(title)],
+                    ],
                 ]
-                card["selectionBehavior"] = "at-most-one"
+                var suggestions: [String] = []
+                if r.action.isAffirmative {
+                    suggestions.append(FeedbackLog.acceptSuggestion(ofCard: uuid))
+                    card["suggestions"] = [
+                        [
+                            "label": .string("Accept: \(title)"), "uuid": .string(suggestions[0]),
+                            "isRecommended": .bool(r.action == .recommend),
+                        ]
+                    ]
+                    card["selectionBehavior"] = "at-most-one"
+                }
+                card["overrideReasons"] = reasons
+                return Card(uuid: uuid, recommendation: r.id, json: .object(card), suggestions: suggestions)
             }
-            card["overrideReasons"] = reasons
-            return Card(uuid: uuid, recommendation: r.id, json: .object(card), suggestions: suggestions)
-        }
     }
 
     /// The Markdown detail: the recommendation, dosage, why (rules and facts), evidence and sources.

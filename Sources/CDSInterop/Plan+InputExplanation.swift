@@ -10,10 +10,15 @@ extension Plan {
         guard let input else { return text }
         var out = ["", "== Input (\(input["format"]?.stringValue ?? "FHIR")) =="]
         if let patient = input["patient"]?.stringValue { out.append("Patient: \(patient)") }
-        out.append(input["applicable"] == false ? "The iliopsoas algorithm does not apply to this record." : "The iliopsoas algorithm applies to this record.")
+        out.append(
+            input["applicable"] == false
+                ? "The iliopsoas algorithm does not apply to this record." : "The iliopsoas algorithm applies to this record.")
         func list(_ key: String, _ title: String, _ line: (JSONValue) -> String?) {
             let items = (input[key]?.arrayValue ?? []).compactMap(line)
-            if !items.isEmpty { out.append(title + ":"); out += items.map { "- \($0)" } }
+            if !items.isEmpty {
+                out.append(title + ":")
+                out += items.map { "- \($0)" }
+            }
         }
         list("unknown", "Not on record", \.stringValue)
         list("needsReview", "Needs review (not classified)", \.stringValue)

@@ -24,7 +24,8 @@ enum JSONCTree {
             // json-c represents a top-level JSON null as a NULL object.
             if error == json_tokener_success { return .null }
             let offset = Int(json_tokener_get_parse_end(tokener))
-            throw JSONParseError(.invalidSyntax, at: offset, "json-c refused the document: " + String(cString: json_tokener_error_desc(error)))
+            throw JSONParseError(
+                .invalidSyntax, at: offset, "json-c refused the document: " + String(cString: json_tokener_error_desc(error)))
         }
         defer { json_object_put(root) }
         var converter = Converter(memberCounts: memberCounts)

@@ -15,7 +15,9 @@ extension JSONObject {
         try Self.setting(value, at: pointer.tokens[...], in: self)
     }
 
-    private static func setting(_ value: JSONValue?, at tokens: ArraySlice<String>, in object: JSONObject) throws(PathConflict) -> JSONObject {
+    private static func setting(_ value: JSONValue?, at tokens: ArraySlice<String>, in object: JSONObject) throws(PathConflict)
+        -> JSONObject
+    {
         var object = object
         guard let key = tokens.first else { return object }
         if tokens.count == 1 {

@@ -290,7 +290,9 @@ public struct JSONWriter: Sendable {
                 bytes.append(UInt8(ascii: "\\"))
                 bytes.append(escape)
                 if escape == UInt8(ascii: "u") {
-                    bytes.append(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hexDigits[Int(c >> 4)], Self.hexDigits[Int(c & 0xF)]])
+                    bytes.append(contentsOf: [
+                        UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hexDigits[Int(c >> 4)], Self.hexDigits[Int(c & 0xF)],
+                    ])
                 }
                 i += 1
                 runStart = i

@@ -199,7 +199,8 @@ struct StrictValidator {
             case UInt8(ascii: "\\"):
                 try escape(isKey: isKey)
             case 0x00..<0x20:
-                throw fail(.controlCharacter, "raw control character 0x" + String(b, radix: 16, uppercase: true) + " in a string; escape it")
+                throw fail(
+                    .controlCharacter, "raw control character 0x" + String(b, radix: 16, uppercase: true) + " in a string; escape it")
             case 0x80...:
                 try utf8Sequence()
             default:
@@ -227,16 +228,25 @@ struct StrictValidator {
             }
             if (0xD800...0xDBFF).contains(unit) {
                 guard position + 1 < count, byte(at: position) == UInt8(ascii: "\\"), byte(at: position + 1) == UInt8(ascii: "u") else {
-                    throw fail(.invalidEscape, "high surrogate \\u" + String(unit, radix: 16, uppercase: true) + " is not followed by a low surrogate escape", at: start)
+                    throw fail(
+                        .invalidEscape,
+                        "high surrogate \\u" + String(unit, radix: 16, uppercase: true) + " is not followed by a low surrogate escape",
+                        at: start)
                 }
                 position += 2
                 let low = try hex4()
                 guard (0xDC00...0xDFFF).contains(low) else {
-                    throw fail(.invalidEscape, "high surrogate \\u" + String(unit, radix: 16, uppercase: true) + " is not followed by a low surrogate escape", at: start)
+                    throw fail(
+                        .invalidEscape,
+                        "high surrogate \\u" + String(unit, radix: 16, uppercase: true) + " is not followed by a low surrogate escape",
+                        at: start)
                 }
             }
         default:
-            throw fail(.invalidEscape, "invalid escape \\\(describe(position).trimmingQuotes); expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX", at: start)
+            throw fail(
+                .invalidEscape,
+                "invalid escape \\\(describe(position).trimmingQuotes); expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX",
+                at: start)
         }
     }
 
@@ -268,12 +278,20 @@ struct StrictValidator {
         var high: UInt8 = 0xBF
         switch lead {
         case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
+        case 0xE0:
+            length = 3
+            low = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
+        case 0xED:
+            length = 3
+            high = 0x9F
+        case 0xF0:
+            length = 4
+            low = 0x90
         case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
+        case 0xF4:
+            length = 4
+            high = 0x8F
         case 0x80...0xBF:
             throw fail(.invalidUTF8, "invalid UTF-8: unexpected continuation byte 0x" + String(lead, radix: 16, uppercase: true))
         case 0xC0, 0xC1:
@@ -313,7 +331,9 @@ struct StrictValidator {
             negative = true
             position += 1
             guard !atEnd, isDigit(byte(at: position)) else {
-                if !atEnd, byte(at: position) == UInt8(ascii: "I") { throw fail(.invalidNumber, "NaN and Infinity are not JSON numbers", at: start) }
+                if !atEnd, byte(at: position) == UInt8(ascii: "I") {
+                    throw fail(.invalidNumber, "NaN and Infinity are not JSON numbers", at: start)
+                }
                 throw fail(.invalidNumber, "expected a digit after '-'")
             }
         }
@@ -370,7 +390,9 @@ struct StrictValidator {
 
     private func outOfRange(_ start: Int) -> JSONParseError {
         let text = String(decoding: UnsafeBufferPointer(start: base.unsafelyUnwrapped + start, count: position - start), as: UTF8.self)
-        return fail(.numberOutOfRange, "integer \(text.prefix(40)) is outside the 64-bit range -9223372036854775808...18446744073709551615", at: start)
+        return fail(
+            .numberOutOfRange, "integer \(text.prefix(40)) is outside the 64-bit range -9223372036854775808...18446744073709551615",
+            at: start)
     }
 
     @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

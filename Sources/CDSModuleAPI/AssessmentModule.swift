@@ -82,7 +82,9 @@ public struct ModuleDescriptor: Sendable, Hashable {
 /// (`initial.cryotherapy`), a prefix ending in `*` (`initial.*`; `*` alone matches every id),
 /// or ``everyRecommendationOfPack``, the default.
 public struct RecommendationPattern: StringIdentifier {
+    /// The pattern as written: an id, a prefix ending in `*`, or `<own pack>`.
     public var rawValue: String
+    /// A pattern from its text.
     public init(rawValue: String) { self.rawValue = rawValue }
 
     /// Every recommendation of the module's own pack (``ModuleDescriptor/pack``), whatever

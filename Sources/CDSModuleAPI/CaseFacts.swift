@@ -1,9 +1,10 @@
+import CDSJSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import CDSJSON
 
 /// The case as facts: what one module may read of one validated case document.
 ///

@@ -51,14 +51,16 @@ package struct ConformanceCheck {
     /// Runs every check, each against a fresh process where it needs one.
     package func run() -> [Result] {
         var results: [Result] = []
-        let manifest = ModuleManifest(id: "", executable: executable, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds, origin: "command line")
+        let manifest = ModuleManifest(
+            id: "", executable: executable, arguments: arguments, timeoutMilliseconds: timeoutMilliseconds, origin: "command line")
 
         // 1. Handshake, with an unknown member the module must ignore.
         guard let (process, descriptor, handshakeDetail) = handshake(manifest) else {
             return [Result(name: "handshake", passed: false, detail: lastFailure)]
         }
         results.append(Result(name: "handshake", passed: true, detail: handshakeDetail))
-        results.append(Result(name: "unknown fields ignored", passed: true, detail: "initialize carried an unknown member; assess carries one below"))
+        results.append(
+            Result(name: "unknown fields ignored", passed: true, detail: "initialize carried an unknown member; assess carries one below"))
 
         // 2. Assess a valid case twice: well-formed, within the deadline, deterministic.
         var extended = Self.sampleCase.objectValue ?? [:]
@@ -67,28 +69,55 @@ package struct ConformanceCheck {
         results.append(Result(name: "assess", passed: first.ok, detail: first.detail))
         let second = assess(process, .object(extended), id: 2)
         let deterministic = first.ok && second.ok && first.proposals == second.proposals
-        results.append(Result(name: "deterministic output", passed: deterministic, detail: deterministic ? "same proposals for the same case" : "answers differ: \(second.detail)"))
-        results.append(Result(name: "answers within the deadline", passed: first.ok && second.ok && max(first.milliseconds, second.milliseconds) <= Int64(timeoutMilliseconds), detail: "slowest \(max(first.milliseconds, second.milliseconds)) ms of \(timeoutMilliseconds) ms"))
+        results.append(
+            Result(
+                name: "deterministic output", passed: deterministic,
+                detail: deterministic ? "same proposals for the same case" : "answers differ: \(second.detail)"))
+        results.append(
+            Result(
+                name: "answers within the deadline",
+                passed: first.ok && second.ok && max(first.milliseconds, second.milliseconds) <= Int64(timeoutMilliseconds),
+                detail: "slowest \(max(first.milliseconds, second.milliseconds)) ms of \(timeoutMilliseconds) ms"))
         let cited = first.proposals.flatMap { p in p.rationale.facts }.filter { fact in !descriptor.reads.contains { fact.isWithin($0) } }
         let known = first.proposals.filter { catalog.recommendation($0.recommendation) == nil }.map(\.recommendation.rawValue)
-        results.append(Result(name: "proposals follow the contract", passed: first.ok && cited.isEmpty && known.isEmpty, detail: cited.isEmpty && known.isEmpty ? "\(first.proposals.count) proposals; Catalog ids and declared facts only" : "undeclared facts \(cited.map(\.rawValue)); unknown ids \(known)"))
+        results.append(
+            Result(
+                name: "proposals follow the contract", passed: first.ok && cited.isEmpty && known.isEmpty,
+                detail: cited.isEmpty && known.isEmpty
+                    ? "\(first.proposals.count) proposals; Catalog ids and declared facts only"
+                    : "undeclared facts \(cited.map(\.rawValue)); unknown ids \(known)"))
 
         // 3. A malformed case is answered with an error, and the module keeps serving.
-        let malformed = request(process, ["jsonrpc": "2.0", "id": 3, "method": "assess", "params": ["case": ["schemaVersion": 1], "context": ["asOf": "2026-03-02"]]])
+        let malformed = request(
+            process,
+            ["jsonrpc": "2.0", "id": 3, "method": "assess", "params": ["case": ["schemaVersion": 1], "context": ["asOf": "2026-03-02"]]])
         let recovered = assess(process, Self.sampleCase, id: 4)
         let malformedOK = malformed.reply?["error"] != nil && malformed.reply?["id"] == 3 && recovered.ok
-        results.append(Result(name: "malformed case", passed: malformedOK, detail: malformedOK ? "answered with an error, then served the next case" : (malformed.reply.map { "answer: \($0.serialized().prefix(100))" } ?? malformed.failure)))
+        results.append(
+            Result(
+                name: "malformed case", passed: malformedOK,
+                detail: malformedOK
+                    ? "answered with an error, then served the next case"
+                    : (malformed.reply.map { "answer: \($0.serialized().prefix(100))" } ?? malformed.failure)))
 
         // 4. A large case.
         let large = assess(process, Self.largeCase, id: 5)
-        results.append(Result(name: "large case", passed: large.ok, detail: large.ok ? "2000 readings answered in \(large.milliseconds) ms" : large.detail))
+        results.append(
+            Result(
+                name: "large case", passed: large.ok, detail: large.ok ? "2000 readings answered in \(large.milliseconds) ms" : large.detail
+            ))
 
         // 5. Clean shutdown.
         let shutdown = request(process, ["jsonrpc": "2.0", "id": 6, "method": "shutdown"])
         _ = process.send(#"{"jsonrpc":"2.0","method":"exit"}"#, until: Monotonic.milliseconds() + Int64(timeoutMilliseconds))
         let status = process.waitForExit(milliseconds: 2000)
         let clean = shutdown.reply?["result"] == .null && shutdown.reply?["error"] == nil && status == 0
-        results.append(Result(name: "clean shutdown", passed: clean, detail: clean ? "shutdown answered, exit status 0" : "shutdown: \(shutdown.reply?.serialized() ?? shutdown.failure); \(describeExit(status))"))
+        results.append(
+            Result(
+                name: "clean shutdown", passed: clean,
+                detail: clean
+                    ? "shutdown answered, exit status 0"
+                    : "shutdown: \(shutdown.reply?.serialized() ?? shutdown.failure); \(describeExit(status))"))
         process.terminate(grace: 200)
 
         // 6. Version mismatch, on a fresh process: refused with the documented error.
@@ -110,7 +139,10 @@ package struct ConformanceCheck {
         }
         let request: JSONValue = [
             "jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": ["protocolVersion": ModuleProtocol.current.json, "host": ["name": "cds module check"], "catalog": catalog.protocolJSON, "futureMember": ["x": 1]],
+            "params": [
+                "protocolVersion": ModuleProtocol.current.json, "host": ["name": "cds module check"], "catalog": catalog.protocolJSON,
+                "futureMember": ["x": 1],
+            ],
         ]
         let answer = self.request(process, request)
         guard let reply = answer.reply, reply["id"] == 0 else {
@@ -118,14 +150,19 @@ package struct ConformanceCheck {
             process.terminate(grace: 200)
             return nil
         }
-        guard let result = reply["result"], let version = ProtocolVersion(json: result["protocolVersion"]), ModuleProtocol.supportedMajors.contains(version.major) else {
+        guard let result = reply["result"], let version = ProtocolVersion(json: result["protocolVersion"]),
+            ModuleProtocol.supportedMajors.contains(version.major)
+        else {
             failureBox.value = "initialize answered \(reply.serialized().prefix(160))"
             process.terminate(grace: 200)
             return nil
         }
         do {
             let descriptor = try ModuleDescriptor(protocolJSON: result["module"] ?? .null)
-            return (process, descriptor, "module \(descriptor.id) \(descriptor.version), protocol \(version), reads \(descriptor.reads.map(\.rawValue).joined(separator: " "))")
+            return (
+                process, descriptor,
+                "module \(descriptor.id) \(descriptor.version), protocol \(version), reads \(descriptor.reads.map(\.rawValue).joined(separator: " "))"
+            )
         } catch {
             failureBox.value = "initialize result: \(error.message)"
             process.terminate(grace: 200)
@@ -139,10 +176,19 @@ package struct ConformanceCheck {
         }
         defer { process.terminate(grace: 200) }
         let future = ProtocolVersion(major: 99, minor: 0)
-        let answer = request(process, ["jsonrpc": "2.0", "id": 0, "method": "initialize", "params": ["protocolVersion": future.json, "catalog": catalog.protocolJSON]])
+        let answer = request(
+            process,
+            [
+                "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                "params": ["protocolVersion": future.json, "catalog": catalog.protocolJSON],
+            ])
         let code = answer.reply?["error"]?["code"]?.integerValue
         let ok = code == ModuleProtocol.unsupportedVersion
-        return Result(name: "version mismatch", passed: ok, detail: ok ? "protocol 99.0 refused with \(ModuleProtocol.unsupportedVersion)" : "answer: \(answer.reply.map { String($0.serialized().prefix(120)) } ?? answer.failure)")
+        return Result(
+            name: "version mismatch", passed: ok,
+            detail: ok
+                ? "protocol 99.0 refused with \(ModuleProtocol.unsupportedVersion)"
+                : "answer: \(answer.reply.map { String($0.serialized().prefix(120)) } ?? answer.failure)")
     }
 
     private struct Answer {
@@ -154,19 +200,23 @@ package struct ConformanceCheck {
     private func request(_ process: ModuleProcess, _ message: JSONValue) -> Answer {
         let start = Monotonic.milliseconds()
         guard process.send(message.serialized(), until: start + Int64(timeoutMilliseconds)) else {
-            return Answer(reply: nil, failure: "the module did not read the request within \(timeoutMilliseconds) ms", milliseconds: Int64(timeoutMilliseconds))
+            return Answer(
+                reply: nil, failure: "the module did not read the request within \(timeoutMilliseconds) ms",
+                milliseconds: Int64(timeoutMilliseconds))
         }
         switch process.receive(until: start + Int64(timeoutMilliseconds)) {
         case .line(let bytes):
             let elapsed = Monotonic.milliseconds() - start
             guard let reply = try? JSONParser().parse(bytes), reply["jsonrpc"] == "2.0" else {
-                return Answer(reply: nil, failure: "not a JSON-RPC reply on stdout: \(ModuleText.escaped(bytes, limit: 80))", milliseconds: elapsed)
+                return Answer(
+                    reply: nil, failure: "not a JSON-RPC reply on stdout: \(ModuleText.escaped(bytes, limit: 80))", milliseconds: elapsed)
             }
             return Answer(reply: reply, failure: "", milliseconds: elapsed)
         case .timeout:
             return Answer(reply: nil, failure: "no answer within \(timeoutMilliseconds) ms", milliseconds: Int64(timeoutMilliseconds))
         case .closed, .tooLong:
-            return Answer(reply: nil, failure: "the module ended (\(describeExit(process.waitForExit(milliseconds: 500))))", milliseconds: 0)
+            return Answer(
+                reply: nil, failure: "the module ended (\(describeExit(process.waitForExit(milliseconds: 500))))", milliseconds: 0)
         }
     }
 
@@ -178,18 +228,26 @@ package struct ConformanceCheck {
     }
 
     private func assess(_ process: ModuleProcess, _ c: JSONValue, id: Int64) -> Assessed {
-        let answer = request(process, ["jsonrpc": "2.0", "id": .integer(id), "method": "assess", "params": ["case": c, "context": ["asOf": "2026-03-02"]]])
-        guard let reply = answer.reply else { return Assessed(ok: false, detail: answer.failure, proposals: [], milliseconds: answer.milliseconds) }
+        let answer = request(
+            process, ["jsonrpc": "2.0", "id": .integer(id), "method": "assess", "params": ["case": c, "context": ["asOf": "2026-03-02"]]])
+        guard let reply = answer.reply else {
+            return Assessed(ok: false, detail: answer.failure, proposals: [], milliseconds: answer.milliseconds)
+        }
         guard reply["id"] == .integer(id), let list = reply["result"]?["proposals"]?.arrayValue else {
-            return Assessed(ok: false, detail: "answer: \(reply.serialized().prefix(120))", proposals: [], milliseconds: answer.milliseconds)
+            return Assessed(
+                ok: false, detail: "answer: \(reply.serialized().prefix(120))", proposals: [], milliseconds: answer.milliseconds)
         }
         var proposals: [Proposal] = []
         for item in list {
             guard let p = try? Proposal(protocolJSON: item) else {
-                return Assessed(ok: false, detail: "malformed proposal \(item.serialized().prefix(100))", proposals: [], milliseconds: answer.milliseconds)
+                return Assessed(
+                    ok: false, detail: "malformed proposal \(item.serialized().prefix(100))", proposals: [],
+                    milliseconds: answer.milliseconds)
             }
             proposals.append(p)
         }
-        return Assessed(ok: true, detail: "\(proposals.count) proposals in \(answer.milliseconds) ms", proposals: proposals, milliseconds: answer.milliseconds)
+        return Assessed(
+            ok: true, detail: "\(proposals.count) proposals in \(answer.milliseconds) ms", proposals: proposals,
+            milliseconds: answer.milliseconds)
     }
 }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CDSEngine
 import CDSModuleAPI
 import CDSModuleProtocol
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The external modules of a host: started and handshaken once, at start.
 package struct ExternalModules: Sendable {
@@ -20,7 +21,9 @@ package struct ExternalModules: Sendable {
     /// Starts every module of `manifests`: all are spawned and sent `initialize` first, then
     /// their answers are read in turn, so start-up takes as long as the slowest module, not
     /// the sum of all of them.
-    package static func start(_ manifests: [ModuleManifest], catalog: CatalogView, policy: SupervisionPolicy = .init(), logger: Logger) -> ExternalModules {
+    package static func start(_ manifests: [ModuleManifest], catalog: CatalogView, policy: SupervisionPolicy = .init(), logger: Logger)
+        -> ExternalModules
+    {
         var result = ExternalModules()
         let request = Handshake.request(catalog, version: ModuleProtocol.current)
         var greeted: [Result<ModuleProcess, Handshake.Failure>] = []
@@ -41,14 +44,19 @@ package struct ExternalModules: Sendable {
                     throw error
                 }
                 result.modules.append(
-                    OutOfProcessModule(descriptor: descriptor, manifest: manifest, catalog: catalog, policy: policy, logger: logger, process: process, unavailable: nil))
+                    OutOfProcessModule(
+                        descriptor: descriptor, manifest: manifest, catalog: catalog, policy: policy, logger: logger, process: process,
+                        unavailable: nil))
                 logger.info("external module started", metadata: ["module": "\(manifest.id)", "pid": "\(process.pid)"])
             } catch {
                 if error.incompatible {
-                    result.refusals.append(ModuleRegistry.Refusal(descriptor: placeholder, reason: "module \"\(manifest.id)\" \(error.description)"))
+                    result.refusals.append(
+                        ModuleRegistry.Refusal(descriptor: placeholder, reason: "module \"\(manifest.id)\" \(error.description)"))
                 } else {
                     result.modules.append(
-                        OutOfProcessModule(descriptor: placeholder, manifest: manifest, catalog: catalog, policy: policy, logger: logger, process: nil, unavailable: error.description))
+                        OutOfProcessModule(
+                            descriptor: placeholder, manifest: manifest, catalog: catalog, policy: policy, logger: logger, process: nil,
+                            unavailable: error.description))
                 }
                 logger.error("external module did not start", metadata: ["module": "\(manifest.id)", "reason": "\(error.description)"])
             }

@@ -18,7 +18,9 @@ package struct ModuleManifest: Sendable, Hashable {
     /// Where the manifest came from, for messages.
     package var origin: String
 
-    package init(id: String, executable: String, arguments: [String] = [], priority: Int? = nil, timeoutMilliseconds: Int = 2000, origin: String) {
+    package init(
+        id: String, executable: String, arguments: [String] = [], priority: Int? = nil, timeoutMilliseconds: Int = 2000, origin: String
+    ) {
         self.id = id
         self.executable = executable
         self.arguments = arguments
@@ -37,10 +39,13 @@ package struct ModuleManifest: Sendable, Hashable {
         let allowed: Set<String> = ["id", "executable", "arguments", "priority", "timeoutMilliseconds"]
         if let unknown = o.orderedKeys.first(where: { !allowed.contains($0) }) {
             throw Problem(
-                file: path, path: JSONPointer(tokens: [unknown]), message: "unknown member (allowed: \(allowed.sorted().joined(separator: ", ")))",
+                file: path, path: JSONPointer(tokens: [unknown]),
+                message: "unknown member (allowed: \(allowed.sorted().joined(separator: ", ")))",
                 code: .unknownMember, member: unknown)
         }
-        guard let id = o["id"]?.stringValue, !id.isEmpty else { throw Problem(file: path, path: "/id", message: "expected a non-empty string") }
+        guard let id = o["id"]?.stringValue, !id.isEmpty else {
+            throw Problem(file: path, path: "/id", message: "expected a non-empty string")
+        }
         guard let executable = o["executable"]?.stringValue, !executable.isEmpty else {
             throw Problem(file: path, path: "/executable", message: "expected the path of the module executable")
         }
@@ -53,7 +58,9 @@ package struct ModuleManifest: Sendable, Hashable {
         }
         var priority: Int?
         if let p = o["priority"] {
-            guard let v = p.integerValue, (0...1000).contains(v) else { throw Problem(file: path, path: "/priority", message: "expected an integer from 0 to 1000") }
+            guard let v = p.integerValue, (0...1000).contains(v) else {
+                throw Problem(file: path, path: "/priority", message: "expected an integer from 0 to 1000")
+            }
             priority = Int(v)
         }
         var timeout = 2000
@@ -65,7 +72,8 @@ package struct ModuleManifest: Sendable, Hashable {
         }
         let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
         let resolved = executable.hasPrefix("/") ? executable : directory + "/" + executable
-        return ModuleManifest(id: id, executable: resolved, arguments: arguments, priority: priority, timeoutMilliseconds: timeout, origin: path)
+        return ModuleManifest(
+            id: id, executable: resolved, arguments: arguments, priority: priority, timeoutMilliseconds: timeout, origin: path)
     }
 
     static func readJSON(_ path: String) throws(Problem) -> JSONValue {
@@ -102,7 +110,9 @@ package struct ModuleConfiguration: Sendable {
         let base = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base + "/" + p }
         for key in o.orderedKeys where key != "modulesDirectory" && key != "manifests" {
-            throw .init(file: path, path: JSONPointer(tokens: [key]), message: "unknown member (allowed: manifests, modulesDirectory)", code: .unknownMember, member: key)
+            throw .init(
+                file: path, path: JSONPointer(tokens: [key]), message: "unknown member (allowed: manifests, modulesDirectory)",
+                code: .unknownMember, member: key)
         }
         if let d = o["modulesDirectory"] {
             guard let s = d.stringValue else { throw .init(file: path, path: "/modulesDirectory", message: "expected a string") }
@@ -130,7 +140,9 @@ package struct ModuleConfiguration: Sendable {
         var ids: Set<String> = []
         for path in paths {
             let manifest = try ModuleManifest.load(path)
-            guard ids.insert(manifest.id).inserted else { throw .init(file: path, path: "/id", message: "another manifest already declares module \"\(manifest.id)\"") }
+            guard ids.insert(manifest.id).inserted else {
+                throw .init(file: path, path: "/id", message: "another manifest already declares module \"\(manifest.id)\"")
+            }
             result.append(manifest)
         }
         return result

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CDSEngine
 import CDSJSON
 import Dispatch
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One running module executable with pipes to its standard streams.
 ///
@@ -134,7 +135,9 @@ final class ModuleProcess {
                     switch frame {
                     case .line(let bytes):
                         if budget.spend(bytes.count + 1) {
-                            logger.debug("module stderr", metadata: ["module": module, "line": "\(ModuleText.escaped(bytes, limit: budget.bytesPerEvaluation))"])
+                            logger.debug(
+                                "module stderr",
+                                metadata: ["module": module, "line": "\(ModuleText.escaped(bytes, limit: budget.bytesPerEvaluation))"])
                         }
                     case .tooLong(let limit):
                         _ = budget.spend(limit)

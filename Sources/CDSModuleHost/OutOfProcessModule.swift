@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CDSEngine
 import CDSJSON
 import CDSModuleAPI
 import CDSModuleProtocol
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An external module, seen by the engine as any other ``AssessmentModule``.
 ///
@@ -52,7 +53,10 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     /// Set by ``ExternalModules/terminateAll()``: no call is made or restarted any more.
     static let stopping = Locked(false)
 
-    init(descriptor: ModuleDescriptor, manifest: ModuleManifest, catalog: CatalogView, policy: SupervisionPolicy, logger: Logger, process: ModuleProcess?, unavailable: String?) {
+    init(
+        descriptor: ModuleDescriptor, manifest: ModuleManifest, catalog: CatalogView, policy: SupervisionPolicy, logger: Logger,
+        process: ModuleProcess?, unavailable: String?
+    ) {
         self.descriptor = descriptor
         self.manifest = manifest
         self.catalog = catalog
@@ -118,7 +122,9 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         if Self.stopping.withLock({ $0 }) { throw ModuleError("not called: the host is stopping") }
         let now = Monotonic.milliseconds()
         if now < state.circuitOpenUntil {
-            throw ModuleError("not called: \(state.consecutiveFailures) consecutive failures, paused for \((state.circuitOpenUntil - now + 999) / 1000) s more; last: \(state.lastFailure)")
+            throw ModuleError(
+                "not called: \(state.consecutiveFailures) consecutive failures, paused for \((state.circuitOpenUntil - now + 999) / 1000) s more; last: \(state.lastFailure)"
+            )
         }
         if state.process == nil {
             if now < state.restartNotBefore {
@@ -152,7 +158,10 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
             state.context = (evaluation.context.asOf, context)
         }
         guard process.send(line: Self.assessRequest(id: id, evaluation, context: context), until: deadline) else {
-            throw fail(&state, "did not take the request within \(manifest.timeoutMilliseconds) ms (" + describeExit(process.waitForExit(milliseconds: 100)) + ")")
+            throw fail(
+                &state,
+                "did not take the request within \(manifest.timeoutMilliseconds) ms ("
+                    + describeExit(process.waitForExit(milliseconds: 100)) + ")")
         }
         return (id, deadline)
     }
@@ -165,7 +174,8 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
             return "it reports module API \(restarted.apiVersion), first \(first.apiVersion)"
         }
         if restarted.reads != first.reads {
-            return "it reads " + ModuleText.escaped(restarted.reads.map(\.rawValue).joined(separator: " ")) + ", first " + first.reads.map(\.rawValue).joined(separator: " ")
+            return "it reads " + ModuleText.escaped(restarted.reads.map(\.rawValue).joined(separator: " ")) + ", first "
+                + first.reads.map(\.rawValue).joined(separator: " ")
         }
         return nil
     }
@@ -181,8 +191,12 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         let middle: StaticString = #","method":"assess","params":{"case":"#
         let beforeContext: StaticString = #","context":"#
         var line: [UInt8] = []
-        line.reserveCapacity(head.utf8CodeUnitCount + number.bytes.count + middle.utf8CodeUnitCount + caseJSON.count + beforeContext.utf8CodeUnitCount + context.count + 3)
-        func append(_ text: StaticString) { line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
+        line.reserveCapacity(
+            head.utf8CodeUnitCount + number.bytes.count + middle.utf8CodeUnitCount + caseJSON.count + beforeContext.utf8CodeUnitCount
+                + context.count + 3)
+        func append(_ text: StaticString) {
+            line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
         append(head)
         line += number.bytes
         append(middle)
@@ -204,7 +218,8 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
     private func collect(id: Int64, deadline: Int64) throws(ModuleError) -> [Proposal] {
         guard let process = state.process else { throw ModuleError("no process") }
         let received = process.receive(until: deadline)
-        if case .line = received {} else if Self.stopping.withLock({ $0 }) {
+        if case .line = received {
+        } else if Self.stopping.withLock({ $0 }) {
             throw fail(&state, "not answered: the host is stopping, so the module was stopped")
         }
         switch received {
@@ -229,7 +244,9 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
             if let error = reply["error"] {
                 // The module answered properly that it cannot assess this case.
                 state.consecutiveFailures = 0
-                let message = error["message"]?.stringValue.map { ModuleText.escaped($0) } ?? "error code \(error["code"]?.integerValue.map(String.init) ?? "missing")"
+                let message =
+                    error["message"]?.stringValue.map { ModuleText.escaped($0) }
+                    ?? "error code \(error["code"]?.integerValue.map(String.init) ?? "missing")"
                 throw ModuleError(message)
             }
             guard let list = reply["result"]?["proposals"]?.arrayValue else {
@@ -260,7 +277,9 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         if s.consecutiveFailures >= policy.failureThreshold {
             s.circuitOpenUntil = now + policy.cooldownMilliseconds
         }
-        logger.warning("external module failed", metadata: ["module": "\(descriptor.id)", "reason": "\(reason)", "consecutive": "\(s.consecutiveFailures)"])
+        logger.warning(
+            "external module failed",
+            metadata: ["module": "\(descriptor.id)", "reason": "\(reason)", "consecutive": "\(s.consecutiveFailures)"])
         return ModuleError(reason)
     }
 
@@ -338,7 +357,8 @@ enum Handshake {
         var incompatible = false
     }
 
-    static func start(_ manifest: ModuleManifest, catalog: CatalogView, logger: Logger) throws(Failure) -> (ModuleProcess, ModuleDescriptor) {
+    static func start(_ manifest: ModuleManifest, catalog: CatalogView, logger: Logger) throws(Failure) -> (ModuleProcess, ModuleDescriptor)
+    {
         let process = try greet(manifest, request: request(catalog, version: ModuleProtocol.current), logger: logger)
         do {
             return (process, try answer(process, manifest: manifest))
@@ -374,7 +394,9 @@ enum Handshake {
         return process
     }
 
-    static func initialize(_ process: ModuleProcess, manifest: ModuleManifest, catalog: CatalogView, version: ProtocolVersion) throws(Failure) -> ModuleDescriptor {
+    static func initialize(_ process: ModuleProcess, manifest: ModuleManifest, catalog: CatalogView, version: ProtocolVersion)
+        throws(Failure) -> ModuleDescriptor
+    {
         guard process.send(request(catalog, version: version)) else {
             throw Failure(description: "exited before the handshake (" + describeExit(process.waitForExit(milliseconds: 500)) + ")")
         }
@@ -394,20 +416,26 @@ enum Handshake {
             }
             if let error = reply["error"] {
                 let incompatible = error["code"]?.integerValue == ModuleProtocol.unsupportedVersion
-                throw Failure(description: "refused initialize: " + ModuleText.escaped(error["message"]?.stringValue ?? error.serialized()), incompatible: incompatible)
+                throw Failure(
+                    description: "refused initialize: " + ModuleText.escaped(error["message"]?.stringValue ?? error.serialized()),
+                    incompatible: incompatible)
             }
             guard let spoken = ProtocolVersion(json: reply["result"]?["protocolVersion"]) else {
                 throw Failure(description: "initialize result lacks protocolVersion")
             }
             guard ModuleProtocol.supportedMajors.contains(spoken.major) else {
                 throw Failure(
-                    description: "speaks module protocol \(spoken); this host supports major \(ModuleProtocol.supportedMajors.map(String.init).joined(separator: ", "))",
+                    description:
+                        "speaks module protocol \(spoken); this host supports major \(ModuleProtocol.supportedMajors.map(String.init).joined(separator: ", "))",
                     incompatible: true)
             }
             do {
                 let descriptor = try ModuleDescriptor(protocolJSON: reply["result"]?["module"] ?? .null)
                 guard descriptor.id == manifest.id else {
-                    throw Failure(description: "reports id \"\(ModuleText.escaped(descriptor.id))\" but its manifest \(manifest.origin) says \"\(manifest.id)\"")
+                    throw Failure(
+                        description:
+                            "reports id \"\(ModuleText.escaped(descriptor.id))\" but its manifest \(manifest.origin) says \"\(manifest.id)\""
+                    )
                 }
                 return descriptor
             } catch let error as ModuleProtocolError {

@@ -1,7 +1,8 @@
+import CDSEngine
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSEngine
 
 /// Kills the process groups of the host's modules when the host dies, however it dies.
 ///

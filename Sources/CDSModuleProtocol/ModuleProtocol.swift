@@ -117,7 +117,8 @@ extension CatalogView {
         }
         let codes = (json["contraindications"]?.arrayValue ?? []).compactMap { c -> ContraindicationCode? in
             guard let code = c["code"]?.stringValue else { return nil }
-            return ContraindicationCode(code: code, rulesOut: (c["rulesOut"]?.arrayValue ?? []).compactMap(\.stringValue).map(RecommendationID.init(rawValue:)))
+            return ContraindicationCode(
+                code: code, rulesOut: (c["rulesOut"]?.arrayValue ?? []).compactMap(\.stringValue).map(RecommendationID.init(rawValue:)))
         }
         // Decision rules (optional: a host that predates them sends none).
         let rules = (json["rules"]?.arrayValue ?? []).compactMap { r -> CatalogRule? in
@@ -178,10 +179,16 @@ extension Proposal {
 
     /// Reads a proposal; the engine then checks it against the Catalog like any other.
     public init(protocolJSON json: JSONValue) throws(ModuleProtocolError) {
-        guard let recommendation = json["recommendation"]?.stringValue else { throw ModuleProtocolError("proposal.recommendation: expected a string") }
+        guard let recommendation = json["recommendation"]?.stringValue else {
+            throw ModuleProtocolError("proposal.recommendation: expected a string")
+        }
         guard let action = json["action"]?.stringValue else { throw ModuleProtocolError("proposal.action: expected a string") }
-        guard let priority = json["priority"]?.integerValue, let p = Int(exactly: priority) else { throw ModuleProtocolError("proposal.priority: expected an integer") }
-        guard let rule = json["rationale"]?["rule"]?.stringValue else { throw ModuleProtocolError("proposal.rationale.rule: expected a string") }
+        guard let priority = json["priority"]?.integerValue, let p = Int(exactly: priority) else {
+            throw ModuleProtocolError("proposal.priority: expected an integer")
+        }
+        guard let rule = json["rationale"]?["rule"]?.stringValue else {
+            throw ModuleProtocolError("proposal.rationale.rule: expected a string")
+        }
         guard let facts = json["rationale"]?["facts"]?.arrayValue?.compactMap(\.stringValue) else {
             throw ModuleProtocolError("proposal.rationale.facts: expected an array of strings")
         }
@@ -189,6 +196,7 @@ extension Proposal {
         let policy = (json["rationale"]?["policy"]?.arrayValue ?? []).compactMap(\.stringValue)
         self.init(
             ProposalAction(rawValue: action), RecommendationID(rawValue: recommendation), priority: p,
-            because: Rationale(rule, facts: facts.map(FactPath.init(rawValue:)), policy: policy), additionalEvidence: evidence.map(EvidenceID.init(rawValue:)))
+            because: Rationale(rule, facts: facts.map(FactPath.init(rawValue:)), policy: policy),
+            additionalEvidence: evidence.map(EvidenceID.init(rawValue:)))
     }
 }

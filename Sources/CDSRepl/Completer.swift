@@ -1,7 +1,8 @@
+import CDSEngine
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSEngine
 
 /// Tab completion: commands, case fields, the values a field accepts, Catalog ids and
 /// phases, depending on where the cursor is.

@@ -11,7 +11,8 @@ package enum NearestWord {
 
     /// Levenshtein distance over characters.
     package static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         guard !a.isEmpty else { return b.count }
         var previous = Array(0...b.count)
         for i in 1...a.count {

@@ -1,8 +1,9 @@
+import CDSJSON
+import CLibedit
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSJSON
-import CLibedit
 
 /// Writes command output to a terminal the way a person reads it: lines wrapped at word
 /// boundaries to the terminal's width, and output taller than the screen through a pager

@@ -106,7 +106,8 @@ extension ReplSession {
         document = object
         lastPlan = nil
         let problems = engine.caseReader.issues(in: value)
-        return "loaded \(args[0])" + (problems.isEmpty ? "" : "; \(problems.count) problem\(problems.count == 1 ? "" : "s") remain (type 'validate')")
+        return "loaded \(args[0])"
+            + (problems.isEmpty ? "" : "; \(problems.count) problem\(problems.count == 1 ? "" : "s") remain (type 'validate')")
     }
 
     func save(_ args: [String]) throws(Failure) -> String {

@@ -11,7 +11,9 @@ extension ReplSession {
             facts = try engine.caseReader.read(.object(document))
         } catch {
             let first = error.issues.first.map(\.description) ?? "invalid case"
-            throw Failure("the case is not valid yet: \(first)" + (error.issues.count > 1 ? " (and \(error.issues.count - 1) more; type 'validate')" : ""))
+            throw Failure(
+                "the case is not valid yet: \(first)"
+                    + (error.issues.count > 1 ? " (and \(error.issues.count - 1) more; type 'validate')" : ""))
         }
         return engine.evaluate(facts)
     }
@@ -32,13 +34,17 @@ extension ReplSession {
             let entry = catalog.recommendation(r.id)
             var seen: Set<String> = []
             let modules = r.sources.map(\.module).filter { seen.insert($0).inserted }
-            rows.append([entry?.phase.rawValue ?? "", r.id.rawValue, entry?.title ?? "", style.action(r.action.rawValue), String(r.priority), modules.joined(separator: ",")])
+            rows.append([
+                entry?.phase.rawValue ?? "", r.id.rawValue, entry?.title ?? "", style.action(r.action.rawValue), String(r.priority),
+                modules.joined(separator: ","),
+            ])
         }
         var text = Style.table(Self.fitted(rows, width: terminalWidth()))
         let failed = plan.modules.filter { $0.status == .failed || $0.status == .refused }
         for m in failed { text += "\n" + style.error("module \(m.descriptor.id) \(m.status.rawValue): \(m.error ?? "")") }
         if !plan.resolution.superseded.isEmpty {
-            text += "\n\(plan.resolution.superseded.count) superseded proposal\(plan.resolution.superseded.count == 1 ? "" : "s"); 'explain RECOMMENDATION' shows why"
+            text +=
+                "\n\(plan.resolution.superseded.count) superseded proposal\(plan.resolution.superseded.count == 1 ? "" : "s"); 'explain RECOMMENDATION' shows why"
         }
         return text + "\nas of \(plan.asOf)"
     }
@@ -93,9 +99,13 @@ extension ReplSession {
         } else {
             out.append("  plan: not in the current plan")
         }
-        let superseded = plan.resolution.superseded.filter { $0.loser.proposal.recommendation == entry.id || $0.winnerRecommendation == entry.id }
+        let superseded = plan.resolution.superseded.filter {
+            $0.loser.proposal.recommendation == entry.id || $0.winnerRecommendation == entry.id
+        }
         for s in superseded {
-            out.append("  resolver: \(s.loser.module)'s \(s.loser.proposal.action) \(s.loser.proposal.recommendation) lost to \(s.winner.module)'s \(s.winner.proposal.action) \(s.winnerRecommendation): \(s.reason)")
+            out.append(
+                "  resolver: \(s.loser.module)'s \(s.loser.proposal.action) \(s.loser.proposal.recommendation) lost to \(s.winner.module)'s \(s.winner.proposal.action) \(s.winnerRecommendation): \(s.reason)"
+            )
         }
         return out.joined(separator: "\n")
     }
@@ -131,13 +141,17 @@ extension ReplSession {
         let view = engine.catalog.view
         guard let rule = view.rules["progression.\(key)-important-change"], let points = rule.parameters["points"] else { return [] }
         let percent = rule.parameters["percent"]
-        let threshold = percent.map { "\(RationaleFormat.number(points)) points or \(RationaleFormat.number($0)) %" } ?? "\(RationaleFormat.number(points)) points"
+        let threshold =
+            percent.map { "\(RationaleFormat.number(points)) points or \(RationaleFormat.number($0)) %" }
+            ?? "\(RationaleFormat.number(points)) points"
         var lines: [String] = []
         for (a, b) in zip(readings, readings.dropFirst()) {
             let change = Double(b.value - a.value)
             let relative = a.value == 0 ? nil : abs(change) / Double(a.value) * 100
             if abs(change) >= points || (percent.map { p in relative.map { $0 >= p } ?? false } ?? false) {
-                lines.append("  ! \(a.date) -> \(b.date): \(RationaleFormat.change(b.value - a.value)), a clinically important change (at least \(threshold); rule \(rule.id))")
+                lines.append(
+                    "  ! \(a.date) -> \(b.date): \(RationaleFormat.change(b.value - a.value)), a clinically important change (at least \(threshold); rule \(rule.id))"
+                )
             }
         }
         return lines.isEmpty ? ["  no clinically important change between readings (at least \(threshold); rule \(rule.id))"] : lines
@@ -166,7 +180,8 @@ extension ReplSession {
     /// The top of a reading's scale, from the compiled case schema (`maximum` of the value
     /// of a `/measurements/<key>` item).
     private func scaleMaximum(_ key: String) -> Int {
-        let value = engine.catalog.caseSchema.element(at: JSONPointer(tokens: ["measurements", key]))?.resolved.items?.resolved.property("value")
+        let value = engine.catalog.caseSchema.element(at: JSONPointer(tokens: ["measurements", key]))?.resolved.items?.resolved.property(
+            "value")
         return value?.maximum?.integerValue.map(Int.init) ?? 100
     }
 
@@ -236,7 +251,9 @@ extension ReplSession {
             let window = "\(RationaleFormat.number(minimum))-\(RationaleFormat.number(maximum)) months"
             if let months = c.conservativeCare?.months {
                 let position = months < minimum ? "before" : months <= maximum ? "within" : "beyond"
-                lines.insert("escalation window \(window): conservative care \(RationaleFormat.number(months)) months, \(position) the window", at: 0)
+                lines.insert(
+                    "escalation window \(window): conservative care \(RationaleFormat.number(months)) months, \(position) the window", at: 0
+                )
             } else {
                 lines.insert("escalation window \(window): conservative care not started", at: 0)
             }
@@ -248,7 +265,9 @@ extension ReplSession {
         let policy = engine.policy
         var rows = [["MODULE", "VERSION", "PRIORITY", "SUMMARY"].map(style.bold)]
         for m in engine.registry.modules {
-            rows.append([m.descriptor.id, m.descriptor.version.description, String(policy.priority(ofModule: m.descriptor.id)), m.descriptor.summary])
+            rows.append([
+                m.descriptor.id, m.descriptor.version.description, String(policy.priority(ofModule: m.descriptor.id)), m.descriptor.summary,
+            ])
         }
         for r in engine.registry.refused {
             rows.append([r.descriptor.id, r.descriptor.version.description, "-", "refused: \(r.reason)"])
@@ -265,7 +284,8 @@ extension ReplSession {
             }
             entries = entries.filter { $0.phase.rawValue == phase }
         }
-        return Style.table([["RECOMMENDATION", "PHASE", "TITLE"].map(style.bold)] + entries.map { [$0.id.rawValue, $0.phase.rawValue, $0.title] })
+        return Style.table(
+            [["RECOMMENDATION", "PHASE", "TITLE"].map(style.bold)] + entries.map { [$0.id.rawValue, $0.phase.rawValue, $0.title] })
     }
 
     func evidence(_ args: [String]) throws(Failure) -> String {
@@ -274,7 +294,10 @@ extension ReplSession {
         guard let entry = catalog.recommendation(RecommendationID(rawValue: args[0])) else {
             throw Failure("no Catalog recommendation '\(args[0])'")
         }
-        var out = [style.bold("\(entry.id) — \(entry.title)"), "  strength: \(catalog.strengths.first { $0.code == entry.strength }?.display ?? entry.strength)"]
+        var out = [
+            style.bold("\(entry.id) — \(entry.title)"),
+            "  strength: \(catalog.strengths.first { $0.code == entry.strength }?.display ?? entry.strength)",
+        ]
         for s in entry.sources {
             out.append("  source \(s.source)" + (s.quote.map { ": \"\($0)\"" } ?? ""))
         }

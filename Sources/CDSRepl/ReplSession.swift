@@ -97,41 +97,63 @@ package final class ReplSession {
     }
 
     static let commands: [Command] = [
-        Command(name: "help", usage: "help [COMMAND|FIELD]", summary: "list the commands, explain one, or describe a case field from the schema") { s, args, _ throws(Failure) in s.help(args) },
+        Command(
+            name: "help", usage: "help [COMMAND|FIELD]", summary: "list the commands, explain one, or describe a case field from the schema"
+        ) { s, args, _ throws(Failure) in s.help(args) },
         Command(name: "new", usage: "new", summary: "start an empty case") { s, _, _ throws(Failure) in
             s.document = emptyCase
             s.lastPlan = nil
             return "new case"
         },
-        Command(name: "set", usage: "set FIELD VALUE", summary: "set a case field (JSON value, or a bare word as text), validated at once") { s, args, raw throws(Failure) in
+        Command(name: "set", usage: "set FIELD VALUE", summary: "set a case field (JSON value, or a bare word as text), validated at once")
+        { s, args, raw throws(Failure) in
             try s.set(args, raw)
         },
         Command(name: "unset", usage: "unset FIELD", summary: "remove a case field") { s, args, _ throws(Failure) in try s.unset(args) },
-        Command(name: "add", usage: "add FIELD VALUE", summary: "append to a list field, such as: add contraindications nsaids") { s, args, raw throws(Failure) in
+        Command(name: "add", usage: "add FIELD VALUE", summary: "append to a list field, such as: add contraindications nsaids") {
+            s, args, raw throws(Failure) in
             try s.add(args, raw)
         },
-        Command(name: "reading", usage: "reading nprs|lefs YYYY-MM-DD SCORE", summary: "record a dated NPRS or LEFS score") { s, args, _ throws(Failure) in
+        Command(name: "reading", usage: "reading nprs|lefs YYYY-MM-DD SCORE", summary: "record a dated NPRS or LEFS score") {
+            s, args, _ throws(Failure) in
             try s.reading(args)
         },
-        Command(name: "show", usage: "show", summary: "print the case as JSON") { s, _, _ throws(Failure) in JSONValue.object(s.document).serializedPretty() },
-        Command(name: "validate", usage: "validate", summary: "list what the case still lacks or gets wrong") { s, _, _ throws(Failure) in s.validate() },
-        Command(name: "load", usage: "load FILE", summary: "load a case from a JSON file") { s, args, _ throws(Failure) in try s.load(args) },
-        Command(name: "save", usage: "save FILE", summary: "save the case as a JSON file") { s, args, _ throws(Failure) in try s.save(args) },
-        Command(name: "evaluate", usage: "evaluate", summary: "evaluate the case and show the plan as a table") { s, _, _ throws(Failure) in try s.evaluate() },
-        Command(name: "explain", usage: "explain RECOMMENDATION|all", summary: "why a recommendation is in the plan: facts, modules, evidence, resolver decisions ('all': every one in the plan)") { s, args, _ throws(Failure) in
+        Command(name: "show", usage: "show", summary: "print the case as JSON") { s, _, _ throws(Failure) in
+            JSONValue.object(s.document).serializedPretty()
+        },
+        Command(name: "validate", usage: "validate", summary: "list what the case still lacks or gets wrong") { s, _, _ throws(Failure) in
+            s.validate()
+        },
+        Command(name: "load", usage: "load FILE", summary: "load a case from a JSON file") { s, args, _ throws(Failure) in try s.load(args)
+        },
+        Command(name: "save", usage: "save FILE", summary: "save the case as a JSON file") { s, args, _ throws(Failure) in try s.save(args)
+        },
+        Command(name: "evaluate", usage: "evaluate", summary: "evaluate the case and show the plan as a table") { s, _, _ throws(Failure) in
+            try s.evaluate()
+        },
+        Command(
+            name: "explain", usage: "explain RECOMMENDATION|all",
+            summary: "why a recommendation is in the plan: facts, modules, evidence, resolver decisions ('all': every one in the plan)"
+        ) { s, args, _ throws(Failure) in
             try s.explain(args)
         },
-        Command(name: "whatif", usage: "whatif FIELD VALUE", summary: "show how the plan would change if a field had another value (the case is not changed)") { s, args, raw throws(Failure) in
+        Command(
+            name: "whatif", usage: "whatif FIELD VALUE",
+            summary: "show how the plan would change if a field had another value (the case is not changed)"
+        ) { s, args, raw throws(Failure) in
             try s.whatIf(args, raw)
         },
-        Command(name: "progress", usage: "progress", summary: "NPRS and LEFS trends, and the plan's exercise and escalation decisions") { s, _, _ throws(Failure) in
+        Command(name: "progress", usage: "progress", summary: "NPRS and LEFS trends, and the plan's exercise and escalation decisions") {
+            s, _, _ throws(Failure) in
             try s.progress()
         },
         Command(name: "modules", usage: "modules", summary: "list the assessment modules") { s, _, _ throws(Failure) in s.modules() },
-        Command(name: "catalog", usage: "catalog [PHASE]", summary: "list Catalog recommendations, optionally of one phase") { s, args, _ throws(Failure) in
+        Command(name: "catalog", usage: "catalog [PHASE]", summary: "list Catalog recommendations, optionally of one phase") {
+            s, args, _ throws(Failure) in
             try s.catalogList(args)
         },
-        Command(name: "evidence", usage: "evidence RECOMMENDATION", summary: "show a recommendation's sources and evidence") { s, args, _ throws(Failure) in
+        Command(name: "evidence", usage: "evidence RECOMMENDATION", summary: "show a recommendation's sources and evidence") {
+            s, args, _ throws(Failure) in
             try s.evidence(args)
         },
         Command(name: "quit", usage: "quit", summary: "leave (also: exit, end of input)") { _, _, _ throws(Failure) in "" },
@@ -139,7 +161,9 @@ package final class ReplSession {
 
     private func help(_ args: [String]) -> String {
         if let name = args.first {
-            if let field = fields[name] ?? CaseFields.pointer(name).flatMap({ p in fields.fields.first { CaseFields.pointer($0.path) == p } }) {
+            if let field = fields[name]
+                ?? CaseFields.pointer(name).flatMap({ p in fields.fields.first { CaseFields.pointer($0.path) == p } })
+            {
                 return fieldHelp(field)
             }
             guard let command = Self.commands.first(where: { $0.name == name }) else {

@@ -1,8 +1,9 @@
+import CDSJSON
+import CLibedit
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSJSON
-import CLibedit
 
 /// Where REPL input comes from.
 package protocol LineSource {
@@ -153,8 +154,9 @@ enum CompletionBridge {
         // matches, then NULL; every string malloc'ed, libedit frees them. libedit reads
         // [1] and [2] to recognise a single match, so a single match is listed twice.
         let list = [commonPrefix(matches)] + matches
-        guard let array = malloc((list.count + 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)?
-            .assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
+        guard
+            let array = malloc((list.count + 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)?
+                .assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
         else { return nil }
         for (i, s) in list.enumerated() { array[i] = strdup(s) }
         array[list.count] = nil

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CDSEngine
 import CDSJSON
 import Dispatch
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `cds evaluate --batch`: many cases, one per line (NDJSON), evaluated on every lane at
 /// once; one output line per input line, in input order.
@@ -111,7 +112,8 @@ package final class BatchEvaluator: Sendable {
     /// whole, before the run ends.
     package func run(input: Int32, output: Int32) -> Summary {
         // Output cut short (`| head`) means lines went unanswered: EX_IOERR, not success.
-        let writer = OutputChannel(fd: output, maxPendingBytes: configuration.maxPendingOutputBytes, logger: logger, statusWhenReaderGone: 74)
+        let writer = OutputChannel(
+            fd: output, maxPendingBytes: configuration.maxPendingOutputBytes, logger: logger, statusWhenReaderGone: 74)
         let pipeline = OrderedPipeline(label: "cds.batch", lanes: configuration.workers, maxInFlight: configuration.maxInFlight)
         let summary = Locked(Summary())
 

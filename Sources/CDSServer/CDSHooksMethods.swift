@@ -30,7 +30,8 @@ package final class CDSHooksSession: RPCMethodSet, Sendable {
                 _ = try Params(params, allowed: [])
                 return core.engine.catalog.cdsHooks.discovery
             },
-            "feedback/record": RPCMethod { [self] core, params throws(RPCError) in try recordFeedback(params, catalog: core.engine.catalog) },
+            "feedback/record": RPCMethod { [self] core, params throws(RPCError) in try recordFeedback(params, catalog: core.engine.catalog)
+            },
         ]
     }
 

@@ -1,5 +1,5 @@
-import CDSJSON
 import CDSEngine
+import CDSJSON
 
 /// Which pending requests a client has cancelled. The reader thread records requests and
 /// cancellations as they arrive; the worker consults it when a request's turn comes.

@@ -1,8 +1,9 @@
+import CDSJSON
+import Logging
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSJSON
-import Logging
 
 /// Reads a file descriptor in large blocks and frames it into lines until end of input
 /// (or a stop), handing each block's frames to `deliver`. The last line is delivered even

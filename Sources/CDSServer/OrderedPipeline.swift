@@ -1,8 +1,9 @@
+import CDSEngine
+import Dispatch
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSEngine
-import Dispatch
 
 /// Parallel work, delivered in submission order.
 ///

@@ -57,7 +57,8 @@ package struct RPCError: Error, Sendable, Hashable {
     /// A CDS Hooks request lacks prefetch data the service asked for (the CDS Hooks "412"
     /// case): never guessed, never fetched.
     package static func missingPrefetch(_ keys: [String], notes: [String]) -> RPCError {
-        RPCError(-32004, "Prefetch missing", data: ["missing": .array(keys.map(JSONValue.string)), "notes": .array(notes.map(JSONValue.string))])
+        RPCError(
+            -32004, "Prefetch missing", data: ["missing": .array(keys.map(JSONValue.string)), "notes": .array(notes.map(JSONValue.string))])
     }
     package static func unknownCard(_ uuid: String) -> RPCError {
         RPCError(-32005, "Unknown card", data: ["card": .string(uuid)])
@@ -76,7 +77,9 @@ package struct RPCError: Error, Sendable, Hashable {
         } else if !error.missingPrefetch.isEmpty {
             self = .missingPrefetch(error.missingPrefetch, notes: error.report?.notes ?? [])
         } else {
-            self = .invalidParams("the case is invalid", errors: error.issues.map { (path: $0.path.tokens.isEmpty ? "" : $0.path.description, message: $0.message) })
+            self = .invalidParams(
+                "the case is invalid",
+                errors: error.issues.map { (path: $0.path.tokens.isEmpty ? "" : $0.path.description, message: $0.message) })
         }
     }
     package static func unknownEntry(_ id: String) -> RPCError {

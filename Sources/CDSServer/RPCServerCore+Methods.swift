@@ -68,7 +68,8 @@ extension RPCServerCore {
             let d = entry.descriptor
             return [
                 "id": .string(d.id), "version": .string(d.version.description), "apiVersion": .string(d.apiVersion.description),
-                "priority": .integer(Int64(policy.priority(ofModule: d.id))), "kind": .string(entry.kind), "state": .string(entry.state), "summary": .string(d.summary),
+                "priority": .integer(Int64(policy.priority(ofModule: d.id))), "kind": .string(entry.kind), "state": .string(entry.state),
+                "summary": .string(d.summary),
                 "reads": .array(d.reads.map { .string($0.rawValue) }),
             ]
         }
@@ -76,7 +77,8 @@ extension RPCServerCore {
             [
                 "id": .string(r.descriptor.id), "version": .string(r.descriptor.version.description),
                 "apiVersion": .string(r.descriptor.apiVersion.description),
-                "priority": .integer(Int64(policy.priority(ofModule: r.descriptor.id))), "kind": "external", "state": "refused", "reason": .string(r.reason),
+                "priority": .integer(Int64(policy.priority(ofModule: r.descriptor.id))), "kind": "external", "state": "refused",
+                "reason": .string(r.reason),
             ]
         }
         return .array(rows)
@@ -90,7 +92,10 @@ extension RPCServerCore {
             "phases": .array(catalog.phases.map { ["id": .string($0.id.rawValue), "title": .string($0.title)] }),
             "recommendations": .array(
                 catalog.recommendations.map {
-                    ["id": .string($0.id.rawValue), "phase": .string($0.phase.rawValue), "title": .string($0.title), "strength": .string($0.strength)]
+                    [
+                        "id": .string($0.id.rawValue), "phase": .string($0.phase.rawValue), "title": .string($0.title),
+                        "strength": .string($0.strength),
+                    ]
                 }),
         ]
     }
@@ -109,11 +114,15 @@ extension RPCServerCore {
         let p = try Params(params, allowed: ["case", "options"], required: ["case"])
         let options = try Params(p["options"], allowed: ["explain", "asOf", "format"])
         let format = try options.string("format") ?? "plan"
-        guard format == "plan" || format == "cds-hooks" else { throw .invalidParams("\"options.format\" must be \"plan\" or \"cds-hooks\"") }
+        guard format == "plan" || format == "cds-hooks" else {
+            throw .invalidParams("\"options.format\" must be \"plan\" or \"cds-hooks\"")
+        }
         let explain = try options.bool("explain") ?? false
         var asOf: CalendarDate?
         if let text = try options.string("asOf") {
-            guard let date = CalendarDate(text) else { throw .invalidParams("\"options.asOf\" must be a date YYYY-MM-DD, found \"\(text)\"") }
+            guard let date = CalendarDate(text) else {
+                throw .invalidParams("\"options.asOf\" must be a date YYYY-MM-DD, found \"\(text)\"")
+            }
             asOf = date
         }
         let request = EvaluationRequest(format: format == "cds-hooks" ? .cdsHooks : .plan, explain: explain, asOf: asOf)

@@ -117,7 +117,12 @@ package final class RPCServerCore: Sendable {
                 return .reply(Self.line(RPCMessage.response(id: .null, error: .invalidRequest("an empty batch"))))
             }
             if elements.count > configuration.maxBatch {
-                return .reply(Self.line(RPCMessage.response(id: .null, error: .invalidRequest("a batch of \(elements.count) messages exceeds the limit of \(configuration.maxBatch)"))))
+                return .reply(
+                    Self.line(
+                        RPCMessage.response(
+                            id: .null,
+                            error: .invalidRequest("a batch of \(elements.count) messages exceeds the limit of \(configuration.maxBatch)")))
+                )
             }
             let messages = elements.map(RPCMessage.init)
             messages.forEach(noteArrival)
@@ -127,7 +132,10 @@ package final class RPCServerCore: Sendable {
             noteArrival(message)
             return .single(message)
         default:
-            return .reply(Self.line(RPCMessage.response(id: .null, error: .invalidRequest("a message must be an object or an array, found \(value.typeName)"))))
+            return .reply(
+                Self.line(
+                    RPCMessage.response(
+                        id: .null, error: .invalidRequest("a message must be an object or an array, found \(value.typeName)"))))
         }
     }
 
@@ -388,7 +396,8 @@ package struct RPCMethod: Sendable {
     var run: @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> MethodResult
 
     /// A method whose result is a value (serialised by json-c).
-    package init(acceptsNotifications: Bool = false, _ body: @escaping @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> JSONValue) {
+    package init(acceptsNotifications: Bool = false, _ body: @escaping @Sendable (RPCServerCore, JSONValue?) throws(RPCError) -> JSONValue)
+    {
         self.acceptsNotifications = acceptsNotifications
         self.run = { core, params throws(RPCError) in MethodResult(result: JSONFragment(try body(core, params))) }
     }

@@ -1,8 +1,9 @@
+import CDSJSON
+import Logging
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSJSON
-import Logging
 
 /// One debug line per request: method, id, duration and outcome; never parameters or
 /// results (they carry patient data). Costs one level check when debug is off.
@@ -21,7 +22,8 @@ enum RequestLog {
         logger.debug(
             "request",
             metadata: [
-                "method": "\(known ? method : JSONValue.string(method).serialized())", "id": "\(id.serialized())", "durationMicroseconds": "\(micros)",
+                "method": "\(known ? method : JSONValue.string(method).serialized())", "id": "\(id.serialized())",
+                "durationMicroseconds": "\(micros)",
                 "status": error.map { "error \($0.code)" } ?? "ok",
             ])
     }

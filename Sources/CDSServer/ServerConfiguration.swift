@@ -1,7 +1,8 @@
+import CDSJSON
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSJSON
 
 /// Limits and options of a JSON-RPC server session.
 package struct ServerConfiguration: Sendable {

@@ -1,8 +1,9 @@
+import CDSEngine
+import Logging
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSEngine
-import Logging
 
 /// SIGTERM and SIGINT turned into an orderly stop of a server session.
 ///

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import CDSEngine
 import CDSJSON
 import Dispatch
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Newline-delimited JSON-RPC over a pair of file descriptors (standard input and output).
 ///
@@ -43,7 +44,8 @@ package final class StdioServer: Sendable {
         let core = self.core
         let logger = self.logger
         let writer = OutputChannel(fd: output, maxPendingBytes: core.configuration.maxPendingReplyBytes, logger: logger)
-        let pipeline = OrderedPipeline(label: "cds.server.session", lanes: core.configuration.workers, maxInFlight: core.configuration.maxInFlight)
+        let pipeline = OrderedPipeline(
+            label: "cds.server.session", lanes: core.configuration.workers, maxInFlight: core.configuration.maxInFlight)
         let timeout = core.configuration.shutdownTimeoutMilliseconds
         // Set once every reply is written: a deadline passing after that changes nothing.
         let finished = Locked(false)
@@ -71,7 +73,11 @@ package final class StdioServer: Sendable {
                     // A reply is built only when the writer has room for it: for a client
                     // that does not read, one batch reply waits, not one per queued batch.
                     writer.waitForRoom()
-                    if let line = core.execute(jobs[index], computed: computed, piece: writer.stagePiece, parallel: { pipeline.onLanes($0) }) { writer.stage(line) }
+                    if let line = core.execute(
+                        jobs[index], computed: computed, piece: writer.stagePiece, parallel: { pipeline.onLanes($0) })
+                    {
+                        writer.stage(line)
+                    }
                     if case .exit(let status) = core.lifecycle {
                         writer.commit()
                         writer.flush()

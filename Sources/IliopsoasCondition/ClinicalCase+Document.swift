@@ -7,7 +7,9 @@ extension ClinicalCase {
     /// have the shape the schema guarantees. Hosts validate before building; out-of-process
     /// modules receive documents the host has already validated.
     public init?(document d: JSONValue) {
-        guard let p = d["patient"], let age = p["age"]?.numberValue, let sex = p["sex"]?.stringValue, let s = d["symptoms"] else { return nil }
+        guard let p = d["patient"], let age = p["age"]?.numberValue, let sex = p["sex"]?.stringValue, let s = d["symptoms"] else {
+            return nil
+        }
         let version = Int(d["schemaVersion"]?.numberValue ?? 1)
         // Version 1: each symptom true or false (all four required). Version 2: "present",
         // "absent" or "not-assessed", and a symptom left out is not assessed.
@@ -17,7 +19,8 @@ extension ClinicalCase {
             case .bool(let b)?: return b
             case .string("present")?: return true
             case .string("absent")?: return false
-            case .string("not-assessed")?, nil where version >= 2:
+            case .string("not-assessed")?,
+                nil where version >= 2:
                 notAssessed.insert(code)
                 return false
             default: return nil
@@ -78,14 +81,16 @@ extension ClinicalCase {
             guard let kind = item["kind"]?.stringValue, let when = date(item["date"]), let when else { return nil }
             c.priorInterventions.append(.init(kind: kind, date: when))
         }
-        c.priorInterventions = c.priorInterventions.enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
+        c.priorInterventions = c.priorInterventions.enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(
+            \.element)
         if let onset = d["symptomOnset"] {
             guard let when = date(onset["date"]) else { return nil }
             c.symptomOnset = .init(date: when, durationWeeks: onset["durationWeeks"]?.numberValue)
         }
         c.side = d["side"]?.stringValue
         if let e = d["exercise"], let tier = e["currentTier"]?.stringValue {
-            c.exercise = .init(currentTier: tier, tolerated: e["tolerated"]?.boolValue, notToleratedReason: e["notToleratedReason"]?.stringValue)
+            c.exercise = .init(
+                currentTier: tier, tolerated: e["tolerated"]?.boolValue, notToleratedReason: e["notToleratedReason"]?.stringValue)
         }
         if let a = d["activity"] {
             c.activity = .init(returnedToPreviousLevel: a["returnedToPreviousLevel"]?.boolValue)

@@ -176,7 +176,8 @@ public struct ClinicalCase: Sendable, Hashable {
         /// The four symptoms in the source's order: code, and how it was recorded.
         public var statuses: [(code: String, status: SymptomStatus)] {
             [
-                ("anteriorHipOrGroinPain", anteriorHipOrGroinPain), ("weaknessResistedHipFlexionInAbduction", weaknessResistedHipFlexionInAbduction),
+                ("anteriorHipOrGroinPain", anteriorHipOrGroinPain),
+                ("weaknessResistedHipFlexionInAbduction", weaknessResistedHipFlexionInAbduction),
                 ("clickingOrSnapping", clickingOrSnapping), ("painWithHipFlexionActivities", painWithHipFlexionActivities),
             ].map { code, present in
                 (code, present ? .present : notAssessed.contains(code) ? .notAssessed : .absent)

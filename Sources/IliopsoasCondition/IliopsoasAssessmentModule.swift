@@ -37,7 +37,8 @@ extension CaseFacts {
     public func clinicalCase() throws(ModuleError) -> ClinicalCase {
         try typedView(ClinicalCase.self) { document throws(ModuleError) in
             guard let c = ClinicalCase(document: document) else {
-                throw ModuleError("the case passed the schema but does not match the iliopsoas case model (schema and condition library out of step)")
+                throw ModuleError(
+                    "the case passed the schema but does not match the iliopsoas case model (schema and condition library out of step)")
             }
             return c
         }

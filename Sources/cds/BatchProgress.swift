@@ -1,8 +1,9 @@
+import CDSEngine
+import CDSJSON
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSEngine
-import CDSJSON
 
 /// `cds evaluate --batch` on standard error: a progress bar while it runs (only when
 /// standard error is a terminal), and one summary line at the end.

@@ -14,7 +14,10 @@ struct CDSCommand: ParsableCommand {
         version: "0.1.0",
         // Every command, nested ones too, names itself (`commandName:`): a name derived from
         // the type's name costs a reflection of the type at every start (docs/performance.md).
-        subcommands: [ServeCommand.self, ReplCommand.self, EvaluateCommand.self, ValidateCommand.self, ModulesCommand.self, ModuleCommand.self, CatalogCommand.self, HooksCommand.self, FeedbackCommand.self]
+        subcommands: [
+            ServeCommand.self, ReplCommand.self, EvaluateCommand.self, ValidateCommand.self, ModulesCommand.self, ModuleCommand.self,
+            CatalogCommand.self, HooksCommand.self, FeedbackCommand.self,
+        ]
     )
 
     /// argument-parser's entry point, after a check that names the nearest subcommand when

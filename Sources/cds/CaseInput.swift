@@ -41,7 +41,8 @@ enum CaseInput {
             return .problems([
                 Problem(
                     isNote: false,
-                    text: "/resourceType: a FHIR \(type) resource on its own is not an input: give a FHIR R4 Bundle (resourceType \"Bundle\") "
+                    text:
+                        "/resourceType: a FHIR \(type) resource on its own is not an input: give a FHIR R4 Bundle (resourceType \"Bundle\") "
                         + "holding the patient's resources, a CDS Hooks request, or a case (Catalog/schema/case.schema.json)")
             ])
         }
@@ -50,7 +51,9 @@ enum CaseInput {
         } catch {
             var problems: [Problem] = []
             if !error.missingPrefetch.isEmpty {
-                problems.append(Problem(isNote: false, text: "prefetch the service asked for is missing: \(error.missingPrefetch.joined(separator: ", "))"))
+                problems.append(
+                    Problem(
+                        isNote: false, text: "prefetch the service asked for is missing: \(error.missingPrefetch.joined(separator: ", "))"))
             }
             problems += error.issues.map { Problem(isNote: false, text: "\($0)") }
             problems += (error.report?.notes ?? []).map { Problem(isNote: true, text: $0) }

@@ -31,21 +31,26 @@ enum CatalogLocator {
 
     static func locate(explicit: String?) -> Result {
         if let explicit {
-            return isCatalog(explicit) ? .success(Found(directory: explicit, source: "--catalog")) : .failure("--catalog \(explicit): no catalog.json there")
+            return isCatalog(explicit)
+                ? .success(Found(directory: explicit, source: "--catalog")) : .failure("--catalog \(explicit): no catalog.json there")
         }
         if let env = getenv("CDS_CATALOG").map({ String(cString: $0) }), !env.isEmpty {
-            return isCatalog(env) ? .success(Found(directory: env, source: "CDS_CATALOG")) : .failure("CDS_CATALOG=\(env): no catalog.json there")
+            return isCatalog(env)
+                ? .success(Found(directory: env, source: "CDS_CATALOG")) : .failure("CDS_CATALOG=\(env): no catalog.json there")
         }
         let binDirectory = executableDirectory()
         if let binDirectory {
-            if isCatalog(binDirectory + "/Catalog") { return .success(Found(directory: binDirectory + "/Catalog", source: "beside the executable")) }
+            if isCatalog(binDirectory + "/Catalog") {
+                return .success(Found(directory: binDirectory + "/Catalog", source: "beside the executable"))
+            }
             if let prefix = parent(of: binDirectory), isCatalog(prefix + "/share/cds/Catalog") {
                 return .success(Found(directory: prefix + "/share/cds/Catalog", source: "the install prefix"))
             }
         }
         if let root = packageRoot() { return .success(Found(directory: root + "/Catalog", source: "the build's package")) }
         let looked = binDirectory.map { "\($0)/Catalog, \(parent(of: $0) ?? "")/share/cds/Catalog, " } ?? ""
-        return .failure("no Catalog found (looked in \(looked)and the package this cds was built in): pass --catalog DIR or set CDS_CATALOG")
+        return .failure(
+            "no Catalog found (looked in \(looked)and the package this cds was built in): pass --catalog DIR or set CDS_CATALOG")
     }
 
     /// The package the executable was built from (the directory holding `Package.swift`

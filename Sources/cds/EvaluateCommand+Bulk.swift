@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import ArgumentParser
 import CDSBulkData
 import CDSEngine
@@ -8,6 +5,10 @@ import CDSInterop
 import CDSModuleAPI
 import CDSServer
 import CSystemTuning
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension EvaluateCommand {
     func validateBulk() throws {
@@ -33,10 +34,12 @@ extension EvaluateCommand {
         let protocolOutput = ProtocolOutput.claimStandardOutput()
         _ = cds_grow_pipe(protocolOutput, 1 << 20)
         var configuration = BulkEvaluator.Configuration()
-        configuration.batch.request = EvaluationRequest(format: format == "cds-hooks" ? .cdsHooks : .plan, asOf: asOf.flatMap(CalendarDate.init))
+        configuration.batch.request = EvaluationRequest(
+            format: format == "cds-hooks" ? .cdsHooks : .plan, asOf: asOf.flatMap(CalendarDate.init))
         configuration.batch.workers = workers
         // --max-in-flight's default is --batch's; a bulk run holds whole patients in flight.
-        configuration.batch.maxInFlight = maxInFlight == BatchEvaluator.Configuration().maxInFlight ? configuration.batch.maxInFlight : maxInFlight
+        configuration.batch.maxInFlight =
+            maxInFlight == BatchEvaluator.Configuration().maxInFlight ? configuration.batch.maxInFlight : maxInFlight
         configuration.memoryBudget = memoryBudget << 20
         configuration.temporaryDirectory = tempDir ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         let summary = BulkEvaluator(engine: engine, configuration: configuration).run(export, output: protocolOutput)

@@ -6,6 +6,7 @@ import CDSModuleAPI
 import CDSModuleHost
 import CDSServer
 import CSystemTuning
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -29,7 +30,10 @@ struct EvaluateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The case document (with --batch: one per line; with --bulk: the export folder); - reads standard input.", valueName: "case.json"), completion: .file())
+    @Argument(
+        help: ArgumentHelp(
+            "The case document (with --batch: one per line; with --bulk: the export folder); - reads standard input.",
+            valueName: "case.json"), completion: .file())
     var casePath: String
 
     @Flag(help: "Read one case per line (NDJSON) and write one plan per line, in order, using every processor.")
@@ -38,7 +42,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Read a FHIR Bulk Data export folder and write one line per patient, in patient id order (docs/bulk-data.md).")
     var bulk = false
 
-    @Option(help: ArgumentHelp("With --bulk: MiB of export lines held in memory while grouping; beyond, sorted runs go to temporary files.", valueName: "MiB"))
+    @Option(
+        help: ArgumentHelp(
+            "With --bulk: MiB of export lines held in memory while grouping; beyond, sorted runs go to temporary files.", valueName: "MiB"))
     var memoryBudget = 64
 
     @Option(help: ArgumentHelp("With --bulk: where the temporary files go. Default: $TMPDIR or /tmp.", valueName: "dir"))
@@ -56,10 +62,15 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Indent the JSON for reading.")
     var pretty = false
 
-    @Option(help: ArgumentHelp("Output: plan (docs/plan-format.md) or cds-hooks (a CDS Hooks 2.0 response, docs/ehr-integration.md).", valueName: "format"), completion: .list(["plan", "cds-hooks"]))
+    @Option(
+        help: ArgumentHelp(
+            "Output: plan (docs/plan-format.md) or cds-hooks (a CDS Hooks 2.0 response, docs/ehr-integration.md).", valueName: "format"),
+        completion: .list(["plan", "cds-hooks"]))
     var format = "plan"
 
-    @Option(help: ArgumentHelp("The date to evaluate as of when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
+    @Option(
+        help: ArgumentHelp(
+            "The date to evaluate as of when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
     var asOf: String?
 
     @OptionGroup var global: GlobalOptions
@@ -68,7 +79,9 @@ struct EvaluateCommand: ParsableCommand {
         guard format == "plan" || format == "cds-hooks" else { throw ValidationError("--format must be plan or cds-hooks") }
         if bulk { try validateBulk() }
         if batch {
-            guard !pretty && !explain else { throw ValidationError("--batch writes one JSON document per line: not with --pretty or --explain") }
+            guard !pretty && !explain else {
+                throw ValidationError("--batch writes one JSON document per line: not with --pretty or --explain")
+            }
             guard (1...256).contains(workers) else { throw ValidationError("--workers must be within 1...256") }
             guard (1...1_000_000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be within 1...1000000") }
         }

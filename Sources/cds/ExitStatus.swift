@@ -26,7 +26,8 @@ enum ExitStatus: Int32, CaseIterable {
         case .invalidCase: "invalid case or input (evaluate --batch: some line could not be evaluated; --bulk: some patient or line)"
         case .caseUnreadable: "case file missing or unreadable"
         case .cannotCreate: "cannot create the output (module new)"
-        case .inputOutput: "reading input or writing output failed (evaluate --batch: also when the reader closed the output early, as `| head` does; serve: replies not written within --shutdown-timeout-ms after a signal)"
+        case .inputOutput:
+            "reading input or writing output failed (evaluate --batch: also when the reader closed the output early, as `| head` does; serve: replies not written within --shutdown-timeout-ms after a signal)"
         case .configuration: "Catalog or module configuration invalid or not found"
         case .interrupted: "stopped by SIGINT after answering every request already read (serve)"
         case .terminated: "stopped by SIGTERM after answering every line or request already read (serve, evaluate --batch, --bulk)"

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import ArgumentParser
 import CDSBuiltins
 import CDSEngine
@@ -8,15 +5,24 @@ import CDSInterop
 import CDSModuleHost
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The options of every command that reads the Catalog: where it is, and the log.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The Catalog directory. Default: $CDS_CATALOG, else BINDIR/Catalog or BINDIR/../share/cds/Catalog beside the executable, else the Catalog of the package cds was built in (never ./Catalog).", valueName: "dir"), completion: .directory)
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The Catalog directory. Default: $CDS_CATALOG, else BINDIR/Catalog or BINDIR/../share/cds/Catalog beside the executable, else the Catalog of the package cds was built in (never ./Catalog).",
+            valueName: "dir"), completion: .directory)
     var catalog: String?
 
     @Option(name: .long, help: ArgumentHelp("The least severe level of log line written on standard error.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
-    @Option(name: .long, help: ArgumentHelp("Log lines on standard error as text, or as json (one JSON object per line).", valueName: "format"))
+    @Option(
+        name: .long, help: ArgumentHelp("Log lines on standard error as text, or as json (one JSON object per line).", valueName: "format"))
     var logFormat: LogFormat = .text
 
     /// Sends logs to standard error (standard output carries results only) and ignores
@@ -57,11 +63,15 @@ struct CatalogOptions: ParsableArguments {
             let loaded = try Interop.loadCatalog(directory: directory)
             Logger(label: "cds").info(
                 "Catalog loaded",
-                metadata: ["directory": "\(directory)", "found": "\(found.source)", "version": "\(loaded.version)", "sha256": "\(loaded.digest)"])
+                metadata: [
+                    "directory": "\(directory)", "found": "\(found.source)", "version": "\(loaded.version)", "sha256": "\(loaded.digest)",
+                ])
             return loaded
         } catch {
             for issue in error.issues { StandardStreams.error("cds: error: Catalog \(directory)/\(issue)") }
-            StandardStreams.error("cds: error: Catalog \(directory) is invalid (\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")); nothing was loaded")
+            StandardStreams.error(
+                "cds: error: Catalog \(directory) is invalid (\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")); nothing was loaded"
+            )
             throw ExitStatus.configuration.code
         }
     }
@@ -72,13 +82,20 @@ struct CatalogOptions: ParsableArguments {
 struct GlobalOptions: ParsableArguments {
     @OptionGroup var base: CatalogOptions
 
-    @Option(name: .customLong("modules-dir"), help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"), completion: .directory)
+    @Option(
+        name: .customLong("modules-dir"),
+        help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"), completion: .directory)
     var modulesDirectories: [String] = []
 
-    @Option(name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"), completion: .file(extensions: ["json"]))
+    @Option(
+        name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"),
+        completion: .file(extensions: ["json"]))
     var moduleManifests: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"), completion: .file())
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"),
+        completion: .file())
     var config: String?
 
     /// Logs to standard error; see ``CatalogOptions/prepare()``.

@@ -38,7 +38,10 @@ struct FeedbackCommand: ParsableCommand {
 
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "report", abstract: "Override rates per recommendation, then every outcome (accepted suggestions, override reason, comment), from a feedback log (cds serve --feedback-log).")
+            commandName: "report",
+            abstract:
+                "Override rates per recommendation, then every outcome (accepted suggestions, override reason, comment), from a feedback log (cds serve --feedback-log)."
+        )
 
         @Argument(help: ArgumentHelp("The feedback log.", valueName: "file"), completion: .file())
         var log: String
@@ -55,12 +58,15 @@ struct FeedbackCommand: ParsableCommand {
             for r in report.rows {
                 let total = r.accepted + r.overridden
                 let rate = total == 0 ? "-" : String(Int((Double(r.overridden) / Double(total) * 100).rounded())) + "%"
-                let reasons = r.reasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                let reasons = r.reasons.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(
+                    separator: ", ")
                 rows.append([r.recommendation, String(r.accepted), String(r.overridden), rate, reasons].map(FeedbackReportText.escaped))
             }
             var text = Table.render(rows)
             if !report.records.isEmpty { text += "\n" + Table.render(FeedbackReportText.recordRows(report.records)) }
-            if report.skippedLines > 0 { text += "\(report.skippedLines) incomplete or unreadable line\(report.skippedLines == 1 ? "" : "s") skipped\n" }
+            if report.skippedLines > 0 {
+                text += "\(report.skippedLines) incomplete or unreadable line\(report.skippedLines == 1 ? "" : "s") skipped\n"
+            }
             StandardStreams.output(text)
         }
     }

@@ -65,22 +65,28 @@ extension HooksCommand {
         @Option(help: ArgumentHelp("Append CDS Hooks feedback to this file (the log cds serve --feedback-log writes).", valueName: "file"))
         var feedbackLog: String?
 
-        @Option(help: ArgumentHelp("The date to evaluate as of when a request has none (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
+        @Option(
+            help: ArgumentHelp("The date to evaluate as of when a request has none (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
         var asOf: String?
 
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be within 0...65535") }
-            guard HooksServiceConfiguration.normalisedBasePath(basePath) != nil else { throw ValidationError("--base-path \(basePath): letters, digits and -._~ between slashes only") }
+            guard HooksServiceConfiguration.normalisedBasePath(basePath) != nil else {
+                throw ValidationError("--base-path \(basePath): letters, digits and -._~ between slashes only")
+            }
             guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
-            guard idleTimeout >= 1, requestTimeout >= 1 else { throw ValidationError("--idle-timeout and --request-timeout must be at least 1") }
+            guard idleTimeout >= 1, requestTimeout >= 1 else {
+                throw ValidationError("--idle-timeout and --request-timeout must be at least 1")
+            }
             guard (1...256).contains(workers) else { throw ValidationError("--workers must be within 1...256") }
             if let asOf, CalendarDate(asOf) == nil { throw ValidationError("--as-of \(asOf): expected a date YYYY-MM-DD") }
             if allowUnauthenticated {
                 guard trust == nil else { throw ValidationError("--allow-unauthenticated and --trust exclude each other") }
                 guard HooksServiceConfiguration.isLoopback(host) else {
-                    throw ValidationError("--allow-unauthenticated is for local development only and is refused with the non-loopback --host \(host)")
+                    throw ValidationError(
+                        "--allow-unauthenticated is for local development only and is refused with the non-loopback --host \(host)")
                 }
             } else if trust == nil {
                 throw ValidationError("--trust FILE is required (or --allow-unauthenticated, for local development on a loopback host)")
@@ -113,7 +119,9 @@ extension HooksCommand {
                         return 78
                     }
                 } else {
-                    StandardStreams.error("cds: warning: --allow-unauthenticated: every request is accepted without a JWT; for local development only, never in production")
+                    StandardStreams.error(
+                        "cds: warning: --allow-unauthenticated: every request is accepted without a JWT; for local development only, never in production"
+                    )
                 }
                 let service = HooksHTTPService(backend: backend, authenticator: authenticator, configuration: settings)
                 do {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import ArgumentParser
 import CDSJSON
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// How log lines are written on standard error (`--log-format`).
 enum LogFormat: String, CaseIterable, ExpressibleByArgument {
@@ -41,7 +42,8 @@ struct JSONLogHandler: LogHandler {
     /// The line for one event (without its newline); keys of metadata in sorted order.
     func line(_ event: LogEvent, _ merged: Logger.Metadata, time: String = JSONLogHandler.now()) -> String {
         var object: JSONObject = [
-            "time": .string(time), "level": .string(event.level.rawValue), "label": .string(label), "message": .string(event.message.description),
+            "time": .string(time), "level": .string(event.level.rawValue), "label": .string(label),
+            "message": .string(event.message.description),
         ]
         if !merged.isEmpty { object["metadata"] = Self.json(.dictionary(merged)) }
         object["source"] = .string(event.source)

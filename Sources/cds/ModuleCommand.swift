@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import ArgumentParser
 import CDSBuiltins
 import CDSEngine
@@ -8,6 +5,10 @@ import CDSModuleAPI
 import CDSModuleHost
 import CDSModuleSDK
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `cds module`: tools for module authors.
 struct ModuleCommand: ParsableCommand {
@@ -61,7 +62,9 @@ struct ModuleCommand: ParsableCommand {
 
         func run() throws {
             guard let module = BuiltinModules.all.first(where: { $0.descriptor.id == id }) else {
-                StandardStreams.error("cds: error: no built-in module \"\(id)\" (built-in: \(BuiltinModules.all.map(\.descriptor.id).sorted().joined(separator: ", ")))")
+                StandardStreams.error(
+                    "cds: error: no built-in module \"\(id)\" (built-in: \(BuiltinModules.all.map(\.descriptor.id).sorted().joined(separator: ", ")))"
+                )
                 throw ExitStatus.usage.code
             }
             ModuleServer.run(module)

@@ -1,7 +1,8 @@
+import CDSEngine
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CDSEngine
 
 /// The files of `cds module new NAME`.
 struct ModuleTemplate {

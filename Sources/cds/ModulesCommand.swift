@@ -17,11 +17,17 @@ struct ModulesCommand: ParsableCommand {
         var rows: [[String]] = [["MODULE", "VERSION", "API", "PRIORITY", "KIND", "STATE", "READS"]]
         for entry in engine.registry.modules {
             let d = entry.descriptor
-            rows.append([d.id, d.version.description, d.apiVersion.description, String(engine.policy.priority(ofModule: d.id)), entry.kind, entry.state, d.reads.map(\.rawValue).joined(separator: " ")])
+            rows.append([
+                d.id, d.version.description, d.apiVersion.description, String(engine.policy.priority(ofModule: d.id)), entry.kind,
+                entry.state, d.reads.map(\.rawValue).joined(separator: " "),
+            ])
         }
         for refusal in engine.registry.refused {
             let d = refusal.descriptor
-            rows.append([d.id, d.version.description, d.apiVersion.description, String(engine.policy.priority(ofModule: d.id)), "external", "refused: \(refusal.reason)", ""])
+            rows.append([
+                d.id, d.version.description, d.apiVersion.description, String(engine.policy.priority(ofModule: d.id)), "external",
+                "refused: \(refusal.reason)", "",
+            ])
         }
         var text = Table.render(rows)
         text += "\n"

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import ArgumentParser
 import CDSEngine
 import CDSModuleAPI
 import CDSRepl
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `cds repl`: explore cases interactively.
 struct ReplCommand: ParsableCommand {
@@ -20,7 +21,9 @@ struct ReplCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Evaluate as of this date when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
+    @Option(
+        help: ArgumentHelp(
+            "Evaluate as of this date when the case has no assessmentDate (YYYY-MM-DD). Default: today (UTC).", valueName: "date"))
     var asOf: String?
 
     @Argument(help: ArgumentHelp("A case file to start from.", valueName: "case.json"), completion: .file(extensions: ["json"]))
@@ -46,8 +49,10 @@ struct ReplCommand: ParsableCommand {
         }
         let succeeded: Bool
         if interactive {
-            StandardStreams.output("cds \(Engine.version), Catalog \(engine.catalog.version). Type 'help' for commands, Tab to complete, 'quit' to leave.\n")
-            var source = EditorLineSource(prompt: "cds> ", historyPath: EditorLineSource.defaultHistoryPath(), completer: Completer(session: session))
+            StandardStreams.output(
+                "cds \(Engine.version), Catalog \(engine.catalog.version). Type 'help' for commands, Tab to complete, 'quit' to leave.\n")
+            var source = EditorLineSource(
+                prompt: "cds> ", historyPath: EditorLineSource.defaultHistoryPath(), completer: Completer(session: session))
             let presenter = Presenter(terminal: true)
             session.terminalWidth = { Presenter.size()?.columns }
             succeeded = runREPL(session, source: &source) { presenter.present($0) }

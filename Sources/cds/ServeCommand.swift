@@ -27,22 +27,32 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Most messages in one batch.", valueName: "count"))
     var maxBatch = ServerConfiguration().maxBatch
 
-    @Option(help: ArgumentHelp("Most reply bytes held for a client that does not read, before the server stops reading input.", valueName: "bytes"))
+    @Option(
+        help: ArgumentHelp(
+            "Most reply bytes held for a client that does not read, before the server stops reading input.", valueName: "bytes"))
     var maxPendingReplyBytes = ServerConfiguration().maxPendingReplyBytes
 
     @Option(help: ArgumentHelp("Most messages read ahead of the one being answered; then input waits.", valueName: "count"))
     var maxInFlight = ServerConfiguration().maxInFlight
 
-    @Option(help: ArgumentHelp("After SIGTERM or SIGINT, the most time to answer what was read and write the replies; then exit 74, dropping what is unwritten.", valueName: "ms"))
+    @Option(
+        help: ArgumentHelp(
+            "After SIGTERM or SIGINT, the most time to answer what was read and write the replies; then exit 74, dropping what is unwritten.",
+            valueName: "ms"))
     var shutdownTimeoutMs = ServerConfiguration().shutdownTimeoutMilliseconds
 
-    @Option(help: ArgumentHelp("Evaluation lanes: case/evaluate requests computed in parallel, replies still in request order. Default: the number of online processors.", valueName: "count"))
+    @Option(
+        help: ArgumentHelp(
+            "Evaluation lanes: case/evaluate requests computed in parallel, replies still in request order. Default: the number of online processors.",
+            valueName: "count"))
     var workers = ServerConfiguration.onlineProcessors
 
     @Flag(help: "Also answer the example methods of the JSON-RPC 2.0 specification (subtract, sum, ...), for conformance testing.")
     var jsonrpcSpecExamples = false
 
-    @Option(help: ArgumentHelp("Append CDS Hooks feedback (feedback/record) to this file; without it the method is refused.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Append CDS Hooks feedback (feedback/record) to this file; without it the method is refused.", valueName: "file")
+    )
     var feedbackLog: String?
 
     @OptionGroup var global: GlobalOptions

@@ -7,7 +7,8 @@ import CDSModuleAPI
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check what cds evaluate would read, without evaluating: print `valid` or one `path: message` line per problem (status 65).",
+        abstract:
+            "Check what cds evaluate would read, without evaluating: print `valid` or one `path: message` line per problem (status 65).",
         discussion: "Accepts what cds evaluate accepts: a case (Catalog/schema/case.schema.json), a FHIR R4 Bundle or a CDS Hooks request."
     )
 

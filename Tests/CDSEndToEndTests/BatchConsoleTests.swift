@@ -25,7 +25,8 @@ struct BatchConsoleTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLITests.binary)
         p.arguments = ["evaluate", "--batch", file]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()

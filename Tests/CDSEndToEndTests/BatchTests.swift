@@ -21,7 +21,8 @@ struct BatchTests {
         input.insert("", at: 1)
         input.append(#"{"caseId": "#)
         input.append(#"{"caseId":"no-facts"}"#)
-        let run = try CLITests.run(["evaluate", "--batch", "--workers", workers, "--as-of", "2026-03-02", "-"], stdin: input.joined(separator: "\n") + "\n")
+        let run = try CLITests.run(
+            ["evaluate", "--batch", "--workers", workers, "--as-of", "2026-03-02", "-"], stdin: input.joined(separator: "\n") + "\n")
         #expect(run.status == 65)
         #expect(run.stderr.contains("2 of 5 lines could not be evaluated"))
         let lines = run.stdout.split(separator: "\n").map(String.init)
@@ -46,7 +47,9 @@ struct BatchTests {
     }
 
     @Test func cdsHooksCardsPerLine() throws {
-        let run = try CLITests.run(["evaluate", "--batch", "--format", "cds-hooks", "--as-of", "2026-03-02", "-"], stdin: try Self.oneLine("09-escalation-at-4-months") + "\n")
+        let run = try CLITests.run(
+            ["evaluate", "--batch", "--format", "cds-hooks", "--as-of", "2026-03-02", "-"],
+            stdin: try Self.oneLine("09-escalation-at-4-months") + "\n")
         #expect(run.status == 0)
         #expect(try JSONParser().parse(String(run.stdout.split(separator: "\n")[0]))["cards"]?.arrayValue?.isEmpty == false)
     }

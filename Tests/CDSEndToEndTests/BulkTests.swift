@@ -39,12 +39,14 @@ struct BulkTests {
         }
         if !deleted.isEmpty {
             let entries = deleted.map { #"{"request":{"method":"DELETE","url":"\#($0)"}}"# }.joined(separator: ",")
-            try (#"{"resourceType":"Bundle","type":"transaction","entry":[\#(entries)]}"# + "\n").write(toFile: dir + "/del.ndjson", atomically: true, encoding: .utf8)
+            try (#"{"resourceType":"Bundle","type":"transaction","entry":[\#(entries)]}"# + "\n").write(
+                toFile: dir + "/del.ndjson", atomically: true, encoding: .utf8)
         }
         if manifest {
             let output = files.keys.sorted().map { #"{"type":"x","url":"https://h.example/out/\#($0)"}"# }.joined(separator: ",")
             let del = deleted.isEmpty ? "" : #"{"type":"Bundle","url":"https://h.example/out/del.ndjson"}"#
-            try #"{"transactionTime":"2026-03-02T00:00:00Z","request":"x","requiresAccessToken":false,"output":[\#(output)],"deleted":[\#(del)],"error":[]}"#
+            try
+                #"{"transactionTime":"2026-03-02T00:00:00Z","request":"x","requiresAccessToken":false,"output":[\#(output)],"deleted":[\#(del)],"error":[]}"#
                 .write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
         }
         return dir
@@ -67,7 +69,9 @@ struct BulkTests {
     @Test func onePatientPerLineInIdOrderNothingMerged() throws {
         var files = Self.merge([Self.escalation("zeta"), Self.escalation("alpha"), Self.escalation("gone")])
         files["Patient.ndjson", default: []].append(#"{"resourceType":"Patient","id":"mid","gender":"male","birthDate":"1980-01-01"}"#)
-        files["Observation.ndjson", default: []].append(#"{"resourceType":"Observation","id":"orphan","status":"final","code":{"coding":[{"system":"urn:cds:iliopsoas:local","code":"anterior-hip-or-groin-pain"}]},"subject":{"reference":"Patient/nobody"},"valueBoolean":true}"#)
+        files["Observation.ndjson", default: []].append(
+            #"{"resourceType":"Observation","id":"orphan","status":"final","code":{"coding":[{"system":"urn:cds:iliopsoas:local","code":"anterior-hip-or-groin-pain"}]},"subject":{"reference":"Patient/nobody"},"valueBoolean":true}"#
+        )
         files["Practitioner.ndjson"] = [#"{"resourceType":"Practitioner","id":"dr"}"#]
         let dir = try Self.export(files, deleted: ["Patient/gone", "Observation/alpha-co"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -106,7 +110,9 @@ struct BulkTests {
         let reference = try CLITests.run(["evaluate", "--bulk", a, "--as-of", Self.asOf, "--workers", "1"])
         #expect(reference.status == 0)
         #expect(reference.stdout.split(separator: "\n").count == 400)
-        let runs = try CLITests.run(["evaluate", "--bulk", b, "--as-of", Self.asOf, "--workers", "2", "--memory-budget", "1", "--temp-dir", NSTemporaryDirectory()])
+        let runs = try CLITests.run([
+            "evaluate", "--bulk", b, "--as-of", Self.asOf, "--workers", "2", "--memory-budget", "1", "--temp-dir", NSTemporaryDirectory(),
+        ])
         #expect(runs.status == 0)
         #expect(runs.stderr.contains("sorted runs on disk"))
         #expect(runs.stdout == reference.stdout)
@@ -159,7 +165,8 @@ struct BulkTests {
         #expect(try CLITests.run(["evaluate", "--bulk", "/nonexistent/export"]).status == 66)
         let dir = try Self.export(["Patient.ndjson": []])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try #"{"output":[{"type":"Patient","url":"https://h.example/missing.ndjson"}]}"#.write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
+        try #"{"output":[{"type":"Patient","url":"https://h.example/missing.ndjson"}]}"#.write(
+            toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
         let missing = try CLITests.run(["evaluate", "--bulk", dir])
         #expect(missing.status == 66)
         #expect(missing.stderr.contains("/output/0/url: missing.ndjson is not in"))

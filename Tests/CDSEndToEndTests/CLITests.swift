@@ -35,7 +35,9 @@ struct CLITests {
         var env = ProcessInfo.processInfo.environment
         env["CDS_CATALOG"] = nil
         p.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = input
@@ -55,7 +57,8 @@ struct CLITests {
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         p.currentDirectoryURL = URL(fileURLWithPath: root)
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         p.standardInput = input
         p.standardOutput = output
         p.standardError = FileHandle.nullDevice
@@ -94,7 +97,8 @@ struct CLITests {
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("Plan for case 09-escalation-at-4-months as of 2026-03-02\n"))
         #expect(r.stdout.contains("CONSIDER Corticosteroid injection [escalation.corticosteroid-injection]"))
-        #expect(r.stdout.contains("Why (escalation, consider): conservative treatment failed after 4 months (within the 3-6 months window)"))
+        #expect(
+            r.stdout.contains("Why (escalation, consider): conservative treatment failed after 4 months (within the 3-6 months window)"))
         #expect(r.stdout.contains("fact /conservativeCare/months = 4"))
         #expect(r.stdout.contains("== Modules =="))
     }
@@ -134,7 +138,8 @@ struct CLITests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/evidence.json"
         let text = try String(contentsOfFile: file, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"id\": \"seed-ref-2\"", with: "\"id\": \"seed-ref-1\"").write(toFile: file, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"id\": \"seed-ref-2\"", with: "\"id\": \"seed-ref-1\"").write(
+            toFile: file, atomically: true, encoding: .utf8)
         for args in [["catalog", "check"], ["evaluate", Self.root + "/" + Self.vignette + ".case.json"], ["modules"]] {
             let r = try Self.run(args + ["--catalog", dir])
             #expect(r.status == 78, "\(args)")
@@ -171,7 +176,9 @@ struct CLITests {
         let start = try #require(help.range(of: "Exit status: "))
         let end = try #require(help.range(of: "--bulk). ", range: start.upperBound..<help.endIndex))
         let summary = String(help[start.lowerBound..<end.upperBound]).trimmingCharacters(in: .whitespaces)
-        for status in [0, 1, 64, 65, 66, 73, 74, 78, 130, 143] { #expect(summary.contains("; \(status) ") || summary.hasPrefix("Exit status: \(status) "), "\(status)") }
+        for status in [0, 1, 64, 65, 66, 73, 74, 78, 130, 143] {
+            #expect(summary.contains("; \(status) ") || summary.hasPrefix("Exit status: \(status) "), "\(status)")
+        }
         for page in ["README.md", "docs/operations.md"] {
             let text = flattened(try String(contentsOfFile: Self.root + "/" + page, encoding: .utf8))
             #expect(text.contains(summary), "\(page)")
@@ -240,7 +247,10 @@ struct CLITests {
     @Test func modulesListsEveryBuiltInModuleWithItsPriority() throws {
         let r = try Self.run(["modules"])
         #expect(r.status == 0)
-        for (id, priority) in [("safety-screening", 100), ("symptoms", 90), ("escalation", 85), ("post-arthroplasty", 80), ("population", 70), ("exercise-progression", 60), ("monitoring", 50)] {
+        for (id, priority) in [
+            ("safety-screening", 100), ("symptoms", 90), ("escalation", 85), ("post-arthroplasty", 80), ("population", 70),
+            ("exercise-progression", 60), ("monitoring", 50),
+        ] {
             #expect(r.stdout.split(separator: "\n").contains { $0.hasPrefix(id + " ") && $0.contains("  \(priority)  ") }, "\(id)")
         }
     }
@@ -294,14 +304,15 @@ struct ReplPipedTests {
 
             """
         let r = try CLITests.run(["repl"], stdin: script)
-        #expect(r.stdout == """
-            loaded Tests/Vignettes/09-escalation-at-4-months.case.json
-            what if conservativeCare.months = 2 (the case is unchanged):
-              ~ escalation.corticosteroid-injection consider -> defer
-              ~ escalation.endoscopic-surgery consider -> defer
-            error: /patient/age: expected integer, found string "x"; the case is unchanged
+        #expect(
+            r.stdout == """
+                loaded Tests/Vignettes/09-escalation-at-4-months.case.json
+                what if conservativeCare.months = 2 (the case is unchanged):
+                  ~ escalation.corticosteroid-injection consider -> defer
+                  ~ escalation.endoscopic-surgery consider -> defer
+                error: /patient/age: expected integer, found string "x"; the case is unchanged
 
-            """)
+                """)
         #expect(r.status == 1, "a failed command makes a script fail")
         let clean = try CLITests.run(["repl", "Tests/Vignettes/01-new-patient.case.json"], stdin: "show\n")
         #expect(clean.status == 0)
@@ -317,7 +328,10 @@ struct FHIRCLITests {
         let plan = try JSONParser().parse(r.stdout)
         #expect(plan["input"]?["format"] == "fhir-r4-bundle")
         #expect(plan["input"]?["ignored"] == [["resource": "Condition/old", "reason": "clinicalStatus resolved"]])
-        #expect(plan["recommendations"]?.arrayValue?.contains { $0["id"] == "population.post-arthroplasty-mobilization" && $0["action"] == "recommend" } == true)
+        #expect(
+            plan["recommendations"]?.arrayValue?.contains {
+                $0["id"] == "population.post-arthroplasty-mobilization" && $0["action"] == "recommend"
+            } == true)
     }
 
     @Test func missingPrefetchIsNamedWithStatus65AndAsJSONRPCError() throws {
@@ -327,7 +341,8 @@ struct FHIRCLITests {
         #expect(r.stdout == "")
         #expect(r.stderr.hasPrefix("cds: error: \(file): prefetch the service asked for is missing: observations\n"))
         let request = try String(contentsOfFile: CLITests.root + "/" + file, encoding: .utf8).replacingOccurrences(of: "\n", with: "")
-        let session = try ServerProcess.session(#"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(request),"options":{"asOf":"2026-03-02"}}}"# + "\n")
+        let session = try ServerProcess.session(
+            #"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(request),"options":{"asOf":"2026-03-02"}}}"# + "\n")
         let reply = try JSONParser().parse(session.lines[0])
         #expect(reply["error"]?["code"] == .integer(-32004))
         #expect(reply["error"]?["data"]?["missing"] == ["observations"])
@@ -339,7 +354,8 @@ struct FHIRCLITests {
         let file = "Tests/FHIR/patient-view-missing-observations.hooks.json"
         let request = try String(contentsOfFile: CLITests.root + "/" + file, encoding: .utf8).replacingOccurrences(of: "\n", with: "")
             .replacingOccurrences(of: #""patientId": "p1""#, with: #""patientId": "p7""#)
-        let session = try ServerProcess.session(#"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(request),"options":{"asOf":"2026-03-02"}}}"# + "\n")
+        let session = try ServerProcess.session(
+            #"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":\#(request),"options":{"asOf":"2026-03-02"}}}"# + "\n")
         let reply = try JSONParser().parse(session.lines[0])
         #expect(reply["error"]?["code"] == .integer(-32602))
         #expect(reply["error"]?["data"]?["contextPatientId"] == "p7")
@@ -348,7 +364,8 @@ struct FHIRCLITests {
 
     /// A patient with nothing iliopsoas-related gets `{"cards": []}`, not an error.
     @Test func aPatientWithNothingRelevantGetsNoCards() throws {
-        let bundle = #"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:a","resource":{"resourceType":"Patient","gender":"male","birthDate":"1970-01-01"}},{"resource":{"resourceType":"Condition","code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"E11.9"}]},"subject":{"reference":"urn:uuid:a"}}}]}"#
+        let bundle =
+            #"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:a","resource":{"resourceType":"Patient","gender":"male","birthDate":"1970-01-01"}},{"resource":{"resourceType":"Condition","code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"E11.9"}]},"subject":{"reference":"urn:uuid:a"}}}]}"#
         let path = NSTemporaryDirectory() + "cds-no-guidance-\(getpid()).json"
         try bundle.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }

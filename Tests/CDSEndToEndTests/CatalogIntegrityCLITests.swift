@@ -19,12 +19,16 @@ struct CatalogIntegrityCLITests {
     @Test func cryotherapyForNinetyMinutesIsRefusedByCheckAndAtStart() throws {
         let dir = try Self.copy()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Self.edit(dir + "/recommendations.json", "\"parameters\": { \"durationMinutes\": 10 }", "\"parameters\": { \"durationMinutes\": 90 }")
+        try Self.edit(
+            dir + "/recommendations.json", "\"parameters\": { \"durationMinutes\": 10 }", "\"parameters\": { \"durationMinutes\": 90 }")
         for args in [["catalog", "check"], ["serve"]] {
             let r = try CLITests.run(args + ["--catalog", dir], stdin: "")
             #expect(r.status == 78, "\(args)")
             #expect(r.stdout == "")
-            #expect(r.stderr.contains("recommendations.json: /recommendations/2/dosage/parameters/durationMinutes: the number 90 not in the entry's quotes"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains(
+                    "recommendations.json: /recommendations/2/dosage/parameters/durationMinutes: the number 90 not in the entry's quotes"),
+                "\(r.stderr)")
         }
     }
 
@@ -44,8 +48,12 @@ struct CatalogIntegrityCLITests {
         #expect(p.terminationStatus == 78)
         let r = try CLITests.run(["catalog", "check", "--catalog", dir], stdin: "")
         #expect(r.status == 78)
-        #expect(r.stderr.contains("sources.json: /sources/0/file: cannot read ../../../../../../etc/passwd: must not contain \"..\""), "\(r.stderr)")
-        #expect(r.stderr.contains("sources.json: /sources/1/file: cannot read /proc/self/fd/0: must be a relative path inside the Catalog directory"))
+        #expect(
+            r.stderr.contains("sources.json: /sources/0/file: cannot read ../../../../../../etc/passwd: must not contain \"..\""),
+            "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "sources.json: /sources/1/file: cannot read /proc/self/fd/0: must be a relative path inside the Catalog directory"))
         #expect(r.stderr.contains("sources.json: /sources/2/file: cannot read sources/fifo: not a regular file"))
     }
 }

@@ -29,7 +29,8 @@ struct EHRIntegrationDocumentationTests {
             if rest.hasPrefix("```json\n") {
                 stdout = rest.dropFirst("```json\n".count).components(separatedBy: "\n```")[0]
             }
-            return Example(command: command.split(separator: " ").dropFirst().map(String.init), status: status, stderrLines: stderr, stdout: stdout)
+            return Example(
+                command: command.split(separator: " ").dropFirst().map(String.init), status: status, stderrLines: stderr, stdout: stdout)
         }
     }()
 

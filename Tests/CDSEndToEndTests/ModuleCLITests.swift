@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Out-of-process modules through the executable")
 struct ModuleCLITests {
-    static let builtins = ["escalation", "exercise-progression", "monitoring", "population", "post-arthroplasty", "safety-screening", "symptoms"]
+    static let builtins = [
+        "escalation", "exercise-progression", "monitoring", "population", "post-arthroplasty", "safety-screening", "symptoms",
+    ]
 
     @Test(arguments: builtins)
     func everyBuiltInModulePassesConformanceOutOfProcess(id: String) throws {
@@ -28,11 +30,16 @@ struct ModuleCLITests {
         let plan = try JSONParser().parse(r.stdout)
         let report = plan["modules"]?.arrayValue?.first { $0["id"] == "symptoms-out-of-process" }
         #expect(report?["status"] == "failed")
-        #expect(report?["error"]?.stringValue?.contains("reports id \"symptoms\" but its manifest") == true, "a module cannot pose under another id")
+        #expect(
+            report?["error"]?.stringValue?.contains("reports id \"symptoms\" but its manifest") == true,
+            "a module cannot pose under another id")
     }
 
     @Test func theExampleModulesPassConformance() throws {
-        for executable in [URL(fileURLWithPath: CLITests.binary).deletingLastPathComponent().path + "/SnappingHipExample", CLITests.root + "/Plugins/Examples/python/nprs_baseline_module.py"] {
+        for executable in [
+            URL(fileURLWithPath: CLITests.binary).deletingLastPathComponent().path + "/SnappingHipExample",
+            CLITests.root + "/Plugins/Examples/python/nprs_baseline_module.py",
+        ] {
             let r = try CLITests.run(["module", "check", executable])
             #expect(r.status == 0, "\(executable): \(r.stdout)")
         }
@@ -46,16 +53,24 @@ struct ModuleCLITests {
     }
 
     @Test func theHostLoadsTheExampleModulesFromAModulesDirectory() throws {
-        let r = try CLITests.run(["evaluate", "--modules-dir", "Plugins/Examples/modules.d", "Tests/Vignettes/09-escalation-at-4-months.case.json"])
+        let r = try CLITests.run([
+            "evaluate", "--modules-dir", "Plugins/Examples/modules.d", "Tests/Vignettes/09-escalation-at-4-months.case.json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let plan = try JSONParser().parse(r.stdout)
-        let statuses = Dictionary(uniqueKeysWithValues: (plan["modules"]?.arrayValue ?? []).compactMap { m in m["id"]?.stringValue.map { ($0, m["status"]?.stringValue ?? "") } })
+        let statuses = Dictionary(
+            uniqueKeysWithValues: (plan["modules"]?.arrayValue ?? []).compactMap { m in
+                m["id"]?.stringValue.map { ($0, m["status"]?.stringValue ?? "") }
+            })
         #expect(statuses["snapping-hip-example"] == "contributed")
         #expect(statuses["nprs-baseline-example"] == "no-proposals", "the case has NPRS readings")
         let iliopsoas = plan["recommendations"]?.arrayValue?.first { $0["id"] == "stretching.iliopsoas" }
         #expect(iliopsoas?["modules"] == ["exercise-progression", "snapping-hip-example"])
         let listing = try CLITests.run(["modules", "--modules-dir", "Plugins/Examples/modules.d"])
-        #expect(listing.stdout.split(separator: "\n").contains { $0.hasPrefix("snapping-hip-example ") && $0.contains("external") && $0.contains("loaded") })
+        #expect(
+            listing.stdout.split(separator: "\n").contains {
+                $0.hasPrefix("snapping-hip-example ") && $0.contains("external") && $0.contains("loaded")
+            })
     }
 
     @Test func aBrokenManifestStopsTheHostWithFilePathMessage() throws {

@@ -4,7 +4,9 @@ import Testing
 
 /// Whether `pid` is a live process (a zombie, dead but not reaped, is not).
 private func isAlive(_ pid: pid_t) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+        return false
+    }
     let state = stat[stat.index(after: close)...].dropFirst().first
     return state != "Z" && state != "X"
 }
@@ -16,7 +18,8 @@ struct ModuleLifetimeTests {
     /// tree is known, with the tree's pids.
     static func hostInAHungCall(state: String, directory: String) throws -> (Process, [pid_t]) {
         let manifest = directory + "/m.json"
-        try #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
+        try
+            #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
             .write(toFile: manifest, atomically: true, encoding: .utf8)
         let (host, _, _) = try CLITests.spawn(["evaluate", "--module-manifest", manifest, CLITests.vignette + ".case.json"])
         var tree: [pid_t] = []
@@ -58,7 +61,8 @@ struct ModuleLifetimeTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let state = directory + "/pids"
         let manifest = directory + "/m.json"
-        try #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
+        try
+            #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
             .write(toFile: manifest, atomically: true, encoding: .utf8)
         let caseText = try String(contentsOfFile: CLITests.root + "/" + CLITests.vignette + ".case.json", encoding: .utf8)
             .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()
@@ -85,7 +89,9 @@ struct ModuleLifetimeTests {
     /// the module at the signal, answers the request it read (the module reported as
     /// failed) and exits 143 long before the module's deadline; nothing of the module lives on.
     @Test func sigtermOfTheServerDuringAHungModuleCallEndsItAtOnce() throws {
-        let r = try Self.terminatedDuringAHungCall(["serve"]) { #"{"jsonrpc":"2.0","id":7,"method":"case/evaluate","params":{"case":\#($0)}}"# }
+        let r = try Self.terminatedDuringAHungCall(["serve"]) {
+            #"{"jsonrpc":"2.0","id":7,"method":"case/evaluate","params":{"case":\#($0)}}"#
+        }
         #expect(r.seconds < 30, "ended by the signal, not by the module's 60 s deadline")
         #expect(r.status == 143)
         #expect(r.lines.count == 1, "the request read is answered once")
@@ -104,7 +110,9 @@ struct ModuleLifetimeTests {
         #expect(r.status == 143)
         #expect(r.lines.count == 1, "the line read is answered once")
         let plan = try JSONParser().parse(String(r.lines.first ?? ""))
-        #expect(plan["modules"]?.arrayValue?.contains { $0["id"] == "faulty-fork-hang" && $0["status"] == "failed" } == true, "\(r.lines.first ?? "")")
+        #expect(
+            plan["modules"]?.arrayValue?.contains { $0["id"] == "faulty-fork-hang" && $0["status"] == "failed" } == true,
+            "\(r.lines.first ?? "")")
         #expect(r.tree.filter(isAlive) == [])
     }
 }

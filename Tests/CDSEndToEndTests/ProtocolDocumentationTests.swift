@@ -33,7 +33,10 @@ struct ProtocolDocumentationTests {
 
     @Test func thereAreExamplesForEveryMethod() {
         let text = Self.blocks("jsonrpc").joined(separator: "\n")
-        for method in ["initialize", "ping", "modules/list", "catalog/list", "catalog/get", "case/validate", "case/evaluate", "cds-hooks/discovery", "feedback/record", "shutdown", "exit"] {
+        for method in [
+            "initialize", "ping", "modules/list", "catalog/list", "catalog/get", "case/validate", "case/evaluate", "cds-hooks/discovery",
+            "feedback/record", "shutdown", "exit",
+        ] {
             #expect(text.contains(#""method":"\#(method)""#), "\(method) has no example")
         }
     }

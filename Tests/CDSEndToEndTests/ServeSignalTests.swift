@@ -166,7 +166,9 @@ struct ServeSignalTests {
         let readLines = readText.filter { $0 == 0x0A }.count
         let ids = SignalledServer.ids(text)
         #expect(readLines > 0 && readLines < lines.count, "the signal came mid-stream: \(readLines) of \(lines.count) lines read")
-        #expect(ids == (0..<(readLines * membersPerLine)).map { JSONValue.integer(Int64($0)) }, "each message read answered once, in order: \(ids.count) replies for \(readLines * membersPerLine) read")
+        #expect(
+            ids == (0..<(readLines * membersPerLine)).map { JSONValue.integer(Int64($0)) },
+            "each message read answered once, in order: \(ids.count) replies for \(readLines * membersPerLine) read")
     }
 
     @Test func sigtermAnswersEveryRequestReadExactlyOnceThenExits143() throws {

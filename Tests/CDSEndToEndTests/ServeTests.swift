@@ -63,7 +63,8 @@ struct ServeTests {
     }
 
     @Test func byteByByteInputGivesIdenticalReplies() throws {
-        let session = #"{"jsonrpc":"2.0","method":"catalog/get","id":"é😀","params":{"id":"initial.cryotherapy"}}"# + "\r\n\n"
+        let session =
+            #"{"jsonrpc":"2.0","method":"catalog/get","id":"é😀","params":{"id":"initial.cryotherapy"}}"# + "\r\n\n"
             + #"[{"jsonrpc":"2.0","method":"ping","id":1},{"jsonrpc":"2.0","method":"nope","id":2}]"# + "\n" + ping(3)
         let whole = try ServerProcess.session(session)
         let server = try ServerProcess()
@@ -84,13 +85,15 @@ struct ServeTests {
     }
 
     @Test func endOfInputAnswersEverythingInFlightThenExits0() throws {
-        let c = try String(contentsOfFile: CLITests.root + "/Tests/Vignettes/19-dancer-with-nsaid-allergy-failed-care.case.json", encoding: .utf8)
-            .replacingOccurrences(of: "\n", with: "")
+        let c = try String(
+            contentsOfFile: CLITests.root + "/Tests/Vignettes/19-dancer-with-nsaid-allergy-failed-care.case.json", encoding: .utf8
+        )
+        .replacingOccurrences(of: "\n", with: "")
         let requests = (0..<200).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#($0),"params":{"case":\#(c)}}"# + "\n" }.joined()
         let r = try ServerProcess.session(requests)
         #expect(r.status == 0)
         #expect(r.lines.count == 200)
-        #expect(Set(r.lines.dropFirst()) .count == 199, "distinct ids, otherwise identical plans")
+        #expect(Set(r.lines.dropFirst()).count == 199, "distinct ids, otherwise identical plans")
         #expect(r.lines.allSatisfy { $0.contains(#""planFormat":1"#) })
     }
 
@@ -98,7 +101,8 @@ struct ServeTests {
         let long = #"{"jsonrpc":"2.0","method":"ping","id":1,"params":{"pad":""# + String(repeating: "x", count: 5000) + "\"}}\n"
         let r = try ServerProcess.session(long + ping(2), ["--max-line-bytes", "1024"])
         #expect(r.lines.count == 2)
-        #expect(r.lines[0] == #"{"jsonrpc":"2.0","id":null,"error":{"code":-32002,"message":"Message too large","data":{"limitBytes":1024}}}"#)
+        #expect(
+            r.lines[0] == #"{"jsonrpc":"2.0","id":null,"error":{"code":-32002,"message":"Message too large","data":{"limitBytes":1024}}}"#)
         #expect(r.lines[1] == #"{"jsonrpc":"2.0","id":2,"result":{}}"#)
     }
 
@@ -117,10 +121,14 @@ struct ServeTests {
     /// Before: -32700 with id null, so the client could not match the reply.
     @Test func idsUpTo2To64Minus1ComeBackWithTheirDigits() throws {
         let ids = ["9223372036854775808", "18446744073709551615"]
-        let text = ids.map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# + "\n" }.joined()
+        let text =
+            ids.map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# + "\n" }.joined()
             + "[" + ids.map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# }.joined(separator: ",") + "]\n"
         let r = try ServerProcess.session(text)
-        #expect(r.lines == ids.map { #"{"jsonrpc":"2.0","id":\#($0),"result":{}}"# } + ["[" + ids.map { #"{"jsonrpc":"2.0","id":\#($0),"result":{}}"# }.joined(separator: ",") + "]"])
+        #expect(
+            r.lines == ids.map { #"{"jsonrpc":"2.0","id":\#($0),"result":{}}"# } + [
+                "[" + ids.map { #"{"jsonrpc":"2.0","id":\#($0),"result":{}}"# }.joined(separator: ",") + "]"
+            ])
     }
 
     @Test func deepNestingIsRefusedWithoutACrash() throws {
@@ -142,7 +150,8 @@ struct ServeTests {
     }
 
     @Test func shutdownThenExitEndsWithStatus0() throws {
-        let r = try ServerProcess.session(#"{"jsonrpc":"2.0","method":"shutdown","id":1}"# + "\n" + ping(2) + #"{"jsonrpc":"2.0","method":"exit"}"# + "\n" + ping(3))
+        let r = try ServerProcess.session(
+            #"{"jsonrpc":"2.0","method":"shutdown","id":1}"# + "\n" + ping(2) + #"{"jsonrpc":"2.0","method":"exit"}"# + "\n" + ping(3))
         #expect(r.status == 0)
         #expect(r.lines.count == 2, "nothing after exit is read")
         #expect(r.lines[1].contains(#""code":-32000"#))
@@ -178,7 +187,10 @@ struct ServeStressTests {
     /// 5 s later, in KiB.
     static func flood(_ text: String) throws -> (server: ServerProcess, rssKiB: Int) {
         let server = try ServerProcess(["--max-pending-reply-bytes", "65536"])
-        let writer = Thread { server.send(text); try? server.closeInput() }
+        let writer = Thread {
+            server.send(text)
+            try? server.closeInput()
+        }
         writer.start()
         Thread.sleep(forTimeInterval: 5)
         return (server, rssKiB(server.process.processIdentifier))
@@ -191,7 +203,8 @@ struct ServeStressTests {
         let lines = server.lines()
         #expect(server.wait().status == 0)
         #expect(lines.count == 3000)
-        #expect(lines.enumerated().allSatisfy { i, line in line.hasPrefix(#"{"jsonrpc":"2.0","id":\#(i),"#) }, "each answered once, in order")
+        #expect(
+            lines.enumerated().allSatisfy { i, line in line.hasPrefix(#"{"jsonrpc":"2.0","id":\#(i),"#) }, "each answered once, in order")
     }
 
     /// Batches of 1,000 evaluations (20 MB of reply each) from a client that does not read:
@@ -203,7 +216,9 @@ struct ServeStressTests {
         let batches = 12
         let (server, rss) = try Self.flood(
             (0..<batches).map { b in
-                "[" + (0..<1000).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(b * 1000 + $0),"params":{"case":\#(c)}}"# }.joined(separator: ",") + "]\n"
+                "["
+                    + (0..<1000).map { #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(b * 1000 + $0),"params":{"case":\#(c)}}"# }
+                    .joined(separator: ",") + "]\n"
             }.joined())
         // Measured here (debug build): about 37 MB.
         #expect(rss > 0 && rss < 64_000, "resident memory stays bounded while the client does not read: \(rss) KiB")
@@ -239,7 +254,8 @@ struct ServeStressTests {
         let c = try TestRepository.vignette("19-dancer-with-nsaid-allergy-failed-care").replacingOccurrences(of: "\n", with: "")
         let text = (0..<300).map { i -> String in
             switch i % 4 {
-            case 0, 1: #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":\#(c),"options":{"asOf":"2026-03-02"}}}"# + "\n"
+            case 0, 1:
+                #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":\#(c),"options":{"asOf":"2026-03-02"}}}"# + "\n"
             case 2: ping(i)
             default: #"{"jsonrpc":"2.0","id":\#(i),"method":"case/evaluate","params":{"case":{}}}"# + "\n"
             }
@@ -261,7 +277,8 @@ struct ServeStressTests {
         let members = (0..<120).map { i -> String in
             if i == 90 { return #"{"jsonrpc":"2.0","method":"shutdown","id":\#(i)}"# }
             switch i % 5 {
-            case 0, 1: return #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":\#(c),"options":{"asOf":"2026-03-02"}}}"#
+            case 0, 1:
+                return #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":\#(c),"options":{"asOf":"2026-03-02"}}}"#
             case 2: return #"{"jsonrpc":"2.0","method":"ping","id":\#(i)}"#
             case 3: return #"{"jsonrpc":"2.0","method":"case/evaluate","id":\#(i),"params":{"case":{}}}"#
             default: return #"{"jsonrpc":"2.0","method":"ping"}"#
@@ -292,6 +309,9 @@ struct ServeStressTests {
     @Test func anOversizedBatchIsOneInvalidRequest() throws {
         let batch = "[" + (0..<5).map { #"{"jsonrpc":"2.0","method":"ping","id":\#($0)}"# }.joined(separator: ",") + "]\n"
         let r = try ServerProcess.session(batch, ["--max-batch", "4"])
-        #expect(r.lines == [#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request","data":{"detail":"a batch of 5 messages exceeds the limit of 4"}}}"#])
+        #expect(
+            r.lines == [
+                #"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request","data":{"detail":"a batch of 5 messages exceeds the limit of 4"}}}"#
+            ])
     }
 }

@@ -51,15 +51,22 @@ struct CaseReaderTests {
     }
 
     @Test func unknownTopLevelFieldsAreRefused() {
-        #expect(issues(Cases.minimal { $0["diagnosis"] = "x" }) == ["/diagnosis: unknown property (allowed: activity, allergies, assessmentDate, caseId, conservativeCare, contraindications, exercise, extensions, measurements, patient, population, priorInterventions, schemaVersion, side, surgicalHistory, symptomOnset, symptoms)"])
+        #expect(
+            issues(Cases.minimal { $0["diagnosis"] = "x" }) == [
+                "/diagnosis: unknown property (allowed: activity, allergies, assessmentDate, caseId, conservativeCare, contraindications, exercise, extensions, measurements, patient, population, priorInterventions, schemaVersion, side, surgicalHistory, symptomOnset, symptoms)"
+            ])
     }
 
     @Test func versionOneRefusesVersionTwoMembersAtTheirPath() {
         #expect(issues(Cases.minimal { $0["side"] = "left" }) == ["/side: no value is allowed here"])
-        #expect(issues(Cases.minimal { $0["conservativeCare"] = ["months": 2, "treatments": ["nsaids"]] }) == ["/conservativeCare/treatments: no value is allowed here"])
-        #expect(issues(Cases.minimal { $0["population"] = ["groups": ["dancer"]] }) == [
-            "/population: missing required property \"group\"", "/population/groups: no value is allowed here",
-        ])
+        #expect(
+            issues(Cases.minimal { $0["conservativeCare"] = ["months": 2, "treatments": ["nsaids"]] }) == [
+                "/conservativeCare/treatments: no value is allowed here"
+            ])
+        #expect(
+            issues(Cases.minimal { $0["population"] = ["groups": ["dancer"]] }) == [
+                "/population: missing required property \"group\"", "/population/groups: no value is allowed here",
+            ])
     }
 
     @Test func versionTwoReadsWhatAClinicianCanSay() throws {
@@ -79,14 +86,43 @@ struct CaseReaderTests {
         #expect(c.surgicalHistory?.iliopsoasTenotomy == nil && c.surgicalHistory?.tenotomyDate?.description == "2025-09-15")
         #expect(c.priorInterventions.map(\.kind) == ["surgery"])
         #expect(c.exercise?.notToleratedReason == "pain-increase")
-        #expect(try Cases.typed(Cases.minimal { $0["schemaVersion"] = 2; $0["symptoms"] = [String: Any]() }).careRecord == .notRecorded)
+        #expect(
+            try Cases.typed(
+                Cases.minimal {
+                    $0["schemaVersion"] = 2
+                    $0["symptoms"] = [String: Any]()
+                }
+            ).careRecord == .notRecorded)
     }
 
     @Test func versionTwoRefusesContradictionsAtTheirPath() {
-        let v2: (inout [String: Any]) -> Void = { $0["schemaVersion"] = 2; $0["symptoms"] = [String: Any]() }
-        #expect(issues(Cases.minimal { v2(&$0); $0["conservativeCare"] = ["status": "not-started", "months": 3] }) == ["/conservativeCare/months: no value is allowed here"])
-        #expect(issues(Cases.minimal { v2(&$0); $0["conservativeCare"] = ["status": "started"] }) == ["/conservativeCare: missing required property \"months\""])
-        #expect(issues(Cases.minimal { v2(&$0); $0["exercise"] = ["currentTier": "low", "tolerated": true, "notToleratedReason": "other"] }) == ["/exercise/notToleratedReason: no value is allowed here"])
-        #expect(issues(Cases.minimal { v2(&$0); $0["symptoms"] = ["clickingOrSnapping": true] }) == ["/symptoms/clickingOrSnapping: must be one of \"present\", \"absent\", \"not-assessed\"; found true"])
+        let v2: (inout [String: Any]) -> Void = {
+            $0["schemaVersion"] = 2
+            $0["symptoms"] = [String: Any]()
+        }
+        #expect(
+            issues(
+                Cases.minimal {
+                    v2(&$0)
+                    $0["conservativeCare"] = ["status": "not-started", "months": 3]
+                }) == ["/conservativeCare/months: no value is allowed here"])
+        #expect(
+            issues(
+                Cases.minimal {
+                    v2(&$0)
+                    $0["conservativeCare"] = ["status": "started"]
+                }) == ["/conservativeCare: missing required property \"months\""])
+        #expect(
+            issues(
+                Cases.minimal {
+                    v2(&$0)
+                    $0["exercise"] = ["currentTier": "low", "tolerated": true, "notToleratedReason": "other"]
+                }) == ["/exercise/notToleratedReason: no value is allowed here"])
+        #expect(
+            issues(
+                Cases.minimal {
+                    v2(&$0)
+                    $0["symptoms"] = ["clickingOrSnapping": true]
+                }) == ["/symptoms/clickingOrSnapping: must be one of \"present\", \"absent\", \"not-assessed\"; found true"])
     }
 }

@@ -16,7 +16,8 @@ struct CatalogIntegrityTests {
     @Test func aDosageParameterThatContradictsItsQuoteIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("recommendations.json", "\"parameters\": { \"durationMinutes\": 10 }", with: "\"parameters\": { \"durationMinutes\": 90 }")
+        try scratch.replace(
+            "recommendations.json", "\"parameters\": { \"durationMinutes\": 10 }", with: "\"parameters\": { \"durationMinutes\": 90 }")
         #expect(
             Self.issues(scratch) == [
                 "recommendations.json: /recommendations/2/dosage/parameters/durationMinutes: the number 90 not in the entry's quotes: every number of a dosage must occur in its verbatim source"
@@ -26,7 +27,8 @@ struct CatalogIntegrityTests {
     @Test func aDosageSummaryThatContradictsItsQuoteIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("recommendations.json", "Ice to the affected area for 10 minutes", with: "Ice to the affected area for 10-90 minutes")
+        try scratch.replace(
+            "recommendations.json", "Ice to the affected area for 10 minutes", with: "Ice to the affected area for 10-90 minutes")
         #expect(
             Self.issues(scratch) == [
                 "recommendations.json: /recommendations/2/dosage/summary: the number 90 not in the entry's quotes: every number of a dosage must occur in its verbatim source"
@@ -36,7 +38,9 @@ struct CatalogIntegrityTests {
     @Test func numbersAreReadAsWrittenAndReferenceMarksAreNotNumbers() {
         #expect(DosageCheck.numbers(in: "2-3 mL of 1-2% lidocaine, 1.5 mg, >60% MVIC") == [2, 3, 1, 2, 1.5, 60])
         #expect(DosageCheck.numbers(in: "to reduce pain and inflammation3") == [])
-        #expect(DosageCheck.problems(Catalog.Dosage(summary: "10 minutes", parameters: [("durationMinutes", 10)]), quotes: ["for 10 minutes"]).isEmpty)
+        #expect(
+            DosageCheck.problems(Catalog.Dosage(summary: "10 minutes", parameters: [("durationMinutes", 10)]), quotes: ["for 10 minutes"])
+                .isEmpty)
         #expect(DosageCheck.problems(Catalog.Dosage(summary: "3 minutes", parameters: []), quotes: ["inflammation3"]).count == 1)
     }
 
@@ -69,13 +73,17 @@ struct CatalogIntegrityTests {
         defer { scratch.remove() }
         try FileManager.default.createSymbolicLink(atPath: scratch.directory + "/sources/link.txt", withDestinationPath: "/etc/passwd")
         try Self.addSource(scratch, file: "sources/link.txt")
-        #expect(Self.issues(scratch) == ["sources.json: /sources/0/file: cannot read sources/link.txt: resolves to /etc/passwd, outside the Catalog directory"])
+        #expect(
+            Self.issues(scratch) == [
+                "sources.json: /sources/0/file: cannot read sources/link.txt: resolves to /etc/passwd, outside the Catalog directory"
+            ])
     }
 
     @Test func aSymbolicLinkInsideTheCatalogIsFollowed() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try FileManager.default.createSymbolicLink(atPath: scratch.directory + "/sources/link.txt", withDestinationPath: "seed-000_3d027190f0aa88e5.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.directory + "/sources/link.txt", withDestinationPath: "seed-000_3d027190f0aa88e5.txt")
         try Self.addSource(scratch, file: "sources/link.txt")
         #expect(Self.issues(scratch) == [])
     }
@@ -105,6 +113,9 @@ struct CatalogIntegrityTests {
         #expect(FileManager.default.createFile(atPath: big, contents: nil))
         #expect(truncate(big, off_t(CatalogLoader.maxSourceBytes + 1)) == 0)
         try scratch.replace("sources.json", "\"file\": \"sources\" }", with: "\"file\": \"sources/big.txt\" }")
-        #expect(Self.issues(scratch) == ["sources.json: /sources/0/file: cannot read sources/big.txt: larger than \(CatalogLoader.maxSourceBytes) bytes"])
+        #expect(
+            Self.issues(scratch) == [
+                "sources.json: /sources/0/file: cannot read sources/big.txt: larger than \(CatalogLoader.maxSourceBytes) bytes"
+            ])
     }
 }

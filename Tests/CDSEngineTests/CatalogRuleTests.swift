@@ -11,11 +11,15 @@ import Testing
 struct CatalogRuleTests {
     @Test func theShippedRulesAreLabelledAndSourced() throws {
         let rules = Dictionary(uniqueKeysWithValues: Repository.catalog.rules.map { ($0.id, $0) })
-        for id in ["symptoms.presentation-fit", "exercise.step-back-on-intolerance", "escalation.window", "strengthening.mvic-bounds", "progression.hold-when-worse"] {
+        for id in [
+            "symptoms.presentation-fit", "exercise.step-back-on-intolerance", "escalation.window", "strengthening.mvic-bounds",
+            "progression.hold-when-worse",
+        ] {
             #expect(rules[id]?.kind == "local-policy" && rules[id]?.sources.isEmpty == true, "\(id)")
         }
         #expect(rules["progression.nprs-important-change"]?.sources.map(\.source) == ["farrar-2001"])
-        #expect(rules["progression.nprs-important-change"]?.parameters == [.init(name: "points", value: 2), .init(name: "percent", value: 30)])
+        #expect(
+            rules["progression.nprs-important-change"]?.parameters == [.init(name: "points", value: 2), .init(name: "percent", value: 30)])
         #expect(rules["progression.lefs-important-change"]?.sources.map(\.source) == ["binkley-1999"])
         #expect(rules["progression.lefs-important-change"]?.parameters == [.init(name: "points", value: 9)])
         #expect(Repository.catalog.view.rules["symptoms.presentation-fit"]?.parameters["minimumPresent"] == 1)
@@ -24,17 +28,30 @@ struct CatalogRuleTests {
     @Test func aLocalPolicyWithASourceIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("policy.json", "\"parameters\": { \"stepsBack\": 1 }", with: "\"parameters\": { \"stepsBack\": 1 }, \"sources\": [{ \"source\": \"binkley-1999\" }]")
-        guard case .failure(let error) = scratch.load() else { Issue.record("loaded"); return }
-        #expect(error.issues.map(\.description).contains("policy.json: /rules/1/sources: a local policy has no source (it is not evidence); a rule with a source is a published-threshold"), "\(error.issues)")
+        try scratch.replace(
+            "policy.json", "\"parameters\": { \"stepsBack\": 1 }",
+            with: "\"parameters\": { \"stepsBack\": 1 }, \"sources\": [{ \"source\": \"binkley-1999\" }]")
+        guard case .failure(let error) = scratch.load() else {
+            Issue.record("loaded")
+            return
+        }
+        #expect(
+            error.issues.map(\.description).contains(
+                "policy.json: /rules/1/sources: a local policy has no source (it is not evidence); a rule with a source is a published-threshold"
+            ), "\(error.issues)")
     }
 
     @Test func aThresholdWithAnUnknownSourceIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try scratch.replace("policy.json", "{ \"source\": \"farrar-2001\"", with: "{ \"source\": \"farrar-2002\"")
-        guard case .failure(let error) = scratch.load() else { Issue.record("loaded"); return }
-        #expect(error.issues.map(\.description).contains("policy.json: /rules/4/sources/0/source: unknown source \"farrar-2002\" (not in sources.json)"), "\(error.issues)")
+        guard case .failure(let error) = scratch.load() else {
+            Issue.record("loaded")
+            return
+        }
+        #expect(
+            error.issues.map(\.description).contains(
+                "policy.json: /rules/4/sources/0/source: unknown source \"farrar-2002\" (not in sources.json)"), "\(error.issues)")
     }
 
     /// The clinical owner changes a local policy in the Catalog and the plan follows, with no
@@ -45,7 +62,8 @@ struct CatalogRuleTests {
         try scratch.replace("policy.json", "\"minimumPresent\": 1", with: "\"minimumPresent\": 2")
         let catalog = try scratch.load().get()
         let engine = Engine(catalog: catalog, modules: BuiltinModules.all, clock: FixedClock(TestRepository.today))
-        let text = try String(contentsOfFile: TestRepository.root + "/Tests/Vignettes/27-one-symptom-fits-weakly.case.json", encoding: .utf8)
+        let text = try String(
+            contentsOfFile: TestRepository.root + "/Tests/Vignettes/27-one-symptom-fits-weakly.case.json", encoding: .utf8)
         let plan = engine.evaluate(try engine.caseReader.read(Array(text.utf8)))
         let cryo = plan.resolution.recommendations.first { $0.id == "initial.cryotherapy" }
         #expect(cryo?.action == .defer)

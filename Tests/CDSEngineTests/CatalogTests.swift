@@ -42,31 +42,55 @@ struct CatalogTests {
 
     @Test func docsClinicalContentIsTheGeneratedReport() throws {
         let doc = try String(contentsOfFile: Repository.root + "/docs/clinical-content.md", encoding: .utf8)
-        #expect(doc == TraceabilityReport.markdown(for: Repository.catalog), "regenerate with: swift run cds catalog traceability > docs/clinical-content.md")
+        #expect(
+            doc == TraceabilityReport.markdown(for: Repository.catalog),
+            "regenerate with: swift run cds catalog traceability > docs/clinical-content.md")
     }
 
     /// Breaks a copy of the Catalog and checks the exact `file: path: message` reported.
     static let breakages: [(String, String, String, String)] = [
-        ("recommendations.json", "\"title\": \"Cryotherapy\",", "\"title\": \"Cryotherapy\", \"dosge\": 1,",
-         "recommendations.json: /recommendations/2/dosge: unknown member (allowed: components, dosage, evidence, id, phase, sources, strength, substances, text, title)"),
-        ("recommendations.json", "\"id\": \"initial.nsaids\"", "\"id\": \"initial.relative-rest\"",
-         "recommendations.json: /recommendations/1/id: duplicate recommendation id \"initial.relative-rest\""),
-        ("recommendations.json", "\"evidence\": [\"seed-ref-3\"],", "\"evidence\": [\"seed-ref-8\"],",
-         "recommendations.json: /recommendations/0/evidence/0: unknown evidence \"seed-ref-8\" (not in evidence.json)"),
-        ("recommendations.json", "for 10 minutes to reduce pain and inflammation3", "for 15 minutes to reduce pain and inflammation3",
-         "recommendations.json: /recommendations/2/sources/0/quote: not found verbatim in source \"seed\""),
-        ("policy.json", "\"strengthening.tier-high\"]", "\"strengthening.tier-highest\"]",
-         "policy.json: /resolver/conflictGroups/0/members/2: unknown recommendation \"strengthening.tier-highest\" (not in recommendations.json)"),
-        ("terminology.json", "\"rulesOut\": [\"initial.nsaids\"]", "\"rulesOut\": [\"initial.nsaid\"]",
-         "terminology.json: /contraindications/0/rulesOut/0: unknown recommendation \"initial.nsaid\" (not in recommendations.json)"),
-        ("traceability.json", "{ \"line\": \"Monitoring Progress\", \"reason\": \"heading (phase monitoring)\" }", "{ \"line\": \"Monitoring progress\", \"reason\": \"heading\" }",
-         "traceability.json: /nonClaims/13/line: not a line of source \"seed\""),
-        ("catalog.json", "\"catalogVersion\": \"1.0.0\"", "\"catalogVersion\": \"1.0\"",
-         "catalog.json: /catalogVersion: expected a semantic version such as 1.0.0, found \"1.0\""),
-        ("evidence.json", "\"design\": \"retrospective case series\",", "",
-         "evidence.json: /evidence/0: missing required member \"design\""),
-        ("schema/case.schema.json", "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\"] }", "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\", \"aspirin\"] }",
-         "schema/case.schema.json: /properties/contraindications/items/properties/code/enum: must list exactly the codes of terminology.json contraindications: corticosteroid-injection, cryotherapy, nsaids, surgery"),
+        (
+            "recommendations.json", "\"title\": \"Cryotherapy\",", "\"title\": \"Cryotherapy\", \"dosge\": 1,",
+            "recommendations.json: /recommendations/2/dosge: unknown member (allowed: components, dosage, evidence, id, phase, sources, strength, substances, text, title)"
+        ),
+        (
+            "recommendations.json", "\"id\": \"initial.nsaids\"", "\"id\": \"initial.relative-rest\"",
+            "recommendations.json: /recommendations/1/id: duplicate recommendation id \"initial.relative-rest\""
+        ),
+        (
+            "recommendations.json", "\"evidence\": [\"seed-ref-3\"],", "\"evidence\": [\"seed-ref-8\"],",
+            "recommendations.json: /recommendations/0/evidence/0: unknown evidence \"seed-ref-8\" (not in evidence.json)"
+        ),
+        (
+            "recommendations.json", "for 10 minutes to reduce pain and inflammation3", "for 15 minutes to reduce pain and inflammation3",
+            "recommendations.json: /recommendations/2/sources/0/quote: not found verbatim in source \"seed\""
+        ),
+        (
+            "policy.json", "\"strengthening.tier-high\"]", "\"strengthening.tier-highest\"]",
+            "policy.json: /resolver/conflictGroups/0/members/2: unknown recommendation \"strengthening.tier-highest\" (not in recommendations.json)"
+        ),
+        (
+            "terminology.json", "\"rulesOut\": [\"initial.nsaids\"]", "\"rulesOut\": [\"initial.nsaid\"]",
+            "terminology.json: /contraindications/0/rulesOut/0: unknown recommendation \"initial.nsaid\" (not in recommendations.json)"
+        ),
+        (
+            "traceability.json", "{ \"line\": \"Monitoring Progress\", \"reason\": \"heading (phase monitoring)\" }",
+            "{ \"line\": \"Monitoring progress\", \"reason\": \"heading\" }",
+            "traceability.json: /nonClaims/13/line: not a line of source \"seed\""
+        ),
+        (
+            "catalog.json", "\"catalogVersion\": \"1.0.0\"", "\"catalogVersion\": \"1.0\"",
+            "catalog.json: /catalogVersion: expected a semantic version such as 1.0.0, found \"1.0\""
+        ),
+        (
+            "evidence.json", "\"design\": \"retrospective case series\",", "",
+            "evidence.json: /evidence/0: missing required member \"design\""
+        ),
+        (
+            "schema/case.schema.json", "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\"] }",
+            "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\", \"aspirin\"] }",
+            "schema/case.schema.json: /properties/contraindications/items/properties/code/enum: must list exactly the codes of terminology.json contraindications: corticosteroid-injection, cryotherapy, nsaids, surgery"
+        ),
     ]
 
     @Test(arguments: 0..<breakages.count)
@@ -86,7 +110,10 @@ struct CatalogTests {
         defer { scratch.remove() }
         let text = try scratch.read("policy.json")
         try scratch.write("policy.json", String(text.prefix(100)))
-        guard case .failure(let error) = scratch.load() else { Issue.record("loaded"); return }
+        guard case .failure(let error) = scratch.load() else {
+            Issue.record("loaded")
+            return
+        }
         #expect(error.issues.count == 1)
         #expect(error.issues[0].file == "policy.json")
         #expect(error.issues[0].message.hasPrefix("invalid JSON at byte 100: "))
@@ -95,23 +122,36 @@ struct CatalogTests {
     @Test func anUntracedSeedSentenceIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("recommendations.json", "{ \"source\": \"seed\", \"quote\": \"Hip flexor stretches\" }", with: "{ \"source\": \"seed\", \"quote\": \"Hip flexor\" }")
-        guard case .failure(let error) = scratch.load() else { Issue.record("loaded"); return }
-        #expect(error.issues.map(\.description) == ["traceability.json: /: line 30 of source \"seed\" is quoted by no Catalog entry and is not a non-claim: \"Hip flexor stretches\""])
+        try scratch.replace(
+            "recommendations.json", "{ \"source\": \"seed\", \"quote\": \"Hip flexor stretches\" }",
+            with: "{ \"source\": \"seed\", \"quote\": \"Hip flexor\" }")
+        guard case .failure(let error) = scratch.load() else {
+            Issue.record("loaded")
+            return
+        }
+        #expect(
+            error.issues.map(\.description) == [
+                "traceability.json: /: line 30 of source \"seed\" is quoted by no Catalog entry and is not a non-claim: \"Hip flexor stretches\""
+            ])
     }
 
     @Test func aModifiedSourceFileFailsItsChecksum() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try scratch.replace("sources/seed-000_3d027190f0aa88e5.txt", "77%", with: "87%")
-        guard case .failure(let error) = scratch.load() else { Issue.record("loaded"); return }
+        guard case .failure(let error) = scratch.load() else {
+            Issue.record("loaded")
+            return
+        }
         #expect(error.issues.contains { $0.file == "sources.json" && $0.path.description == "/sources/0/sha256" })
     }
 
     @Test func sha256MatchesKnownVectors() {
         #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(Array(String(repeating: "a", count: 1000).utf8)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        #expect(
+            SHA256.hex(Array(String(repeating: "a", count: 1000).utf8))
+                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 }
 

@@ -58,7 +58,8 @@ struct ConcurrencyRulesTests {
         for (marker, files) in Self.reviewed {
             for file in files.keys {
                 let lines = try String(contentsOfFile: TestRepository.root + "/" + file, encoding: .utf8).components(separatedBy: "\n")
-                for (i, line) in lines.enumerated() where line.contains(marker) && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                for (i, line) in lines.enumerated()
+                where line.contains(marker) && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
                     let above = lines[max(0, i - 4)..<i].map { $0.trimmingCharacters(in: .whitespaces) }
                     #expect(above.contains { $0.hasPrefix("//") }, "\(file):\(i + 1): \(marker) without a comment saying why it is safe")
                 }

@@ -23,8 +23,9 @@ public struct HipSnappingModule: IliopsoasAssessmentModule {
     public func assess(_ c: ClinicalCase, context: AssessmentContext) throws -> [Proposal] {
         guard c.symptoms.clickingOrSnapping else { return [] }
         return [
-            Proposal(.recommend, "stretching.iliopsoas", priority: 55,
-                     because: Rationale("symptomatic clicking or snapping recorded", facts: ["/symptoms/clickingOrSnapping"]))
+            Proposal(
+                .recommend, "stretching.iliopsoas", priority: 55,
+                because: Rationale("symptomatic clicking or snapping recorded", facts: ["/symptoms/clickingOrSnapping"]))
         ]
     }
 }
@@ -45,8 +46,9 @@ public struct ArthroplastyNoteModule: AssessmentModule {
         // nil: not recorded, which is unknown, not "no".
         guard try facts.bool("/surgicalHistory/totalHipArthroplasty") == true else { return [] }
         return [
-            Proposal(.consider, "population.post-arthroplasty-mobilization", priority: 50,
-                     because: Rationale("total hip arthroplasty on record", facts: ["/surgicalHistory/totalHipArthroplasty"]))
+            Proposal(
+                .consider, "population.post-arthroplasty-mobilization", priority: 50,
+                because: Rationale("total hip arthroplasty on record", facts: ["/surgicalHistory/totalHipArthroplasty"]))
         ]
     }
 }

@@ -22,7 +22,9 @@ struct EngineTests {
         let e = engine(BuiltinModules.all + [future, newer, old])
         #expect(e.registry.modules.count == BuiltinModules.all.count)
         #expect(e.registry.refused.map(\.descriptor.id) == ["future", "newer-minor", "old-major"])
-        #expect(e.registry.refused[0].reason == "module \"future\" 1.0.0 was built against module API 3.0; this host speaks 2.0 and loads 2.0 through 2.0")
+        #expect(
+            e.registry.refused[0].reason
+                == "module \"future\" 1.0.0 was built against module API 3.0; this host speaks 2.0 and loads 2.0 through 2.0")
         let plan = e.evaluate(try Cases.read(Cases.minimal()))
         let refused = plan.modules.filter { $0.status == .refused }.map(\.descriptor.id)
         #expect(refused == ["future", "newer-minor", "old-major"])
@@ -43,7 +45,11 @@ struct EngineTests {
         ]
         let plan = engine(modules).evaluate(try Cases.read(Cases.minimal()))
         let status = Dictionary(uniqueKeysWithValues: plan.modules.map { ($0.descriptor.id, $0.status.rawValue) })
-        #expect(status == ["exact": "contributed", "prefix": "contributed", "own-pack": "contributed", "other-prefix": "failed", "other-pack": "failed"])
+        #expect(
+            status == [
+                "exact": "contributed", "prefix": "contributed", "own-pack": "contributed", "other-prefix": "failed",
+                "other-pack": "failed",
+            ])
         let failed = try #require(plan.modules.first { $0.descriptor.id == "other-pack" })
         #expect(failed.error == "proposal 1 ('stretching.iliopsoas'): not among the recommendations the module declares in `proposes`")
     }
@@ -66,11 +72,12 @@ struct EngineTests {
             StubModule(id: "bad-fact", reads: ["symptoms"]) { _, _ in [] },
         ])
         #expect(registry.modules.map(\.descriptor.id) == ["same"])
-        #expect(registry.refused.map(\.reason) == [
-            "module id \"Bad_ID\" is not lowercase letters, digits and '-'",
-            "module \"bad-fact\" declares an invalid fact path \"symptoms\" (expected a JSON Pointer such as /symptoms)",
-            "another module already has id \"same\"",
-        ])
+        #expect(
+            registry.refused.map(\.reason) == [
+                "module id \"Bad_ID\" is not lowercase letters, digits and '-'",
+                "module \"bad-fact\" declares an invalid fact path \"symptoms\" (expected a JSON Pointer such as /symptoms)",
+                "another module already has id \"same\"",
+            ])
     }
 
     @Test func aThrowingModuleIsReportedAndTheOthersStillContribute() throws {
@@ -79,18 +86,39 @@ struct EngineTests {
         let report = try #require(plan.modules.first { $0.descriptor.id == "broken" })
         #expect(report.status == .failed)
         #expect(report.error == "threw: /symptoms: cannot read this case")
-        #expect(plan.modules.filter { $0.status == .contributed }.map(\.descriptor.id) == ["escalation", "exercise-progression", "monitoring", "symptoms"])
+        #expect(
+            plan.modules.filter { $0.status == .contributed }.map(\.descriptor.id) == [
+                "escalation", "exercise-progression", "monitoring", "symptoms",
+            ])
         #expect(plan.modules.filter { $0.status == .noProposals }.count == 3)
         #expect(plan.resolution.recommendations.contains { $0.id == "initial.cryotherapy" })
     }
 
     @Test(arguments: [
-        (Proposal(.recommend, "no.such.entry", because: Rationale("r", facts: [])), "proposal 1 ('no.such.entry'): no such recommendation in Catalog 1.0.0"),
-        (Proposal(ProposalAction(rawValue: "maybe"), "initial.nsaids", because: Rationale("r", facts: [])), "proposal 1 ('initial.nsaids'): unknown action 'maybe' (expected avoid, defer, consider or recommend)"),
-        (Proposal(.recommend, "initial.nsaids", priority: 101, because: Rationale("r", facts: [])), "proposal 1 ('initial.nsaids'): priority 101 is outside 0...100"),
-        (Proposal(.recommend, "initial.nsaids", because: Rationale("", facts: [])), "proposal 1 ('initial.nsaids'): the rationale states no rule"),
-        (Proposal(.recommend, "initial.nsaids", because: Rationale("r", facts: ["/patient/age"])), "proposal 1 ('initial.nsaids'): cites fact /patient/age, which the module does not declare in `reads`"),
-        (Proposal(.recommend, "initial.nsaids", because: Rationale("r", facts: []), additionalEvidence: ["seed-ref-99"]), "proposal 1 ('initial.nsaids'): no such evidence 'seed-ref-99' in Catalog 1.0.0"),
+        (
+            Proposal(.recommend, "no.such.entry", because: Rationale("r", facts: [])),
+            "proposal 1 ('no.such.entry'): no such recommendation in Catalog 1.0.0"
+        ),
+        (
+            Proposal(ProposalAction(rawValue: "maybe"), "initial.nsaids", because: Rationale("r", facts: [])),
+            "proposal 1 ('initial.nsaids'): unknown action 'maybe' (expected avoid, defer, consider or recommend)"
+        ),
+        (
+            Proposal(.recommend, "initial.nsaids", priority: 101, because: Rationale("r", facts: [])),
+            "proposal 1 ('initial.nsaids'): priority 101 is outside 0...100"
+        ),
+        (
+            Proposal(.recommend, "initial.nsaids", because: Rationale("", facts: [])),
+            "proposal 1 ('initial.nsaids'): the rationale states no rule"
+        ),
+        (
+            Proposal(.recommend, "initial.nsaids", because: Rationale("r", facts: ["/patient/age"])),
+            "proposal 1 ('initial.nsaids'): cites fact /patient/age, which the module does not declare in `reads`"
+        ),
+        (
+            Proposal(.recommend, "initial.nsaids", because: Rationale("r", facts: []), additionalEvidence: ["seed-ref-99"]),
+            "proposal 1 ('initial.nsaids'): no such evidence 'seed-ref-99' in Catalog 1.0.0"
+        ),
     ])
     func anInvalidProposalFailsItsWholeModule(proposal: Proposal, message: String) throws {
         let fine = Proposal(.avoid, "initial.cryotherapy", because: Rationale("r", facts: []))
@@ -103,7 +131,11 @@ struct EngineTests {
 
     @Test func factsCitedByAProposalCarryTheirValuesOrAbsence() throws {
         let module = StubModule(id: "facts", reads: ["/symptoms", "/conservativeCare"]) { _, _ in
-            [Proposal(.recommend, "initial.nsaids", because: Rationale("r", facts: ["/symptoms/clickingOrSnapping", "/conservativeCare/months"]))]
+            [
+                Proposal(
+                    .recommend, "initial.nsaids",
+                    because: Rationale("r", facts: ["/symptoms/clickingOrSnapping", "/conservativeCare/months"]))
+            ]
         }
         let plan = engine([module]).evaluate(try Cases.read(Cases.minimal()))
         let facts = plan.facts(plan.resolution.recommendations[0].sources[0].proposal.rationale.facts)

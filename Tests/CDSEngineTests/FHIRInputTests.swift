@@ -42,7 +42,9 @@ struct FHIRInputTests {
     @Test func surgeryAllergiesAndInactiveResourcesAreMappedAsTheCatalogSays() throws {
         let (facts, report) = try engine.readInput(try document("15-post-arthroplasty.bundle.json"), asOf: TestRepository.today)
         let c = try facts.clinicalCase()
-        #expect(c.surgicalHistory == .init(totalHipArthroplasty: true, iliopsoasTenotomy: true, monthsSinceSurgery: 9, persistentGroinPain: true))
+        #expect(
+            c.surgicalHistory
+                == .init(totalHipArthroplasty: true, iliopsoasTenotomy: true, monthsSinceSurgery: 9, persistentGroinPain: true))
         #expect(c.allergies == ["nsaid"])
         #expect(c.symptoms.clickingOrSnapping == false, "a resolved Condition does not count")
         #expect(report?.ignored == [["resource": "Condition/old", "reason": "clinicalStatus resolved"]])
@@ -59,10 +61,11 @@ struct FHIRInputTests {
         } catch {
             #expect(error.missingPrefetch == ["observations"])
             #expect(error.report?.format == "cds-hooks-request")
-            #expect(error.report?.notes == [
-                "prefetch \"observations\" was not provided; this service does not fetch data itself",
-                "prefetch \"medications\" is null: the EHR has no data for it",
-            ])
+            #expect(
+                error.report?.notes == [
+                    "prefetch \"observations\" was not provided; this service does not fetch data itself",
+                    "prefetch \"medications\" is null: the EHR has no data for it",
+                ])
         }
     }
 
@@ -76,7 +79,14 @@ struct FHIRInputTests {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try scratch.replace("fhir-mapping.json", "\"value\": \"/conservativeCare/months\"", with: "\"value\": \"/conservativeCare/weeks\"")
-        guard case .failure(let error) = scratch.load() else { Issue.record("loaded"); return }
-        #expect(error.issues.map(\.description).contains { $0.hasPrefix("fhir-mapping.json: /codes/") && $0.hasSuffix("/value: \"/conservativeCare/weeks\" is not a field of the case schema") })
+        guard case .failure(let error) = scratch.load() else {
+            Issue.record("loaded")
+            return
+        }
+        #expect(
+            error.issues.map(\.description).contains {
+                $0.hasPrefix("fhir-mapping.json: /codes/")
+                    && $0.hasSuffix("/value: \"/conservativeCare/weeks\" is not a field of the case schema")
+            })
     }
 }

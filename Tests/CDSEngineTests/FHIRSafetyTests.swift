@@ -19,7 +19,9 @@ struct FHIRSafetyTests {
     }
 
     /// The Bundle with `resources` appended as entries.
-    func adding(_ resources: [JSONValue], to file: String = "09-escalation-at-4-months.bundle.json", dropID: Bool = false) throws -> JSONValue {
+    func adding(_ resources: [JSONValue], to file: String = "09-escalation-at-4-months.bundle.json", dropID: Bool = false) throws
+        -> JSONValue
+    {
         var b = try bundle(file)
         var entries = b["entry"]?.arrayValue ?? []
         entries += resources.map { ["resource": $0] }
@@ -28,11 +30,17 @@ struct FHIRSafetyTests {
         return .object(b)
     }
 
-    static func allergy(_ id: String, system: String, code: String, display: String, patient: String = "Patient/p1", category: String? = "medication") -> JSONValue {
+    static func allergy(
+        _ id: String, system: String, code: String, display: String, patient: String = "Patient/p1", category: String? = "medication"
+    ) -> JSONValue {
         var o: JSONObject = [
             "resourceType": "AllergyIntolerance", "id": .string(id),
-            "clinicalStatus": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"]]],
-            "verificationStatus": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "code": "confirmed"]]],
+            "clinicalStatus": [
+                "coding": [["system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "code": "active"]]
+            ],
+            "verificationStatus": [
+                "coding": [["system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "code": "confirmed"]]
+            ],
             "code": ["coding": [["system": .string(system), "code": .string(code), "display": .string(display)]]],
             "patient": ["reference": .string(patient)],
         ]
@@ -40,7 +48,9 @@ struct FHIRSafetyTests {
         return .object(o)
     }
 
-    static func observation(_ id: String, code: String, system: String = "urn:cds:iliopsoas:local", subject: String = "Patient/p1", _ extra: JSONObject) -> JSONValue {
+    static func observation(
+        _ id: String, code: String, system: String = "urn:cds:iliopsoas:local", subject: String = "Patient/p1", _ extra: JSONObject
+    ) -> JSONValue {
         var o: JSONObject = [
             "resourceType": "Observation", "id": .string(id), "status": "final",
             "code": ["coding": [["system": .string(system), "code": .string(code)]]], "subject": ["reference": .string(subject)],
@@ -67,7 +77,8 @@ struct FHIRSafetyTests {
     func anNSAIDAllergyInAStandardCodeAvoidsNSAIDs(system: String, code: String, display: String) throws {
         let before = actions(try engine.evaluateInput(try adding([]), asOf: TestRepository.today))
         #expect(before["initial.nsaids"] == "recommend", "the Bundle recommends NSAIDs without the allergy")
-        let plan = try engine.evaluateInput(try adding([Self.allergy("a1", system: system, code: code, display: display)]), asOf: TestRepository.today)
+        let plan = try engine.evaluateInput(
+            try adding([Self.allergy("a1", system: system, code: code, display: display)]), asOf: TestRepository.today)
         #expect(actions(plan)["initial.nsaids"] == "avoid")
         #expect(plan.input?["mapped"]?.arrayValue?.contains { $0["code"]?.stringValue == code && $0["fact"] == "/allergies" } == true)
         let nsaidCard = try #require(cards(plan).first { $0["summary"]?.stringValue == "Avoid: NSAIDs" })
@@ -77,7 +88,8 @@ struct FHIRSafetyTests {
     @Test func lidocaineAndMethylprednisoloneInRxNormAvoidTheInjection() throws {
         for (code, name) in [("6387", "lidocaine"), ("6902", "methylprednisolone")] {
             let plan = try engine.evaluateInput(
-                try adding([Self.allergy("a1", system: "http://www.nlm.nih.gov/research/umls/rxnorm", code: code, display: name)]), asOf: TestRepository.today)
+                try adding([Self.allergy("a1", system: "http://www.nlm.nih.gov/research/umls/rxnorm", code: code, display: name)]),
+                asOf: TestRepository.today)
             #expect(actions(plan)["escalation.corticosteroid-injection"] == "avoid", "\(name)")
         }
     }
@@ -101,13 +113,15 @@ struct FHIRSafetyTests {
         let food = Self.allergy("f1", system: "http://snomed.info/sct", code: "000000", display: "a food", category: "food")
         #expect(actions(try engine.evaluateInput(try adding([food]), asOf: TestRepository.today))["initial.nsaids"] == "recommend")
         // "No known drug allergy" is understood, not an unclassified allergy.
-        let none = Self.allergy("n1", system: "http://snomed.info/sct", code: "409137002", display: "No known drug allergy (situation)", category: nil)
+        let none = Self.allergy(
+            "n1", system: "http://snomed.info/sct", code: "409137002", display: "No known drug allergy (situation)", category: nil)
         #expect(actions(try engine.evaluateInput(try adding([none]), asOf: TestRepository.today))["initial.nsaids"] == "recommend")
     }
 
     @Test func aContraindicationThisServiceCannotReadHoldsEveryMedicationForReview() throws {
         let unread: JSONValue = [
-            "resourceType": "Condition", "id": "k1", "code": ["coding": [["system": "urn:cds:iliopsoas:local", "code": "contraindication-unheard-of"]]],
+            "resourceType": "Condition", "id": "k1",
+            "code": ["coding": [["system": "urn:cds:iliopsoas:local", "code": "contraindication-unheard-of"]]],
             "subject": ["reference": "Patient/p1"],
         ]
         let plan = try engine.evaluateInput(try adding([unread]), asOf: TestRepository.today)
@@ -120,10 +134,14 @@ struct FHIRSafetyTests {
 
     @Test func anotherPatientsObservationIsIgnoredAndListed() throws {
         let foreign = Self.observation(
-            "x1", code: "weakness-resisted-hip-flexion-in-abduction", subject: "Patient/someone-else", ["effectiveDateTime": "2026-03-03", "valueBoolean": true])
+            "x1", code: "weakness-resisted-hip-flexion-in-abduction", subject: "Patient/someone-else",
+            ["effectiveDateTime": "2026-03-03", "valueBoolean": true])
         let plan = try engine.evaluateInput(try adding([foreign]), asOf: TestRepository.today)
         #expect(plan.caseDocument["symptoms"]?["weaknessResistedHipFlexionInAbduction"] == false, "the patient's own observation stands")
-        #expect(plan.input?["ignored"]?.arrayValue?.contains(["resource": "Observation/x1", "reason": "subject Patient/someone-else is not this evaluation's patient"]) == true)
+        #expect(
+            plan.input?["ignored"]?.arrayValue?.contains([
+                "resource": "Observation/x1", "reason": "subject Patient/someone-else is not this evaluation's patient",
+            ]) == true)
         var orphan = try #require(foreign.objectValue)
         orphan["subject"] = nil
         let unreferenced = try engine.evaluateInput(try adding([.object(orphan)]), asOf: TestRepository.today)
@@ -131,7 +149,9 @@ struct FHIRSafetyTests {
     }
 
     @Test func aResourceReferencingThePatientByFullUrlIsUsed() throws {
-        let byURL = Self.observation("u1", code: "clicking-or-snapping", subject: "urn:uuid:fhir-09-escalation-at-4-months-0", ["effectiveDateTime": "2026-03-03", "valueBoolean": true])
+        let byURL = Self.observation(
+            "u1", code: "clicking-or-snapping", subject: "urn:uuid:fhir-09-escalation-at-4-months-0",
+            ["effectiveDateTime": "2026-03-03", "valueBoolean": true])
         let plan = try engine.evaluateInput(try adding([byURL]), asOf: TestRepository.today)
         #expect(plan.caseDocument["symptoms"]?["clickingOrSnapping"] == true)
     }
@@ -160,7 +180,8 @@ struct FHIRSafetyTests {
         return [
             "hook": "patient-view", "hookInstance": "h-1", "context": ["userId": "Practitioner/1", "patientId": .string(contextPatient)],
             "prefetch": [
-                "patient": .object(p), "conditions": .object(rest), "observations": nil, "procedures": nil, "allergies": nil, "medications": nil,
+                "patient": .object(p), "conditions": .object(rest), "observations": nil, "procedures": nil, "allergies": nil,
+                "medications": nil,
             ],
         ]
     }
@@ -173,7 +194,9 @@ struct FHIRSafetyTests {
         } catch {
             #expect(error.identityProblem?.data == ["contextPatientId": "p2", "prefetchPatientId": "p1"])
         }
-        #expect(try engine.evaluateInput(try hooksRequest(contextPatient: "p1"), asOf: TestRepository.today).resolution.recommendations.isEmpty == false)
+        #expect(
+            try engine.evaluateInput(try hooksRequest(contextPatient: "p1"), asOf: TestRepository.today).resolution.recommendations.isEmpty
+                == false)
     }
 
     @Test func withoutAPatientNoResourceIsUsed() throws {
@@ -182,7 +205,9 @@ struct FHIRSafetyTests {
         let plan = try engine.evaluateInput(.object(b), asOf: TestRepository.today)
         #expect(plan.resolution.recommendations.isEmpty)
         #expect(plan.input?["mapped"] == [])
-        #expect(plan.input?["notes"]?.arrayValue?.first == "no Patient in the input: no resource can be shown to belong to one patient, so none is used")
+        #expect(
+            plan.input?["notes"]?.arrayValue?.first
+                == "no Patient in the input: no resource can be shown to belong to one patient, so none is used")
     }
 
     // MARK: the prefetch templates ask for what the mapping uses
@@ -206,9 +231,17 @@ struct FHIRSafetyTests {
         prefetch["conditions"] = ["resourceType": "Bundle", "type": "searchset", "total": 0]
         prefetch["observations"] = [
             "resourceType": "Bundle", "type": "searchset",
-            "entry": [["resource": Self.observation("n1", code: "72514-3", system: "http://loinc.org", ["effectiveDateTime": "2026-01-01", "valueInteger": 3])]],
+            "entry": [
+                [
+                    "resource": Self.observation(
+                        "n1", code: "72514-3", system: "http://loinc.org", ["effectiveDateTime": "2026-01-01", "valueInteger": 3])
+                ]
+            ],
         ]
-        prefetch["allergies"] = ["resourceType": "OperationOutcome", "issue": [["severity": "error", "code": "timeout", "diagnostics": "allergy service timed out"]]]
+        prefetch["allergies"] = [
+            "resourceType": "OperationOutcome",
+            "issue": [["severity": "error", "code": "timeout", "diagnostics": "allergy service timed out"]],
+        ]
         request["prefetch"] = .object(prefetch)
         let plan = try engine.evaluateInput(.object(request), asOf: TestRepository.today)
         #expect(plan.resolution.recommendations.isEmpty)
@@ -243,7 +276,9 @@ struct FHIRSafetyTests {
         #expect(plan.caseDocument["surgicalHistory"]?["iliopsoasTenotomy"] == nil, "absence from the record is not a record of absence")
         #expect(plan.modules.contains { $0.descriptor.id == "post-arthroplasty" && $0.status != .notRun })
         #expect(!plan.resolution.recommendations.isEmpty)
-        #expect(plan.input?["notes"]?.arrayValue?.contains("/surgicalHistory/iliopsoasTenotomy is unknown: no iliopsoas tenotomy among the Procedures on record") == true)
+        #expect(
+            plan.input?["notes"]?.arrayValue?.contains(
+                "/surgicalHistory/iliopsoasTenotomy is unknown: no iliopsoas tenotomy among the Procedures on record") == true)
     }
 
     @Test func anUnclassifiedProcedureLeavesTheTenotomyUnknown() throws {
@@ -279,9 +314,12 @@ struct FHIRSafetyTests {
     @Test func badReadingsAreDroppedAndReportedTheRestGoesOn() throws {
         let plan = try engine.evaluateInput(
             try adding([
-                Self.observation("bad1", code: "72514-3", system: "http://loinc.org", ["effectiveDateTime": "2026-02-01", "valueInteger": 12]),
+                Self.observation(
+                    "bad1", code: "72514-3", system: "http://loinc.org", ["effectiveDateTime": "2026-02-01", "valueInteger": 12]),
                 Self.observation("bad2", code: "lefs-total", ["effectiveDateTime": "2026-02-01", "valueInteger": 95]),
-                Self.observation("bad3", code: "72514-3", system: "http://loinc.org", ["effectiveDateTime": "2026-02-01", "valueQuantity": ["value": 4, "unit": "mm", "code": "mm"]]),
+                Self.observation(
+                    "bad3", code: "72514-3", system: "http://loinc.org",
+                    ["effectiveDateTime": "2026-02-01", "valueQuantity": ["value": 4, "unit": "mm", "code": "mm"]]),
             ]), asOf: TestRepository.today)
         let ignored = plan.input?["ignored"]?.arrayValue ?? []
         #expect(ignored.contains(["resource": "Observation/bad1", "reason": "score 12 is outside 0-10"]))
@@ -292,7 +330,8 @@ struct FHIRSafetyTests {
 
     @Test func readingsAreOrderedByTheirRealTimeAcrossEffectiveTypes() throws {
         var b = try bundle("09-escalation-at-4-months.bundle.json")
-        b["entry"] = .array((b["entry"]?.arrayValue ?? []).filter { $0["resource"]?["code"]?["coding"]?.arrayValue?.first?["code"] != "72514-3" })
+        b["entry"] = .array(
+            (b["entry"]?.arrayValue ?? []).filter { $0["resource"]?["code"]?["coding"]?.arrayValue?.first?["code"] != "72514-3" })
         let loinc = "http://loinc.org"
         let readings: [JSONValue] = [
             Self.observation("r3", code: "72514-3", system: loinc, ["effectiveInstant": "2026-02-10T08:00:00Z", "valueInteger": 3]),
@@ -312,7 +351,8 @@ struct FHIRSafetyTests {
         let a = try engine.evaluateInput(try adding([], dropID: true), asOf: TestRepository.today)
         var other = try bundle("09-escalation-at-4-months.bundle.json")
         other["id"] = nil
-        let text = JSONValue.object(other).serialized().replacingOccurrences(of: "Patient/p1", with: "Patient/q7").replacingOccurrences(of: "\"id\":\"p1\"", with: "\"id\":\"q7\"")
+        let text = JSONValue.object(other).serialized().replacingOccurrences(of: "Patient/p1", with: "Patient/q7").replacingOccurrences(
+            of: "\"id\":\"p1\"", with: "\"id\":\"q7\"")
         let b = try engine.evaluateInput(try JSONParser().parse(Array(text.utf8)), asOf: TestRepository.today)
         let idsA = Set(cards(a).compactMap { $0["uuid"]?.stringValue })
         let idsB = Set(cards(b).compactMap { $0["uuid"]?.stringValue })

@@ -39,27 +39,36 @@ struct FeedbackLogTests {
         let withSuggestions = cards.filter { $0.json["suggestions"] != nil }
         #expect(!withSuggestions.isEmpty)
         for c in withSuggestions {
-            #expect(c.json["suggestions"]?.arrayValue?.compactMap { $0["uuid"]?.stringValue } == [FeedbackLog.acceptSuggestion(ofCard: c.uuid)])
+            #expect(
+                c.json["suggestions"]?.arrayValue?.compactMap { $0["uuid"]?.stringValue } == [FeedbackLog.acceptSuggestion(ofCard: c.uuid)])
         }
     }
 
     @Test func recordChecksThenAppendsAllOrNothing() throws {
         let log = FeedbackLog(path: Self.temporary())
         defer { unlink(log.path) }
-        let accepted = #"{"card":"\#(Self.card)","outcome":"accepted","acceptedSuggestions":[{"id":"\#(Self.suggestion)"}],"outcomeTimestamp":"2026-03-02T10:00:00Z"}"#
-        let bad = #"{"card":"\#(Self.card)","outcome":"accepted","acceptedSuggestions":[{"id":"\#(Self.card)"}],"outcomeTimestamp":"2026-03-02T10:00:00Z"}"#
+        let accepted =
+            #"{"card":"\#(Self.card)","outcome":"accepted","acceptedSuggestions":[{"id":"\#(Self.suggestion)"}],"outcomeTimestamp":"2026-03-02T10:00:00Z"}"#
+        let bad =
+            #"{"card":"\#(Self.card)","outcome":"accepted","acceptedSuggestions":[{"id":"\#(Self.card)"}],"outcomeTimestamp":"2026-03-02T10:00:00Z"}"#
         #expect(try Self.record(log, accepted + "," + accepted) == 2)
         #expect(throws: FeedbackLog.Refusal.self) { try Self.record(log, accepted + "," + bad) }
         do {
             _ = try Self.record(log, accepted + "," + bad)
         } catch {
-            guard case .invalid(let path, _) = error else { Issue.record("\(error)"); return }
+            guard case .invalid(let path, _) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(path == "feedback[1].acceptedSuggestions[0].id")
         }
         do {
             _ = try Self.record(log, #"{"card":"nope","outcome":"accepted","outcomeTimestamp":"2026-03-02T10:00:00Z"}"#)
         } catch {
-            guard case .unknownCard("nope") = error else { Issue.record("\(error)"); return }
+            guard case .unknownCard("nope") = error else {
+                Issue.record("\(error)")
+                return
+            }
         }
         let report = try log.report()
         #expect(report.records.count == 2)

@@ -23,8 +23,10 @@ struct InteropCatalogTests {
             return
         }
         let lines = error.issues.map(\.description)
-        #expect(lines.contains("fhir-mapping.json: /codes/0/set/fact: \"/symptoms/noSuchFact\" is not a field of the case schema"), "\(lines)")
-        #expect(lines.contains { $0.hasPrefix("cds-hooks.json: /service/prefetch: expected a query template for \"medications\"") }, "\(lines)")
+        #expect(
+            lines.contains("fhir-mapping.json: /codes/0/set/fact: \"/symptoms/noSuchFact\" is not a field of the case schema"), "\(lines)")
+        #expect(
+            lines.contains { $0.hasPrefix("cds-hooks.json: /service/prefetch: expected a query template for \"medications\"") }, "\(lines)")
         // The engine alone loads it: it does not interpret these files.
         #expect(throws: Never.self) { try CatalogLoader.load(directory: scratch.directory) }
     }

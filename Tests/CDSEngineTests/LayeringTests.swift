@@ -21,10 +21,12 @@ import Testing
         let files = try Self.swiftFiles(under: TestRepository.root + "/Sources/CDSEngine")
         #expect(files.count > 10)
         // Types and imports of the interop layer; Catalog file names (data) are allowed.
-        let forbidden = try Regex(#"import CDSInterop|\bFHIR[A-Z][A-Za-z]*|CDSHooks[A-Z][A-Za-z]*|\bFeedbackLog\b|\bInputError\b|cdsHooks|fhirMapping"#)
+        let forbidden = try Regex(
+            #"import CDSInterop|\bFHIR[A-Z][A-Za-z]*|CDSHooks[A-Z][A-Za-z]*|\bFeedbackLog\b|\bInputError\b|cdsHooks|fhirMapping"#)
         var hits: [String] = []
         for (path, text) in files {
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(forbidden) {
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(forbidden)
+            {
                 hits.append("Sources/CDSEngine/\(path):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
             }
         }
@@ -44,7 +46,8 @@ import Testing
         var hits: [String] = []
         for target in ["CDSEngine", "CDSInterop", "CDSServer", "CDSRepl", "CDSModuleHost", "CDSBulkData", "cds"] {
             for (path, text) in try Self.swiftFiles(under: TestRepository.root + "/Sources/" + target) {
-                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(pattern) {
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where line.contains(pattern) {
                     hits.append("Sources/\(target)/\(path):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
                 }
             }

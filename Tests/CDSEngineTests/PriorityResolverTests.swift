@@ -11,7 +11,9 @@ struct PriorityResolverTests {
     )
     static let rank: [RecommendationID: Int] = ["rest": 0, "nsaids": 0, "tier.low": 1, "tier.moderate": 2, "tier.high": 3, "nprs": 9]
 
-    static func p(_ module: String, _ action: ProposalAction, _ id: RecommendationID, priority: Int = 50, rule: String = "r") -> ModuleProposal {
+    static func p(_ module: String, _ action: ProposalAction, _ id: RecommendationID, priority: Int = 50, rule: String = "r")
+        -> ModuleProposal
+    {
         ModuleProposal(
             module: module, modulePriority: policy.priority(ofModule: module),
             proposal: Proposal(action, id, priority: priority, because: Rationale(rule, facts: ["/symptoms"])))
@@ -59,7 +61,10 @@ struct PriorityResolverTests {
         #expect(ids.contains("tier.high"), "a deferred member does not conflict")
         let dropped = try #require(r.superseded.first { $0.loser.proposal.recommendation == "tier.low" })
         #expect(dropped.winnerRecommendation == "tier.moderate")
-        #expect(dropped.reason.hasPrefix("conflict group 'tier' allows one affirmative recommendation; 'tier.moderate' was kept: module priority 50 ('monitor') is below 60 ('exercise')"))
+        #expect(
+            dropped.reason.hasPrefix(
+                "conflict group 'tier' allows one affirmative recommendation; 'tier.moderate' was kept: module priority 50 ('monitor') is below 60 ('exercise')"
+            ))
     }
 
     @Test func planIsOrderedByPhaseThenPriorityThenID() {
@@ -90,10 +95,11 @@ struct PriorityResolverTests {
         let r = resolve([Self.p("other-a", .recommend, "rest"), Self.p("other-b", .consider, "rest"), Self.p("other-c", .defer, "rest")])
         let rest = try #require(r.recommendations.first)
         #expect(rest.action == .defer)
-        #expect(Set(r.superseded.map(\.reason)) == [
-            "'defer' is safer than 'recommend' (avoid > defer > consider > recommend)",
-            "'defer' is safer than 'consider' (avoid > defer > consider > recommend)",
-        ])
+        #expect(
+            Set(r.superseded.map(\.reason)) == [
+                "'defer' is safer than 'recommend' (avoid > defer > consider > recommend)",
+                "'defer' is safer than 'consider' (avoid > defer > consider > recommend)",
+            ])
         #expect(Set(r.superseded.map(\.loser.module)) == ["other-a", "other-b"])
     }
 

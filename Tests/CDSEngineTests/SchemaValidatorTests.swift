@@ -674,7 +674,9 @@ struct SchemaElementTests {
             "$defs": ["reading": ["type": "object", "required": ["value"], "properties": ["value": ["type": "integer", "maximum": 10]]]],
             "type": "object",
             "properties": [
-                "patient": ["type": "object", "description": "Who.", "properties": ["sex": ["enum": ["female", "male"], "description": "Sex."]]],
+                "patient": [
+                    "type": "object", "description": "Who.", "properties": ["sex": ["enum": ["female", "male"], "description": "Sex."]],
+                ],
                 "nprs": ["type": "array", "items": ["$ref": "#/$defs/reading"]],
                 "alias": ["$ref": "#/properties/patient"],
             ],

@@ -57,7 +57,8 @@ struct StubModule: IliopsoasAssessmentModule {
         behaviour: @escaping @Sendable (ClinicalCase, AssessmentContext) throws -> [Proposal]
     ) {
         descriptor = ModuleDescriptor(
-            id: id, version: SemanticVersion(1, 0, 0), apiVersion: apiVersion, summary: "test module", reads: reads, pack: pack, proposes: proposes)
+            id: id, version: SemanticVersion(1, 0, 0), apiVersion: apiVersion, summary: "test module", reads: reads, pack: pack,
+            proposes: proposes)
         self.behaviour = behaviour
     }
 
@@ -84,7 +85,8 @@ enum Cases {
         case let b as Bool: return b ? "true" : "false"
         case let i as Int: return String(i)
         case let d as Double: return String(d)
-        case let s as String: return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case let s as String:
+            return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case let a as [Any]: return "[" + a.map(json).joined(separator: ",") + "]"
         case let o as [String: Any]: return "{" + o.keys.sorted().map { json($0) + ":" + json(o[$0]!) }.joined(separator: ",") + "}"
         default: return "null"

@@ -21,7 +21,9 @@ struct Fixture {
     }
 
     func trustDocument(keys: [JSONValue]? = nil, extra: JSONObject = [:]) -> JSONValue {
-        var issuer: JSONObject = ["iss": .string(Self.issuer), "jwks": ["keys": .array(keys ?? [ecJWK])], "jku": ["https://ehr.example.org/jwks.json"]]
+        var issuer: JSONObject = [
+            "iss": .string(Self.issuer), "jwks": ["keys": .array(keys ?? [ecJWK])], "jku": ["https://ehr.example.org/jwks.json"],
+        ]
         for (k, v) in extra { issuer[k] = v }
         return ["serviceBaseUrl": "https://cds.example.org", "issuers": [.object(issuer)]]
     }
@@ -36,7 +38,9 @@ struct Fixture {
         func verify(using algorithm: some JWTAlgorithm) throws {}
     }
 
-    func token(_ claims: Claims = Claims(), key: ES384PrivateKey? = nil, kid: String = "ec1", header: [String: String] = [:]) async throws -> String {
+    func token(_ claims: Claims = Claims(), key: ES384PrivateKey? = nil, kid: String = "ec1", header: [String: String] = [:]) async throws
+        -> String
+    {
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: key ?? ec, kid: JWKIdentifier(string: kid))
         var fields = JWTHeader()
@@ -50,7 +54,8 @@ struct Fixture {
 }
 
 func base64url(_ text: String) -> String {
-    Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        .replacingOccurrences(of: "=", with: "")
 }
 
 @Suite struct TrustConfigurationTests {
@@ -140,7 +145,9 @@ func base64url(_ text: String) -> String {
 @Suite struct ClientAuthenticatorTests {
     let f = Fixture()
 
-    func failure(_ authorization: String?, audience: String = Fixture.audience, _ auth: ClientAuthenticator? = nil) async throws -> AuthenticationFailure? {
+    func failure(_ authorization: String?, audience: String = Fixture.audience, _ auth: ClientAuthenticator? = nil) async throws
+        -> AuthenticationFailure?
+    {
         let a: ClientAuthenticator
         if let auth { a = auth } else { a = try await f.authenticator() }
         do {
@@ -152,7 +159,8 @@ func base64url(_ text: String) -> String {
     }
 
     @Test func aValidTokenAuthenticates() async throws {
-        let identity = try await f.authenticator().authenticate(authorization: "Bearer " + (try await f.token()), audience: Fixture.audience)
+        let identity = try await f.authenticator().authenticate(
+            authorization: "Bearer " + (try await f.token()), audience: Fixture.audience)
         #expect(identity == ClientIdentity(iss: Fixture.issuer, sub: "client-1"))
     }
 
@@ -208,12 +216,16 @@ func base64url(_ text: String) -> String {
         let rogue = try await failure("Bearer " + f.token(c))
         #expect(rogue?.reason == "issuer is not trusted")
         #expect(rogue?.claimedIssuer == "https://rogue.example")
-        #expect(try await failure("Bearer " + f.token(header: ["jku": "https://rogue.example/jwks"]))?.reason == "jku is not on the issuer's allow-list")
+        #expect(
+            try await failure("Bearer " + f.token(header: ["jku": "https://rogue.example/jwks"]))?.reason
+                == "jku is not on the issuer's allow-list")
         #expect(try await failure("Bearer " + f.token(header: ["jku": "https://ehr.example.org/jwks.json"])) == nil)
     }
 
     @Test func onlyES384AndRS384AreAccepted() async throws {
-        let payload = base64url(#"{"iss":"\#(Fixture.issuer)","sub":"c","aud":"\#(Fixture.audience)","exp":\#(Fixture.now + 60),"iat":\#(Fixture.now),"jti":"n"}"#)
+        let payload = base64url(
+            #"{"iss":"\#(Fixture.issuer)","sub":"c","aud":"\#(Fixture.audience)","exp":\#(Fixture.now + 60),"iat":\#(Fixture.now),"jti":"n"}"#
+        )
         let none = base64url(#"{"alg":"none","kid":"ec1"}"#) + "." + payload + "."
         #expect(try await failure("Bearer " + none)?.reason == "the token is not a signed JWT (header.payload.signature)")
         let noneSigned = base64url(#"{"alg":"none","kid":"ec1"}"#) + "." + payload + ".AAAA"

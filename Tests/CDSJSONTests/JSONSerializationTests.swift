@@ -80,7 +80,10 @@ extension JSONPointerParsingTests {
 extension JSONPointerParsingTests {
     static let document: JSONValue = ["a": ["b": [10, 20, ["c/d": true, "e~f": nil]]], "": ["": 1], "n": nil]
 
-    @Test(arguments: ["", "/a", "/a/b", "/a/b/0", "/a/b/2", "/a/b/2/c~1d", "/a/b/2/e~0f", "/a/b/3", "/a/b/01", "/a/x", "/a/b/0/z", "/", "//", "a", "/~2", "/n", "/n/x", "/m"])
+    @Test(arguments: [
+        "", "/a", "/a/b", "/a/b/0", "/a/b/2", "/a/b/2/c~1d", "/a/b/2/e~0f", "/a/b/3", "/a/b/01", "/a/x", "/a/b/0/z", "/", "//", "a", "/~2",
+        "/n", "/n/x", "/m",
+    ])
     func lookupByTextAgreesWithLookupByPointer(text: String) {
         if text == "/n" { #expect(Self.document.value(atPointer: text) == .some(.null), "a null value is not an absent one") }
         if text == "/m" { #expect(Self.document.value(atPointer: text) == nil) }

@@ -17,9 +17,10 @@ struct PathIssueTests {
             PathIssue(file: "a.json", path: "/items/2", message: "a"),
             PathIssue(path: "/x", message: "no file"),
         ]
-        #expect(issues.sorted().map(\.description) == [
-            "/x: no file", "a.json: /items/2: a", "a.json: /items/2: z", "a.json: /items/10: m", "b.json: /a: m",
-        ])
+        #expect(
+            issues.sorted().map(\.description) == [
+                "/x: no file", "a.json: /items/2: a", "a.json: /items/2: z", "a.json: /items/10: m", "b.json: /a: m",
+            ])
     }
 
     @Test func theCodeTellsKindsApartWhateverTheMessageSays() {

@@ -5,7 +5,8 @@ import Testing
 /// or populations appears in its sources. The typed iliopsoas case lives in IliopsoasCondition.
 @Suite("CDSModuleAPI is condition-agnostic")
 struct ConditionAgnosticTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
     static let forbidden = ["iliopsoas", "symptom", "arthroplasty", "nprs", "lefs", "dancer", "clinicalcase"]
 
     @Test func noConditionSpecificNameAppearsInTheModuleAPISources() throws {

@@ -14,12 +14,15 @@ enum HostFixture {
     static let faulty = root + "/Tests/Fixtures/faulty_module.py"
 
     static func manifest(_ mode: String, timeout: Int = 1000) -> ModuleManifest {
-        ModuleManifest(id: "faulty-\(mode)", executable: faulty, arguments: [mode], priority: 40, timeoutMilliseconds: timeout, origin: "test")
+        ModuleManifest(
+            id: "faulty-\(mode)", executable: faulty, arguments: [mode], priority: 40, timeoutMilliseconds: timeout, origin: "test")
     }
 
     /// The fixture module reporting module API `api` in its handshake, as `faulty-api`.
     static func manifest(reportingAPI api: String) -> ModuleManifest {
-        ModuleManifest(id: "faulty-api", executable: faulty, arguments: ["api-\(api)", "faulty-api"], priority: 40, timeoutMilliseconds: 1000, origin: "test")
+        ModuleManifest(
+            id: "faulty-api", executable: faulty, arguments: ["api-\(api)", "faulty-api"], priority: 40, timeoutMilliseconds: 1000,
+            origin: "test")
     }
 
     static var fastPolicy: SupervisionPolicy {
@@ -84,7 +87,8 @@ struct ExternalModuleTests {
         let (engine, external) = HostFixture.host([HostFixture.manifest("incompatible")])
         defer { external.stop() }
         #expect(engine.registry.refused.map(\.descriptor.id) == ["faulty-incompatible"])
-        #expect(engine.registry.refused[0].reason == "module \"faulty-incompatible\" speaks module protocol 9.0; this host supports major 1")
+        #expect(
+            engine.registry.refused[0].reason == "module \"faulty-incompatible\" speaks module protocol 9.0; this host supports major 1")
         let plan = engine.evaluate(try HostFixture.sampleCase())
         #expect(HostFixture.report(plan, "faulty-incompatible")?.status == .refused)
     }
@@ -108,7 +112,8 @@ struct ExternalModuleTests {
         #expect(engine.registry.refused.map(\.descriptor.id) == ["faulty-api"])
         #expect(
             engine.registry.refused.first?.reason
-                == "module \"faulty-api\" 1.0.0 was built against module API 3.0; this host speaks 2.0 and loads 2.0 through 2.0 (external modules: also 1.x)")
+                == "module \"faulty-api\" 1.0.0 was built against module API 3.0; this host speaks 2.0 and loads 2.0 through 2.0 (external modules: also 1.x)"
+        )
         let plan = engine.evaluate(try HostFixture.sampleCase())
         #expect(HostFixture.report(plan, "faulty-api")?.status == .refused)
     }
@@ -120,7 +125,9 @@ struct ExternalModuleTests {
         #expect(entry.kind == "external")
         #expect(entry.state.hasPrefix("not started: no answer to initialize (exited with status 3)"))
         let plan = engine.evaluate(try HostFixture.sampleCase())
-        #expect(HostFixture.report(plan, "faulty-no-start")?.error?.hasPrefix("threw: did not start: no answer to initialize (exited with status 3)") == true)
+        #expect(
+            HostFixture.report(plan, "faulty-no-start")?.error?.hasPrefix(
+                "threw: did not start: no answer to initialize (exited with status 3)") == true)
     }
 
     @Test func aCrashedModuleIsRestartedAndRepeatedFailuresOpenTheCircuit() throws {
@@ -167,7 +174,9 @@ struct ExternalModuleTests {
             _ = try ModuleConfiguration(directories: [dir]).loadManifests()
             Issue.record("accepted")
         } catch {
-            #expect(error.description == "\(dir)/a.json: /timeout: unknown member (allowed: arguments, executable, id, priority, timeoutMilliseconds)")
+            #expect(
+                error.description
+                    == "\(dir)/a.json: /timeout: unknown member (allowed: arguments, executable, id, priority, timeoutMilliseconds)")
         }
         try #"{"id": "x", "executable": "bin/x"}"#.write(toFile: dir + "/a.json", atomically: true, encoding: .utf8)
         let manifests = try ModuleConfiguration(directories: [dir]).loadManifests()

@@ -53,7 +53,9 @@ struct CapturingLogHandler: LogHandler {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt
+    ) {
         let text = "\(message) " + (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         store.lock.withLock { store.lines.append((level, text)) }
     }
@@ -61,7 +63,9 @@ struct CapturingLogHandler: LogHandler {
 
 extension HostFixture {
     static func manifest(_ mode: String, state: String, timeout: Int = 5000) -> ModuleManifest {
-        ModuleManifest(id: "faulty-\(mode)", executable: faulty, arguments: [mode, "faulty-\(mode)", state], priority: 40, timeoutMilliseconds: timeout, origin: "test")
+        ModuleManifest(
+            id: "faulty-\(mode)", executable: faulty, arguments: [mode, "faulty-\(mode)", state], priority: 40,
+            timeoutMilliseconds: timeout, origin: "test")
     }
 
     static func temporaryPath(_ name: String) -> String { NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)" }
@@ -152,8 +156,10 @@ extension ExternalModuleTests {
     @Test func whatAModuleWritesReachesTheLogEscapedBoundedAndWithoutCaseData() throws {
         let store = CapturingLogHandler.Store()
         let logger = Logger(label: "test") { _ in CapturingLogHandler(store: store) }
-        let external = ExternalModules.start([HostFixture.manifest("evil-stderr")], catalog: HostFixture.catalog.view, policy: HostFixture.fastPolicy, logger: logger)
-        let engine = Engine(catalog: HostFixture.catalog, modules: external.modules, clock: FixedClock(CalendarDate("2026-03-02")!), logger: logger)
+        let external = ExternalModules.start(
+            [HostFixture.manifest("evil-stderr")], catalog: HostFixture.catalog.view, policy: HostFixture.fastPolicy, logger: logger)
+        let engine = Engine(
+            catalog: HostFixture.catalog, modules: external.modules, clock: FixedClock(CalendarDate("2026-03-02")!), logger: logger)
         let plan = engine.evaluate(try HostFixture.sampleCase())
         _ = engine.evaluate(try HostFixture.sampleCase())  // renews the budget: logs the count dropped
         external.stop()
@@ -172,15 +178,24 @@ extension ExternalModuleTests {
         let stderrLines = lines.filter { $0.1.hasPrefix("module stderr ") && !$0.1.hasPrefix("module stderr truncated") }
         #expect(stderrLines.allSatisfy { $0.0 == .debug })
         #expect(stderrLines.contains { $0.1.contains(#"patient Jane Doe\x00\x1b]0;pwned\x07\x1b[2J"#) }, "NUL and escapes escaped")
-        #expect(stderrLines.contains { $0.1.contains("line=2026-01-01T00:00:00+0000 critical cds: patient Jane Doe") && $0.1.contains("module=faulty-evil-stderr") }, "a line that looks like a log record is the module's stderr line, attributed")
+        #expect(
+            stderrLines.contains {
+                $0.1.contains("line=2026-01-01T00:00:00+0000 critical cds: patient Jane Doe") && $0.1.contains("module=faulty-evil-stderr")
+            }, "a line that looks like a log record is the module's stderr line, attributed")
         let logged = stderrLines.reduce(0) { $0 + $1.1.utf8.count }
-        #expect(logged < 2 * ModuleProcess.stderrBytesPerEvaluation * 2, "at most the budget per evaluation (two evaluations), not 64 KiB: \(logged)")
+        #expect(
+            logged < 2 * ModuleProcess.stderrBytesPerEvaluation * 2,
+            "at most the budget per evaluation (two evaluations), not 64 KiB: \(logged)")
     }
 
     @Test func modulesOfOneEvaluationComputeTogetherAndMergeInIdOrder() throws {
         // "a-slow" is collected first although it answers last; four slow modules run at once.
         let ids = ["d-slow", "a-slow", "c-slow", "b-slow"]
-        let manifests = ids.map { ModuleManifest(id: $0, executable: HostFixture.faulty, arguments: ["slow-good", $0], priority: 40, timeoutMilliseconds: 5000, origin: "test") }
+        let manifests = ids.map {
+            ModuleManifest(
+                id: $0, executable: HostFixture.faulty, arguments: ["slow-good", $0], priority: 40, timeoutMilliseconds: 5000,
+                origin: "test")
+        }
         let (engine, external) = HostFixture.host(manifests)
         defer { external.stop() }
         let c = try HostFixture.sampleCase()
@@ -195,11 +210,13 @@ extension ExternalModuleTests {
 
     @Test func theAssessRequestCarriesTheCaseAsSerialisedOnce() throws {
         let c = try HostFixture.sampleCase()
-        let evaluation = HostedEvaluation(facts: c, context: AssessmentContext(asOf: CalendarDate("2026-03-02")!, catalog: HostFixture.catalog.view))
+        let evaluation = HostedEvaluation(
+            facts: c, context: AssessmentContext(asOf: CalendarDate("2026-03-02")!, catalog: HostFixture.catalog.view))
         let line = OutOfProcessModule.assessRequest(id: 7, evaluation)
         #expect(line.last == 0x0A)
         let request = try JSONParser().parse(Array(line.dropLast()))
-        #expect(request == ["jsonrpc": "2.0", "id": 7, "method": "assess", "params": ["case": c.document, "context": ["asOf": "2026-03-02"]]])
+        #expect(
+            request == ["jsonrpc": "2.0", "id": 7, "method": "assess", "params": ["case": c.document, "context": ["asOf": "2026-03-02"]]])
     }
 
     @Test func moduleTextIsPrintableASCII() {

@@ -22,7 +22,9 @@ struct ScriptedLines: LineSource {
 struct ReplEverydayTests {
     @Test func helpForAFieldComesFromTheSchema() {
         let s = ReplFixture.session()
-        #expect(s.execute("help patient.sex").output == "patient.sex\n  type: one of female, male, other, unknown\n  set it with: set patient.sex VALUE")
+        #expect(
+            s.execute("help patient.sex").output
+                == "patient.sex\n  type: one of female, male, other, unknown\n  set it with: set patient.sex VALUE")
         let age = s.execute("help /patient/age").output
         #expect(age.contains("type: integer 0-130"))
         let date = s.execute("help assessmentDate").output
@@ -51,7 +53,8 @@ struct ReplEverydayTests {
     }
 
     @Test func aReadingAfterTheAsOfDateIsFlagged() {
-        let s = ReplFixture.session(ReplFixture.basics + ["set assessmentDate 2026-03-02", "reading nprs 2026-03-01 6", "reading nprs 2026-04-01 3"])
+        let s = ReplFixture.session(
+            ReplFixture.basics + ["set assessmentDate 2026-03-02", "reading nprs 2026-03-01 6", "reading nprs 2026-04-01 3"])
         let text = s.execute("progress").output
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.first { $0.contains("2026-04-01") }?.hasSuffix("3/10  ! dated after the as-of date 2026-03-02") == true, "\(text)")
@@ -71,7 +74,9 @@ struct ReplEverydayTests {
         #expect(marked.count == 1, "\(lines)")
         #expect(marked.first?.contains("2026-02-01 -> 2026-03-01: +2") == true, "\(marked)")
         #expect(marked.first?.contains("rule progression.nprs-important-change") == true)
-        #expect(lines.contains("  no clinically important change between readings (at least 9 points; rule progression.lefs-important-change)"), "\(lines)")
+        #expect(
+            lines.contains("  no clinically important change between readings (at least 9 points; rule progression.lefs-important-change)"),
+            "\(lines)")
     }
 
     /// `set symptoms {` continues on the next lines until the value is complete; the
@@ -79,7 +84,8 @@ struct ReplEverydayTests {
     @Test func anOpenJSONValueContinuesOnTheNextLines() {
         let s = ReplFixture.session(["set patient.age 34"])
         var source = ScriptedLines(lines: [
-            #"set symptoms {"anteriorHipOrGroinPain": true,"#, #"  "weaknessResistedHipFlexionInAbduction": false, "clickingOrSnapping": "{not a brace}","#,
+            #"set symptoms {"anteriorHipOrGroinPain": true,"#,
+            #"  "weaknessResistedHipFlexionInAbduction": false, "clickingOrSnapping": "{not a brace}","#,
             #"  "painWithHipFlexionActivities": true}"#, "show",
         ])
         var output = ""
@@ -93,7 +99,10 @@ struct ReplEverydayTests {
         ])
         output = ""
         _ = runREPL(s, source: &fixed) { output += $0 }
-        #expect(output.hasPrefix(#"symptoms = {"anteriorHipOrGroinPain":true,"weaknessResistedHipFlexionInAbduction":false,"clickingOrSnapping":true,"#), "\(output)")
+        #expect(
+            output.hasPrefix(
+                #"symptoms = {"anteriorHipOrGroinPain":true,"weaknessResistedHipFlexionInAbduction":false,"clickingOrSnapping":true,"#),
+            "\(output)")
     }
 
     /// At a narrow terminal the plan table leaves out the phase and module columns and
@@ -119,14 +128,20 @@ struct ReplEverydayTests {
     }
 
     @Test func longLinesWrapAtWordBoundariesWithAHangingIndent() {
-        let text = "  why (symptoms, module priority 90): 3 of 4 common symptoms present: presentation consistent with iliopsoas syndrome\nshort"
+        let text =
+            "  why (symptoms, module priority 90): 3 of 4 common symptoms present: presentation consistent with iliopsoas syndrome\nshort"
         let wrapped = Presenter.wrap(text, width: 40)
         let lines = wrapped.split(separator: "\n").map(String.init)
         #expect(lines.allSatisfy { $0.count <= 40 }, "\(lines)")
         #expect(lines.dropFirst().dropLast().allSatisfy { $0.hasPrefix("    ") && !$0.hasPrefix("     ") })
         #expect(lines.last == "short")
-        #expect(wrapped.split(whereSeparator: { $0 == " " || $0 == "\n" }) == text.split(whereSeparator: { $0 == " " || $0 == "\n" }), "no word lost or split")
-        #expect(Presenter.wrap("\u{1B}[32mrecommend\u{1B}[0m fits", width: 20) == "\u{1B}[32mrecommend\u{1B}[0m fits", "colour codes take no width")
-        #expect(Presenter.wrap("caseId = 患者患者患者 Zoë 🦴🦴🦴🦴", width: 20) == "caseId =\n  患者患者患者 Zoë\n  🦴🦴🦴🦴", "wide characters take two columns")
+        #expect(
+            wrapped.split(whereSeparator: { $0 == " " || $0 == "\n" }) == text.split(whereSeparator: { $0 == " " || $0 == "\n" }),
+            "no word lost or split")
+        #expect(
+            Presenter.wrap("\u{1B}[32mrecommend\u{1B}[0m fits", width: 20) == "\u{1B}[32mrecommend\u{1B}[0m fits",
+            "colour codes take no width")
+        #expect(
+            Presenter.wrap("caseId = 患者患者患者 Zoë 🦴🦴🦴🦴", width: 20) == "caseId =\n  患者患者患者 Zoë\n  🦴🦴🦴🦴", "wide characters take two columns")
     }
 }

@@ -57,33 +57,45 @@ struct ReplSessionTests {
         let s = ReplFixture.session(ReplFixture.basics + ["add contraindications nsaids"])
         let table = s.execute("evaluate").output
         let nsaids = try #require(table.split(separator: "\n").first { $0.contains("initial.nsaids") })
-        #expect(nsaids.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == ["initial-management", "initial.nsaids", "NSAIDs", "avoid", "100", "safety-screening"], "the title beside the id")
+        #expect(
+            nsaids.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == [
+                "initial-management", "initial.nsaids", "NSAIDs", "avoid", "100", "safety-screening",
+            ], "the title beside the id")
         let why = s.execute("explain initial.nsaids").output
         #expect(why.contains("plan: avoid (priority 100), decided by safety-screening"))
         #expect(why.contains(#"fact /contraindications/0/code = "nsaids""#))
-        #expect(why.contains("resolver: symptoms's recommend initial.nsaids lost to safety-screening's avoid initial.nsaids: module priority 90 ('symptoms') is below 100 ('safety-screening')"))
+        #expect(
+            why.contains(
+                "resolver: symptoms's recommend initial.nsaids lost to safety-screening's avoid initial.nsaids: module priority 90 ('symptoms') is below 100 ('safety-screening')"
+            ))
     }
 
     @Test func whatIfShowsTheDifferenceAndLeavesTheCase() {
         let s = ReplFixture.session(ReplFixture.basics + [#"set exercise {"currentTier": "low", "tolerated": true}"#])
         let before = s.document
         let diff = s.execute("whatif exercise.tolerated false").output
-        #expect(diff == """
-            what if exercise.tolerated = false (the case is unchanged):
-              + strengthening.tier-low consider
-              - strengthening.tier-moderate recommend
-            """)
+        #expect(
+            diff == """
+                what if exercise.tolerated = false (the case is unchanged):
+                  + strengthening.tier-low consider
+                  - strengthening.tier-moderate recommend
+                """)
         #expect(s.document == before)
         #expect(s.execute("whatif patient.age 35").output.hasSuffix("no change in the plan"))
     }
 
     @Test func progressShowsTrendsAndThePlansDecisions() {
-        let s = ReplFixture.session(ReplFixture.basics + [
-            "reading nprs 2026-01-05 7", "reading nprs 2026-03-02 4", "reading lefs 2026-01-05 40",
-            #"set exercise {"currentTier": "moderate", "tolerated": false}"#, #"set conservativeCare {"months": 4, "outcome": "not-improving"}"#,
-        ])
+        let s = ReplFixture.session(
+            ReplFixture.basics + [
+                "reading nprs 2026-01-05 7", "reading nprs 2026-03-02 4", "reading lefs 2026-01-05 40",
+                #"set exercise {"currentTier": "moderate", "tolerated": false}"#,
+                #"set conservativeCare {"months": 4, "outcome": "not-improving"}"#,
+            ])
         let text = s.execute("progress").output
-        #expect(text.contains("NPRS (0-10):\n  2026-01-05  █████████████████████          7/10\n  2026-03-02  ████████████                   4/10\n  change -3 over 56 days"))
+        #expect(
+            text.contains(
+                "NPRS (0-10):\n  2026-01-05  █████████████████████          7/10\n  2026-03-02  ████████████                   4/10\n  change -3 over 56 days"
+            ))
         #expect(text.contains("LEFS (0-80):\n  2026-01-05  ███████████████                40/80\n"))
         #expect(!text.contains("after the as-of date"))
         #expect(text.contains("exercise: current tier moderate (not tolerated); plan: step back -> low"))
@@ -132,16 +144,22 @@ struct CompleterTests {
         #expect(completer.complete("set patient.sex f") == ["female"])
         #expect(completer.complete("set exercise.tolerated ") == ["false", "true"])
         #expect(completer.complete("set conservativeCare.outcome ") == ["improving", "not-improving"])
-        #expect(completer.complete("add ") == [
-            "allergies", "conservativeCare.treatments", "contraindications", "measurements.lefs", "measurements.nprs", "measurements.rangeOfMotion",
-            "measurements.strength", "population.groups", "priorInterventions",
-        ])
+        #expect(
+            completer.complete("add ") == [
+                "allergies", "conservativeCare.treatments", "contraindications", "measurements.lefs", "measurements.nprs",
+                "measurements.rangeOfMotion",
+                "measurements.strength", "population.groups", "priorInterventions",
+            ])
         #expect(completer.complete("add contraindications n") == ["nsaids"])
         #expect(completer.complete("explain escalation.") == ["escalation.corticosteroid-injection", "escalation.endoscopic-surgery"])
         #expect(completer.complete("catalog strengthening-") == ["strengthening-high", "strengthening-low", "strengthening-moderate"])
         #expect(completer.complete("reading ") == ["lefs", "nprs"])
-        #expect(completer.complete("load \(ReplFixture.root)/Tests/Vign") == ["\(ReplFixture.root)/Tests/Vignettes/"], "a directory ends with /")
-        #expect(completer.complete("load \(ReplFixture.root)/Tests/Vignettes/09-esc")?.contains("\(ReplFixture.root)/Tests/Vignettes/09-escalation-at-4-months.case.json") == true)
+        #expect(
+            completer.complete("load \(ReplFixture.root)/Tests/Vign") == ["\(ReplFixture.root)/Tests/Vignettes/"], "a directory ends with /"
+        )
+        #expect(
+            completer.complete("load \(ReplFixture.root)/Tests/Vignettes/09-esc")?.contains(
+                "\(ReplFixture.root)/Tests/Vignettes/09-escalation-at-4-months.case.json") == true)
         #expect(completer.complete("show x") == [])
     }
 }
@@ -162,7 +180,8 @@ struct ReplDocumentationTests {
                 var command = String(line.dropFirst(5))
                 if command.hasPrefix("save ") { command = "save " + NSTemporaryDirectory() + "repl-doc-\(UUID().uuidString).json" }
                 let result = session.execute(command)
-                actual += result.output.isEmpty ? [] : result.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                actual +=
+                    result.output.isEmpty ? [] : result.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             } else {
                 expected.append(String(line))
             }

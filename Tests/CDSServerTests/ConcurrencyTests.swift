@@ -122,7 +122,8 @@ struct BatchEvaluatorTests {
         let text = Fixture.caseText("09-escalation-at-4-months")
         let (line, evaluated) = Self.batch.evaluate(.line(Array(text.utf8)), number: 1)
         #expect(evaluated)
-        let served = try #require(json(Fixture.core().handle(#"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":"# + text + "}}")))
+        let served = try #require(
+            json(Fixture.core().handle(#"{"jsonrpc":"2.0","id":1,"method":"case/evaluate","params":{"case":"# + text + "}}")))
         #expect(json(line) == served["result"])
     }
 

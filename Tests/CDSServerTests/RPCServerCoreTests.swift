@@ -35,22 +35,46 @@ struct SpecificationExampleTests {
     static let examples: [(String, String?)] = [
         (#"{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}"#, #"{"jsonrpc": "2.0", "result": 19, "id": 1}"#),
         (#"{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}"#, #"{"jsonrpc": "2.0", "result": -19, "id": 2}"#),
-        (#"{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}"#, #"{"jsonrpc": "2.0", "result": 19, "id": 3}"#),
-        (#"{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}"#, #"{"jsonrpc": "2.0", "result": 19, "id": 4}"#),
+        (
+            #"{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}"#,
+            #"{"jsonrpc": "2.0", "result": 19, "id": 3}"#
+        ),
+        (
+            #"{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}"#,
+            #"{"jsonrpc": "2.0", "result": 19, "id": 4}"#
+        ),
         (#"{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}"#, nil),
         (#"{"jsonrpc": "2.0", "method": "foobar"}"#, nil),
-        (#"{"jsonrpc": "2.0", "method": "foobar", "id": "1"}"#, #"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "1"}"#),
-        (#"{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]"#, #"{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}"#),
-        (#"{"jsonrpc": "2.0", "method": 1, "params": "bar"}"#, #"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#),
-        (#"[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method""#, #"{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}"#),
+        (
+            #"{"jsonrpc": "2.0", "method": "foobar", "id": "1"}"#,
+            #"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "1"}"#
+        ),
+        (
+            #"{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]"#,
+            #"{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}"#
+        ),
+        (
+            #"{"jsonrpc": "2.0", "method": 1, "params": "bar"}"#,
+            #"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#
+        ),
+        (
+            #"[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method""#,
+            #"{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}"#
+        ),
         ("[]", #"{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}"#),
         ("[1]", #"[{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}]"#),
-        ("[1,2,3]", #"[{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}]"#),
+        (
+            "[1,2,3]",
+            #"[{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}]"#
+        ),
         (
             #"[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},{"jsonrpc": "2.0", "method": "subtract", "params": [42,23], "id": "2"},{"foo": "boo"},{"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},{"jsonrpc": "2.0", "method": "get_data", "id": "9"}]"#,
             #"[{"jsonrpc": "2.0", "result": 7, "id": "1"},{"jsonrpc": "2.0", "result": 19, "id": "2"},{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "5"},{"jsonrpc": "2.0", "result": ["hello", 5], "id": "9"}]"#
         ),
-        (#"[{"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]"#, nil),
+        (
+            #"[{"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]"#,
+            nil
+        ),
     ]
 
     /// The specification's responses omit `data`; ours add it. Compare without it.
@@ -167,7 +191,10 @@ struct RPCServerCoreTests {
         #expect(core.lifecycle == .exit(1))
     }
 
-    @Test(arguments: [#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7}}"#, #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"user"}}"#])
+    @Test(arguments: [
+        #"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7}}"#,
+        #"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,"reason":"user"}}"#,
+    ])
     func aCancelledPendingRequestGetsExactlyOneCancelledReply(cancel: String) throws {
         let core = Fixture.core()
         let pending = try #require(core.prepare(.line(Array(#"{"jsonrpc":"2.0","method":"ping","id":7}"#.utf8))))
@@ -184,18 +211,26 @@ struct RPCServerCoreTests {
     @Test func evaluateReturnsThePlanWithAnOptionalExplanation() throws {
         let core = Fixture.core()
         let c = Fixture.caseText("09-escalation-at-4-months")
-        let reply = try #require(json(core.handle(#"{"jsonrpc":"2.0","method":"case/evaluate","id":1,"params":{"case":"# + c + #","options":{"explain":true}}}"#)))
+        let reply = try #require(
+            json(
+                core.handle(#"{"jsonrpc":"2.0","method":"case/evaluate","id":1,"params":{"case":"# + c + #","options":{"explain":true}}}"#))
+        )
         let result = try #require(reply["result"])
         #expect(result["planFormat"] == .integer(1))
         #expect(result["explanation"]?.stringValue?.hasPrefix("Plan for case 09-escalation-at-4-months") == true)
         var withoutExplanation = try #require(result.objectValue)
         withoutExplanation["explanation"] = nil
-        let golden = try JSONParser().parse(try String(contentsOfFile: Fixture.root + "/Tests/Vignettes/09-escalation-at-4-months.plan.json", encoding: .utf8))
+        let golden = try JSONParser().parse(
+            try String(contentsOfFile: Fixture.root + "/Tests/Vignettes/09-escalation-at-4-months.plan.json", encoding: .utf8))
         #expect(JSONValue.object(withoutExplanation) == golden, "the server returns the same plan as cds evaluate")
     }
 
     @Test func anInvalidCaseIsInvalidParamsWithEveryPath() throws {
-        let reply = try #require(json(Fixture.core().handle(#"{"jsonrpc":"2.0","method":"case/evaluate","id":1,"params":{"case":{"schemaVersion":1,"patient":{"age":"x","sex":"female"}}}}"#)))
+        let reply = try #require(
+            json(
+                Fixture.core().handle(
+                    #"{"jsonrpc":"2.0","method":"case/evaluate","id":1,"params":{"case":{"schemaVersion":1,"patient":{"age":"x","sex":"female"}}}}"#
+                )))
         #expect(reply["error"]?["code"] == .integer(-32602))
         let errors = try #require(reply["error"]?["data"]?["errors"]?.arrayValue)
         #expect(errors.contains { $0["path"] == "/patient/age" })
@@ -204,7 +239,10 @@ struct RPCServerCoreTests {
 
     @Test func validateReportsWithoutEvaluating() throws {
         let core = Fixture.core()
-        let ok = try #require(json(core.handle(#"{"jsonrpc":"2.0","method":"case/validate","id":1,"params":{"case":"# + Fixture.caseText("01-new-patient") + "}}")))
+        let ok = try #require(
+            json(
+                core.handle(
+                    #"{"jsonrpc":"2.0","method":"case/validate","id":1,"params":{"case":"# + Fixture.caseText("01-new-patient") + "}}")))
         #expect(ok["result"] == ["valid": true, "errors": []])
         let bad = try #require(json(core.handle(#"{"jsonrpc":"2.0","method":"case/validate","id":2,"params":{"case":[]}}"#)))
         #expect(bad["result"]?["valid"] == false)
@@ -215,17 +253,25 @@ struct RPCServerCoreTests {
         let core = Fixture.core()
         let list = try #require(json(core.handle(#"{"jsonrpc":"2.0","method":"catalog/list","id":1}"#)))
         #expect(list["result"]?["recommendations"]?.arrayValue?.count == 23)
-        let entry = try #require(json(core.handle(#"{"jsonrpc":"2.0","method":"catalog/get","id":2,"params":{"id":"initial.cryotherapy"}}"#)))
+        let entry = try #require(
+            json(core.handle(#"{"jsonrpc":"2.0","method":"catalog/get","id":2,"params":{"id":"initial.cryotherapy"}}"#)))
         #expect(entry["result"]?["dosage"]?["parameters"]?["durationMinutes"] == .integer(10))
         #expect(entry["result"]?["evidenceRecords"]?.arrayValue?.first?["id"] == "seed-ref-3")
         let missing = try #require(json(core.handle(#"{"jsonrpc":"2.0","method":"catalog/get","id":3,"params":{"id":"x"}}"#)))
         #expect(missing["error"]?["code"] == .integer(-32003))
         let modules = try #require(json(core.handle(#"{"jsonrpc":"2.0","method":"modules/list","id":4}"#)))
-        #expect(modules["result"]?["modules"]?.arrayValue?.map { $0["id"] } == ["escalation", "exercise-progression", "monitoring", "population", "post-arthroplasty", "safety-screening", "symptoms"])
+        #expect(
+            modules["result"]?["modules"]?.arrayValue?.map { $0["id"] } == [
+                "escalation", "exercise-progression", "monitoring", "population", "post-arthroplasty", "safety-screening", "symptoms",
+            ])
     }
 
     @Test func batchesMixRequestsNotificationsAndErrorsInOrder() throws {
-        let reply = try #require(json(Fixture.core().handle(#"[{"jsonrpc":"2.0","method":"ping","id":"a"},{"jsonrpc":"2.0","method":"ping"},5,{"jsonrpc":"2.0","method":"nope","id":"b"}]"#)))
+        let reply = try #require(
+            json(
+                Fixture.core().handle(
+                    #"[{"jsonrpc":"2.0","method":"ping","id":"a"},{"jsonrpc":"2.0","method":"ping"},5,{"jsonrpc":"2.0","method":"nope","id":"b"}]"#
+                )))
         #expect(reply.arrayValue?.map { $0["id"] } == ["a", .null, "b"])
     }
 

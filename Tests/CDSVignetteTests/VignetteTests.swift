@@ -62,25 +62,32 @@ struct VignetteTests {
         let catalog = Self.engine.catalog
         for intent in Self.intents[name] ?? [] {
             switch intent {
-            case let .superseded(id, module, action, by):
+            case .superseded(let id, let module, let action, let by):
                 #expect(
                     plan.resolution.superseded.contains {
-                        $0.loser.proposal.recommendation.rawValue == id && $0.loser.module == module && $0.loser.proposal.action.rawValue == action
+                        $0.loser.proposal.recommendation.rawValue == id && $0.loser.module == module
+                            && $0.loser.proposal.action.rawValue == action
                             && $0.winner.module == by && !$0.reason.isEmpty
                     }, "\(name): \(module)'s \(action) \(id) superseded by \(by)")
-            case let .rule(id, module, text):
+            case .rule(let id, let module, let text):
                 let item = plan.resolution.recommendations.first { $0.id.rawValue == id }
-                #expect(item?.sources.contains { $0.module == module && $0.proposal.rationale.rule.contains(text) } == true, "\(name): \(id) \(module) rule says '\(text)'")
-            case let .cites(id, evidence, expected):
+                #expect(
+                    item?.sources.contains { $0.module == module && $0.proposal.rationale.rule.contains(text) } == true,
+                    "\(name): \(id) \(module) rule says '\(text)'")
+            case .cites(let id, let evidence, let expected):
                 let item = plan.resolution.recommendations.first { $0.id.rawValue == id }
                 let ids = item.map { plan.evidenceIDs(of: $0, catalog: catalog).map(\.rawValue) } ?? []
                 #expect(ids.contains(evidence) == expected, "\(name): \(id) \(expected ? "cites" : "does not cite") \(evidence): \(ids)")
-            case let .policy(id, module, rule):
+            case .policy(let id, let module, let rule):
                 let item = plan.resolution.recommendations.first { $0.id.rawValue == id }
-                #expect(item?.sources.contains { $0.module == module && $0.proposal.rationale.policy.contains(rule) } == true, "\(name): \(id) \(module) applies \(rule)")
-            case let .fact(id, module, path):
+                #expect(
+                    item?.sources.contains { $0.module == module && $0.proposal.rationale.policy.contains(rule) } == true,
+                    "\(name): \(id) \(module) applies \(rule)")
+            case .fact(let id, let module, let path):
                 let item = plan.resolution.recommendations.first { $0.id.rawValue == id }
-                #expect(item?.sources.contains { $0.module == module && $0.proposal.rationale.facts.contains(FactPath(rawValue: path)) } == true, "\(name): \(id) \(module) cites \(path)")
+                #expect(
+                    item?.sources.contains { $0.module == module && $0.proposal.rationale.facts.contains(FactPath(rawValue: path)) }
+                        == true, "\(name): \(id) \(module) cites \(path)")
             }
         }
     }
@@ -106,7 +113,9 @@ struct VignetteTests {
             .cites("monitoring.return-to-activity", evidence: "seed-ref-1", false),
             .policy("initial.nsaids", module: "symptoms", rule: "symptoms.presentation-fit"),
         ],
-        "05-moderate-tier-not-tolerated": [.policy("strengthening.tier-low", module: "exercise-progression", rule: "exercise.step-back-on-intolerance")],
+        "05-moderate-tier-not-tolerated": [
+            .policy("strengthening.tier-low", module: "exercise-progression", rule: "exercise.step-back-on-intolerance")
+        ],
         "10-escalation-beyond-6-months": [.policy("escalation.corticosteroid-injection", module: "escalation", rule: "escalation.window")],
         "12-dancer": [
             .cites("initial.nsaids", evidence: "seed-ref-5", true), .cites("initial.relative-rest", evidence: "seed-ref-5", false),
@@ -116,7 +125,7 @@ struct VignetteTests {
         "14-athlete-return-to-sport": [.cites("monitoring.return-to-activity", evidence: "seed-ref-1", false)],
         "15-post-arthroplasty-tenotomy": [.cites("population.post-arthroplasty-mobilization", evidence: "seed-ref-7", true)],
         "19-dancer-with-nsaid-allergy-failed-care": [
-            .superseded("escalation.corticosteroid-injection", module: "population", action: "defer", by: "escalation"),
+            .superseded("escalation.corticosteroid-injection", module: "population", action: "defer", by: "escalation")
         ],
         "20-dancer-failed-care-escalation-reconciled": [
             .superseded("escalation.corticosteroid-injection", module: "population", action: "defer", by: "escalation"),
@@ -140,31 +149,42 @@ struct VignetteTests {
             .fact("population.post-arthroplasty-mobilization", module: "post-arthroplasty", path: "/surgicalHistory/iliopsoasTenotomy"),
         ],
         "25-tenotomy-groin-pain-not-recorded": [
-            .rule("population.post-arthroplasty-mobilization", module: "post-arthroplasty", says: "not recorded (unknown): persistent groin pain"),
+            .rule(
+                "population.post-arthroplasty-mobilization", module: "post-arthroplasty",
+                says: "not recorded (unknown): persistent groin pain"),
             .cites("population.post-arthroplasty-mobilization", evidence: "seed-ref-7", false),
             .fact("population.post-arthroplasty-mobilization", module: "post-arthroplasty", path: "/surgicalHistory/persistentGroinPain"),
         ],
         "26-arthroplasty-tenotomy-not-on-record": [
-            .rule("population.post-arthroplasty-mobilization", module: "post-arthroplasty", says: "not recorded (unknown): iliopsoas tenotomy, persistent groin pain"),
+            .rule(
+                "population.post-arthroplasty-mobilization", module: "post-arthroplasty",
+                says: "not recorded (unknown): iliopsoas tenotomy, persistent groin pain")
         ],
         "27-one-symptom-fits-weakly": [.rule("initial.cryotherapy", module: "symptoms", says: "fits iliopsoas syndrome weakly")],
         "28-v2-dancer-athlete-full-record": [
             .rule("initial.cryotherapy", module: "symptoms", says: "1 not assessed (unknown): weaknessResistedHipFlexionInAbduction"),
             .rule("monitoring.return-to-activity", module: "population", says: "competitive dancer and athlete (ballet)"),
-            .rule("escalation.corticosteroid-injection", module: "escalation", says: "prior corticosteroid-injection (2026-01-12) on record"),
+            .rule(
+                "escalation.corticosteroid-injection", module: "escalation", says: "prior corticosteroid-injection (2026-01-12) on record"),
             .rule("strengthening.tier-moderate", module: "exercise-progression", says: "(reason: pain-increase)"),
             .rule("monitoring.nprs", module: "monitoring", says: "NPRS during hip flexion 6"),
-            .rule("monitoring.range-of-motion-strength", module: "monitoring", says: "range of motion hip-flexion 100° (2026-01-12) to 115° (2026-03-02)"),
+            .rule(
+                "monitoring.range-of-motion-strength", module: "monitoring",
+                says: "range of motion hip-flexion 100° (2026-01-12) to 115° (2026-03-02)"),
             .superseded("escalation.endoscopic-surgery", module: "population", action: "defer", by: "escalation"),
         ],
-        "29-v2-care-not-recorded": [.rule("escalation.corticosteroid-injection", module: "escalation", says: "conservative care is not recorded")],
+        "29-v2-care-not-recorded": [
+            .rule("escalation.corticosteroid-injection", module: "escalation", says: "conservative care is not recorded")
+        ],
         "30-v2-care-not-started-tenotomy-dated": [
             .rule("escalation.endoscopic-surgery", module: "escalation", says: "conservative care has not started"),
             .cites("population.post-arthroplasty-mobilization", evidence: "seed-ref-7", true),
             .fact("population.post-arthroplasty-mobilization", module: "post-arthroplasty", path: "/surgicalHistory/tenotomyDate"),
         ],
         "31-v2-pain-during-hip-flexion-rises-holds": [
-            .rule("strengthening.tier-low", module: "exercise-progression", says: "NPRS during hip flexion rose from 3 (2026-02-02) to 6 (2026-03-02)"),
+            .rule(
+                "strengthening.tier-low", module: "exercise-progression",
+                says: "NPRS during hip flexion rose from 3 (2026-02-02) to 6 (2026-03-02)"),
             .fact("strengthening.tier-low", module: "exercise-progression", path: "/measurements/nprs/2"),
             .rule("initial.cryotherapy", module: "symptoms", says: "(left side, for 10 weeks)"),
         ],
@@ -210,10 +230,13 @@ struct VignetteTests {
         }
         let v1 = try Self.plan(name).0
         let v2 = Self.engine.evaluate(try Self.engine.caseReader.read(.object(d)))
-        #expect(v2.resolution.recommendations.map { "\($0.id) \($0.action)" } == v1.resolution.recommendations.map { "\($0.id) \($0.action)" }, "\(name)")
+        #expect(
+            v2.resolution.recommendations.map { "\($0.id) \($0.action)" } == v1.resolution.recommendations.map { "\($0.id) \($0.action)" },
+            "\(name)")
         #expect(
             v2.resolution.superseded.map { "\($0.loser.proposal.recommendation) \($0.loser.module) \($0.loser.proposal.action)" }
-                == v1.resolution.superseded.map { "\($0.loser.proposal.recommendation) \($0.loser.module) \($0.loser.proposal.action)" }, "\(name)")
+                == v1.resolution.superseded.map { "\($0.loser.proposal.recommendation) \($0.loser.module) \($0.loser.proposal.action)" },
+            "\(name)")
     }
 
     @Test func sameCaseGivesByteIdenticalPlans() throws {
@@ -246,22 +269,37 @@ struct VignetteTests {
             "strengthening.tier-high": "absent", "advanced.open-kinetic-chain": "recommend", "advanced.external-loads": "recommend",
             "advanced.dynamic-exercises": "recommend", "advanced.progressive-strength-training": "recommend",
         ],
-        "05-moderate-tier-not-tolerated": ["strengthening.tier-low": "recommend", "strengthening.tier-moderate": "defer", "strengthening.tier-high": "absent"],
+        "05-moderate-tier-not-tolerated": [
+            "strengthening.tier-low": "recommend", "strengthening.tier-moderate": "defer", "strengthening.tier-high": "absent",
+        ],
         "06-low-tier-not-tolerated": ["strengthening.tier-low": "consider", "strengthening.tier-moderate": "absent"],
         "07-advanced-not-tolerated": [
             "strengthening.tier-high": "recommend", "advanced.external-loads": "defer", "advanced.open-kinetic-chain": "defer",
             "advanced.progressive-strength-training": "recommend",
         ],
         "08-escalation-before-3-months": ["escalation.corticosteroid-injection": "defer", "escalation.endoscopic-surgery": "defer"],
-        "09-escalation-at-4-months": ["escalation.corticosteroid-injection": "consider", "escalation.endoscopic-surgery": "consider", "strengthening.tier-high": "absent"],
+        "09-escalation-at-4-months": [
+            "escalation.corticosteroid-injection": "consider", "escalation.endoscopic-surgery": "consider",
+            "strengthening.tier-high": "absent",
+        ],
         "10-escalation-beyond-6-months": ["escalation.corticosteroid-injection": "consider", "escalation.endoscopic-surgery": "consider"],
-        "11-improving-at-5-months": ["escalation.corticosteroid-injection": "defer", "escalation.endoscopic-surgery": "defer", "advanced.dynamic-exercises": "recommend"],
-        "12-dancer": ["population.dancer-conservative-care": "recommend", "initial.nsaids": "recommend", "monitoring.return-to-activity": "recommend"],
+        "11-improving-at-5-months": [
+            "escalation.corticosteroid-injection": "defer", "escalation.endoscopic-surgery": "defer",
+            "advanced.dynamic-exercises": "recommend",
+        ],
+        "12-dancer": [
+            "population.dancer-conservative-care": "recommend", "initial.nsaids": "recommend", "monitoring.return-to-activity": "recommend",
+        ],
         "13-student-dancer": ["population.dancer-conservative-care": "recommend", "strengthening.tier-moderate": "recommend"],
-        "14-athlete-return-to-sport": ["monitoring.return-to-activity": "recommend", "population.dancer-conservative-care": "absent", "advanced.dynamic-exercises": "recommend"],
+        "14-athlete-return-to-sport": [
+            "monitoring.return-to-activity": "recommend", "population.dancer-conservative-care": "absent",
+            "advanced.dynamic-exercises": "recommend",
+        ],
         "15-post-arthroplasty-tenotomy": ["population.post-arthroplasty-mobilization": "recommend", "strengthening.tier-low": "recommend"],
         "16-nsaid-contraindication": ["initial.nsaids": "avoid", "initial.cryotherapy": "recommend", "initial.relative-rest": "recommend"],
-        "17-lidocaine-allergy-at-escalation": ["escalation.corticosteroid-injection": "avoid", "escalation.endoscopic-surgery": "consider"],
+        "17-lidocaine-allergy-at-escalation": [
+            "escalation.corticosteroid-injection": "avoid", "escalation.endoscopic-surgery": "consider",
+        ],
         "18-presentation-does-not-fit": [
             "initial.nsaids": "defer", "program.hip-rotation-strengthening": "defer", "strengthening.tier-low": "defer",
             "escalation.corticosteroid-injection": "defer", "monitoring.nprs": "defer",
@@ -280,20 +318,30 @@ struct VignetteTests {
         "24-arthroplasty-without-tenotomy": [
             "population.post-arthroplasty-mobilization": "defer", "initial.cryotherapy": "recommend", "strengthening.tier-low": "recommend",
         ],
-        "25-tenotomy-groin-pain-not-recorded": ["population.post-arthroplasty-mobilization": "defer", "program.hip-rotation-strengthening": "recommend"],
-        "26-arthroplasty-tenotomy-not-on-record": ["population.post-arthroplasty-mobilization": "defer", "strengthening.tier-low": "recommend"],
+        "25-tenotomy-groin-pain-not-recorded": [
+            "population.post-arthroplasty-mobilization": "defer", "program.hip-rotation-strengthening": "recommend",
+        ],
+        "26-arthroplasty-tenotomy-not-on-record": [
+            "population.post-arthroplasty-mobilization": "defer", "strengthening.tier-low": "recommend",
+        ],
         "27-one-symptom-fits-weakly": ["initial.cryotherapy": "recommend", "strengthening.tier-low": "recommend"],
         "28-v2-dancer-athlete-full-record": [
-            "escalation.corticosteroid-injection": "consider", "strengthening.tier-moderate": "recommend", "strengthening.tier-high": "defer",
+            "escalation.corticosteroid-injection": "consider", "strengthening.tier-moderate": "recommend",
+            "strengthening.tier-high": "defer",
             "population.dancer-conservative-care": "recommend", "monitoring.return-to-activity": "recommend",
         ],
         "29-v2-care-not-recorded": ["escalation.corticosteroid-injection": "defer", "initial.nsaids": "recommend"],
-        "30-v2-care-not-started-tenotomy-dated": ["population.post-arthroplasty-mobilization": "recommend", "escalation.endoscopic-surgery": "defer"],
+        "30-v2-care-not-started-tenotomy-dated": [
+            "population.post-arthroplasty-mobilization": "recommend", "escalation.endoscopic-surgery": "defer",
+        ],
         "31-v2-pain-during-hip-flexion-rises-holds": ["strengthening.tier-low": "recommend", "strengthening.tier-moderate": "defer"],
         "33-lefs-gradual-decline-against-first-holds": ["strengthening.tier-moderate": "recommend", "strengthening.tier-high": "defer"],
-        "34-v2-symptoms-not-assessed-cannot-judge": ["initial.nsaids": "defer", "strengthening.tier-low": "defer", "escalation.corticosteroid-injection": "defer"],
+        "34-v2-symptoms-not-assessed-cannot-judge": [
+            "initial.nsaids": "defer", "strengthening.tier-low": "defer", "escalation.corticosteroid-injection": "defer",
+        ],
         "32-dancer-improving-escalation-agrees": [
-            "escalation.corticosteroid-injection": "defer", "advanced.external-loads": "recommend", "advanced.dynamic-exercises": "recommend",
+            "escalation.corticosteroid-injection": "defer", "advanced.external-loads": "recommend",
+            "advanced.dynamic-exercises": "recommend",
         ],
     ]
 }

@@ -229,7 +229,9 @@ package final class Catalog: Sendable {
             },
             contraindicationCodes: contraindications,
             rules: rules.map { r in
-                CatalogRule(id: r.id, kind: r.kind, parameters: Dictionary(r.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
+                CatalogRule(
+                    id: r.id, kind: r.kind,
+                    parameters: Dictionary(r.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
             }
         )
     }
@@ -273,7 +275,6 @@ package final class Catalog: Sendable {
     package func source(_ id: String) -> Source? {
         sources.first { $0.id == id }
     }
-
 
     package func phaseTitle(_ phase: Phase) -> String {
         phases.first { $0.id == phase }?.title ?? phase.rawValue

@@ -1,10 +1,11 @@
+import CDSJSON
+import CDSModuleAPI
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import CDSJSON
-import CDSModuleAPI
 
 /// Loads and validates a Catalog directory, all or nothing.
 ///
@@ -244,7 +245,8 @@ private struct CatalogDecoder {
             }
             let subs = item.strings("substances", required: false) ?? []
             for (i, s) in subs.enumerated() where !substances.contains(s) {
-                item.sink.add(file, item.path.appending("substances").appending(index: i), "unknown substance \"\(s)\" (not in terminology.json)")
+                item.sink.add(
+                    file, item.path.appending("substances").appending(index: i), "unknown substance \"\(s)\" (not in terminology.json)")
             }
             var dosage: Catalog.Dosage?
             if let d = item.nested("dosage", required: false, allowedKeys: ["summary", "parameters"]), let summary = d.string("summary") {
@@ -286,7 +288,9 @@ private struct CatalogDecoder {
     func decodeTerminology(sourceIDs: Set<String>) -> Terminology {
         let file = "terminology.json"
         var t = Terminology()
-        guard let root = root(file, keys: ["condition", "symptoms", "instruments", "contraindications", "substances", "strengths"]) else { return t }
+        guard let root = root(file, keys: ["condition", "symptoms", "instruments", "contraindications", "substances", "strengths"]) else {
+            return t
+        }
         if let condition = root.nested("condition", allowedKeys: ["id", "display", "definition", "evidence", "sources"]) {
             _ = condition.string("id")
             _ = condition.string("display")
@@ -319,7 +323,8 @@ private struct CatalogDecoder {
             else { continue }
             if minimum >= maximum { item.issue("maximum", "must be greater than minimum \(minimum)") }
             _ = citations(item, sourceIDs: sourceIDs)
-            t.instruments.append(Catalog.Instrument(id: id, display: display, minimum: minimum, maximum: maximum, higherIsBetter: higherIsBetter))
+            t.instruments.append(
+                Catalog.Instrument(id: id, display: display, minimum: minimum, maximum: maximum, higherIsBetter: higherIsBetter))
         }
         return t
     }
@@ -360,7 +365,8 @@ private struct CatalogDecoder {
             }
             p.progressions[name] = phases
         }
-        guard let resolver = root.nested("resolver", allowedKeys: ["modulePriorities", "defaultModulePriority", "order", "conflictGroups"]) else { return p }
+        guard let resolver = root.nested("resolver", allowedKeys: ["modulePriorities", "defaultModulePriority", "order", "conflictGroups"])
+        else { return p }
         for (module, value) in resolver.objectValue("modulePriorities") ?? JSONObject() {
             guard let v = value.integerValue, (0...1000).contains(v) else {
                 sink.add(file, resolver.path.appending("modulePriorities").appending(module), "expected an integer from 0 to 1000")
@@ -369,20 +375,27 @@ private struct CatalogDecoder {
             p.policy.modulePriorities[module] = Int(v)
         }
         if let d = resolver.integer("defaultModulePriority") {
-            if (0...1000).contains(d) { p.policy.defaultModulePriority = d } else { resolver.issue("defaultModulePriority", "expected an integer from 0 to 1000") }
+            if (0...1000).contains(d) {
+                p.policy.defaultModulePriority = d
+            } else {
+                resolver.issue("defaultModulePriority", "expected an integer from 0 to 1000")
+            }
         }
         if let order = resolver.strings("order") {
             let criteria = order.map(ResolverPolicy.Criterion.init(rawValue:))
             let known = Set(ResolverPolicy.Criterion.all)
             if Set(criteria) != known || criteria.count != known.count {
-                resolver.issue("order", "expected each of \(ResolverPolicy.Criterion.all.map(\.rawValue).joined(separator: ", ")) exactly once")
+                resolver.issue(
+                    "order", "expected each of \(ResolverPolicy.Criterion.all.map(\.rawValue).joined(separator: ", ")) exactly once")
             } else {
                 p.policy.order = criteria
             }
         }
         var groupIDs: Set<String> = []
         for item in resolver.objects("conflictGroups", allowedKeys: ["id", "description", "members"]) ?? [] {
-            guard let id = item.string("id"), let description = item.string("description"), let members = item.strings("members") else { continue }
+            guard let id = item.string("id"), let description = item.string("description"), let members = item.strings("members") else {
+                continue
+            }
             if !groupIDs.insert(id).inserted { item.issue("id", "duplicate conflict group \"\(id)\"") }
             if members.count < 2 { item.issue("members", "a conflict group needs at least two members") }
             p.policy.conflictGroups.append(.init(id: id, description: description, members: members.map(RecommendationID.init(rawValue:))))
@@ -405,11 +418,14 @@ private struct CatalogDecoder {
             else { return nil }
             if !isIdentifier(id, allowDots: true) { item.issue("id", "expected lowercase letters, digits, '-' and '.', found \"\(id)\"") }
             if !seen.insert(id).inserted { item.issue("id", "duplicate rule id \"\(id)\"") }
-            if !Catalog.Rule.kinds.contains(kind) { item.issue("kind", "expected one of \(Catalog.Rule.kinds.sorted().joined(separator: ", ")), found \"\(kind)\"") }
+            if !Catalog.Rule.kinds.contains(kind) {
+                item.issue("kind", "expected one of \(Catalog.Rule.kinds.sorted().joined(separator: ", ")), found \"\(kind)\"")
+            }
             var parameters: [Catalog.Rule.Parameter] = []
             for (name, value) in item.objectValue("parameters", required: false) ?? JSONObject() {
                 guard let v = value.numberValue else {
-                    item.sink.add("policy.json", item.path.appending("parameters").appending(name), "expected number, found \(value.typeName)")
+                    item.sink.add(
+                        "policy.json", item.path.appending("parameters").appending(name), "expected number, found \(value.typeName)")
                     continue
                 }
                 parameters.append(.init(name: name, value: v))
@@ -476,9 +492,13 @@ private struct CatalogDecoder {
             var sentences: [(text: String, quotedBy: [String])] = []
             for sentence in SeedText.sentences(of: line) {
                 var owners: [String] = []
-                for (owner, quote) in quotes where SeedText.contains(quote, verbatim: sentence) && !owners.contains(owner) { owners.append(owner) }
+                for (owner, quote) in quotes where SeedText.contains(quote, verbatim: sentence) && !owners.contains(owner) {
+                    owners.append(owner)
+                }
                 if owners.isEmpty {
-                    sink.add(file, .root, "line \(index + 1) of source \"\(source)\" is quoted by no Catalog entry and is not a non-claim: \"\(sentence)\"")
+                    sink.add(
+                        file, .root,
+                        "line \(index + 1) of source \"\(source)\" is quoted by no Catalog entry and is not a non-claim: \"\(sentence)\"")
                 }
                 sentences.append((sentence, owners))
             }
@@ -511,18 +531,28 @@ private struct CatalogDecoder {
             return Set(values.compactMap(\.stringValue))
         }
         let checks: [(String, [String], String, Set<String>, String)] = [
-            ("/properties/contraindications/items/properties/code/enum", ["contraindications"], "code", Set(t.contraindications.map(\.code)), "terminology.json contraindications"),
-            ("/properties/allergies/items/properties/substance/enum", ["allergies"], "substance", Set(t.substances.map(\.code)), "terminology.json substances"),
+            (
+                "/properties/contraindications/items/properties/code/enum", ["contraindications"], "code",
+                Set(t.contraindications.map(\.code)), "terminology.json contraindications"
+            ),
+            (
+                "/properties/allergies/items/properties/substance/enum", ["allergies"], "substance", Set(t.substances.map(\.code)),
+                "terminology.json substances"
+            ),
         ]
         for (pointer, field, member, expected, name) in checks {
             if let actual = enumValues(pointer, field, member: member), actual != expected {
-                sink.add(file, JSONPointer(pointer) ?? .root, "must list exactly the codes of \(name): \(expected.sorted().joined(separator: ", "))")
+                sink.add(
+                    file, JSONPointer(pointer) ?? .root,
+                    "must list exactly the codes of \(name): \(expected.sorted().joined(separator: ", "))")
             }
         }
         if let symptoms = schema.element(at: JSONPointer(tokens: ["symptoms"]))?.resolved, symptoms.declaresProperties {
             let expected = Set(t.symptoms.map(\.code))
             if Set(symptoms.properties.map(\.name)) != expected {
-                sink.add(file, JSONPointer("/properties/symptoms/properties") ?? .root, "must have exactly the symptom codes of terminology.json: \(expected.sorted().joined(separator: ", "))")
+                sink.add(
+                    file, JSONPointer("/properties/symptoms/properties") ?? .root,
+                    "must have exactly the symptom codes of terminology.json: \(expected.sorted().joined(separator: ", "))")
             }
         }
         return schema
@@ -579,9 +609,10 @@ package enum SeedText {
 }
 
 func isIdentifier(_ s: String, allowDots: Bool) -> Bool {
-    !s.isEmpty && s.utf8.allSatisfy { c in
-        (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || (allowDots && c == 0x2E)
-    }
+    !s.isEmpty
+        && s.utf8.allSatisfy { c in
+            (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || (allowDots && c == 0x2E)
+        }
 }
 
 extension Substring {

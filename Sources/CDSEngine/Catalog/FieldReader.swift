@@ -33,7 +33,9 @@ package struct FieldReader {
         self.object = object
         self.sink = sink
         for key in object.orderedKeys where !allowedKeys.contains(key) {
-            sink.add(file, path.appending(key), "unknown member (allowed: \(allowedKeys.sorted().joined(separator: ", ")))", .unknownMember, member: key)
+            sink.add(
+                file, path.appending(key), "unknown member (allowed: \(allowedKeys.sorted().joined(separator: ", ")))", .unknownMember,
+                member: key)
         }
     }
 
@@ -90,7 +92,8 @@ package struct FieldReader {
             if let s = item.stringValue, !s.isEmpty {
                 result.append(s)
             } else {
-                sink.add(file, path.appending(key).appending(index: i), "expected a non-empty string, found \(item.typeName)", .typeMismatch)
+                sink.add(
+                    file, path.appending(key).appending(index: i), "expected a non-empty string, found \(item.typeName)", .typeMismatch)
             }
         }
         return result

@@ -34,7 +34,9 @@ package struct CaseReader: Sendable {
         do {
             document = try parser.parse(bytes)
         } catch {
-            throw CaseValidationError(issues: [CaseIssue(path: .root, message: "invalid JSON at byte \(error.offset): \(error.message)", code: .invalidJSON)])
+            throw CaseValidationError(issues: [
+                CaseIssue(path: .root, message: "invalid JSON at byte \(error.offset): \(error.message)", code: .invalidJSON)
+            ])
         }
         return try read(document)
     }

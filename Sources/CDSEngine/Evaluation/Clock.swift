@@ -1,9 +1,10 @@
+import CDSModuleAPI
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import CDSModuleAPI
 
 /// Where "today" comes from when a case has no assessment date. Tests and batch runs pin it.
 package protocol EngineClock: Sendable {

@@ -164,7 +164,10 @@ package struct Plan: Sendable, Hashable {
     package var input: JSONValue?
 
     /// A plan.
-    package init(caseId: String?, asOf: CalendarDate, caseDocument: JSONValue, resolution: Resolution, modules: [ModuleReport], input: JSONValue? = nil) {
+    package init(
+        caseId: String?, asOf: CalendarDate, caseDocument: JSONValue, resolution: Resolution, modules: [ModuleReport],
+        input: JSONValue? = nil
+    ) {
         self.caseId = caseId
         self.asOf = asOf
         self.caseDocument = caseDocument

@@ -64,7 +64,8 @@ package struct ModuleRegistry: Sendable {
         }
         // External modules of module API 1.x still load: their wire contract is unchanged.
         if external ? !host.canLoad(externalModuleBuiltAgainst: d.apiVersion) : !host.canLoad(moduleBuiltAgainst: d.apiVersion) {
-            return "module \"\(d.id)\" \(d.version) was built against module API \(d.apiVersion); this host speaks \(host) and loads \(host.major).0 through \(host)"
+            return
+                "module \"\(d.id)\" \(d.version) was built against module API \(d.apiVersion); this host speaks \(host) and loads \(host.major).0 through \(host)"
                 + (external ? " (external modules: also \(ModuleAPIVersion.externalMajors.lowerBound).x)" : "")
         }
         for fact in d.reads where !fact.isValidPointer {

@@ -67,7 +67,9 @@ extension Plan {
             out.append("")
             out.append("== Decision rules applied (policy, not evidence) ==")
             for rule in rules {
-                out.append("- \(rule.id) [\(rule.kind == "local-policy" ? "local policy, set by the clinical owner" : "published threshold")]: \(rule.statement)")
+                out.append(
+                    "- \(rule.id) [\(rule.kind == "local-policy" ? "local policy, set by the clinical owner" : "published threshold")]: \(rule.statement)"
+                )
                 for s in rule.sources { out.append("  source \(s.source)" + (s.quote.map { ": \"\($0)\"" } ?? "")) }
             }
         }

@@ -22,7 +22,9 @@ extension Plan {
         // Each recommendation's Catalog position is looked up once; everything else about
         // the entry is read by position, without copying the entry.
         let positions = resolution.recommendations.map { catalog.index(of: $0.id) }
-        let evidence = resolution.recommendations.indices.map { evidenceIDs(of: resolution.recommendations[$0], at: positions[$0], catalog: catalog) }
+        let evidence = resolution.recommendations.indices.map {
+            evidenceIDs(of: resolution.recommendations[$0], at: positions[$0], catalog: catalog)
+        }
         let cited = citedEvidenceIndices(evidence + resolution.superseded.map(\.loser.proposal.additionalEvidence), catalog: catalog)
         let rules = citedRuleIndices(catalog: catalog)
         w.reserveCapacity(
@@ -35,7 +37,9 @@ extension Plan {
             if let input { o.member("input", input) }
             o.key("recommendations")
             o.array(resolution.recommendations.indices) { w, i in
-                writeItem(resolution.recommendations[i], members: positions[i].map { catalog.planEntries[$0].members }, evidence: evidence[i], to: &w)
+                writeItem(
+                    resolution.recommendations[i], members: positions[i].map { catalog.planEntries[$0].members }, evidence: evidence[i],
+                    to: &w)
             }
             o.key("superseded")
             o.array(resolution.superseded) { w, s in Self.writeSuperseded(s, to: &w) }
@@ -71,7 +75,9 @@ extension Plan {
     private func estimatedSize(positions: [Int?], cited: [Int], catalog: Catalog) -> Int {
         var size = 512 + 384 * resolution.superseded.count + 160 * modules.count
         for (r, position) in zip(resolution.recommendations, positions) {
-            size += 160 + r.id.rawValue.utf8.count + (position.map { 24 * catalog.recommendations[$0].evidence.count + catalog.planEntries[$0].members.bytes.count } ?? 0)
+            size +=
+                160 + r.id.rawValue.utf8.count
+                + (position.map { 24 * catalog.recommendations[$0].evidence.count + catalog.planEntries[$0].members.bytes.count } ?? 0)
             for source in r.sources {
                 size += 96 + source.module.utf8.count + source.proposal.rationale.rule.utf8.count
                 for fact in source.proposal.rationale.facts { size += 48 + fact.rawValue.utf8.count }

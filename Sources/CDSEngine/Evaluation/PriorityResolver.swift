@@ -69,7 +69,8 @@ package struct PriorityResolver: Sendable {
         // Positions are sorted, not the proposals: moving a proposal copies (retains) its parts.
         let sorted = proposals.indices.sorted { i, j in
             proposals[i].proposal.recommendation != proposals[j].proposal.recommendation
-                ? proposals[i].proposal.recommendation < proposals[j].proposal.recommendation : Self.canonicalOrder(proposals[i], proposals[j])
+                ? proposals[i].proposal.recommendation < proposals[j].proposal.recommendation
+                : Self.canonicalOrder(proposals[i], proposals[j])
         }.map { proposals[$0] }
         // The groups come in id order, so the resolved recommendations are kept in an array in
         // that order (`ids` beside it), found by binary search: no hashing of ids.
@@ -89,7 +90,8 @@ package struct PriorityResolver: Sendable {
             let ranked = group.count == 1 ? group : group.sorted(by: wins)
             let winner = ranked[0]
             for loser in ranked where loser.proposal.action != winner.proposal.action {
-                superseded.append(SupersededProposal(loser: loser, winner: winner, winnerRecommendation: id, reason: reason(loser, lostTo: winner)))
+                superseded.append(
+                    SupersededProposal(loser: loser, winner: winner, winnerRecommendation: id, reason: reason(loser, lostTo: winner)))
             }
             // `group` is in canonical order already, so the agreeing sources are too.
             let agreeing = group.filter { $0.proposal.action == winner.proposal.action }
@@ -147,7 +149,8 @@ package struct PriorityResolver: Sendable {
     /// Whether `a` beats `b` under the policy; a strict total order on distinct proposals.
     package func wins(_ a: ModuleProposal, over b: ModuleProposal) -> Bool {
         for criterion in policy.order {
-            let x = key(a, criterion), y = key(b, criterion)
+            let x = key(a, criterion)
+            let y = key(b, criterion)
             if x != y { return x > y }
         }
         return Self.canonicalOrder(a, b)

@@ -1,9 +1,10 @@
+import CDSJSON
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import CDSJSON
 
 /// Reading and writing whole files without Foundation (keeps start-up small).
 package enum FileSystem {
@@ -38,12 +39,16 @@ package enum FileSystem {
     /// it: an empty or absolute path, a `..` component, or a symbolic link whose target
     /// lies outside `directory` (both are resolved with `realpath`).
     package static func resolve(_ relative: String, inside directory: String) throws(ReadError) -> String {
-        guard !relative.isEmpty, !relative.hasPrefix("/") else { throw ReadError(path: relative, reason: "must be a relative path inside the Catalog directory") }
+        guard !relative.isEmpty, !relative.hasPrefix("/") else {
+            throw ReadError(path: relative, reason: "must be a relative path inside the Catalog directory")
+        }
         guard !relative.split(separator: "/", omittingEmptySubsequences: false).contains("..") else {
             throw ReadError(path: relative, reason: "must not contain \"..\"")
         }
         guard let base = realPath(directory) else { throw ReadError(path: directory, reason: String(cString: strerror(errno))) }
-        guard let full = realPath(join(directory, relative)) else { throw ReadError(path: relative, reason: String(cString: strerror(errno))) }
+        guard let full = realPath(join(directory, relative)) else {
+            throw ReadError(path: relative, reason: String(cString: strerror(errno)))
+        }
         guard full.hasPrefix(base == "/" ? "/" : base + "/") else {
             throw ReadError(path: relative, reason: "resolves to \(full), outside the Catalog directory")
         }

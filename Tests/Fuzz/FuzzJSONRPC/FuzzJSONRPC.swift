@@ -13,7 +13,9 @@ import CDSServer
 @main
 enum FuzzJSONRPC {
     static let core: RPCServerCore = {
-        guard let catalog = try? Interop.loadCatalog(directory: FuzzCatalog.directory) else { fatalError("Catalog not found; set CDS_CATALOG") }
+        guard let catalog = try? Interop.loadCatalog(directory: FuzzCatalog.directory) else {
+            fatalError("Catalog not found; set CDS_CATALOG")
+        }
         var configuration = ServerConfiguration()
         configuration.maxLineBytes = 1 << 16
         return RPCServerCore(
@@ -45,7 +47,9 @@ enum FuzzJSONRPC {
                 guard let job = FuzzJSONRPC.core.prepare(frame) else { continue }
                 let ahead = FuzzJSONRPC.core.concurrentWork(for: job).map { work in FuzzJSONRPC.core.execute(job, computed: work()) }
                 guard let reply = FuzzJSONRPC.core.execute(job) else { continue }
-                if reply.contains(0x0A) || (try? JSONParser().parse(reply)) == nil { fatalError("reply is not one line of strict JSON: \(String(decoding: reply, as: UTF8.self))") }
+                if reply.contains(0x0A) || (try? JSONParser().parse(reply)) == nil {
+                    fatalError("reply is not one line of strict JSON: \(String(decoding: reply, as: UTF8.self))")
+                }
                 if let ahead, ahead != reply { fatalError("a reply computed ahead differs from the reply in turn") }
             }
             return 0

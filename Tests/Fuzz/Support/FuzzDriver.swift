@@ -9,9 +9,10 @@
 public enum FuzzDriver {
     public typealias Target = @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 
-    private typealias RunDriver = @convention(c) (
-        UnsafeMutablePointer<Int32>, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>, Target
-    ) -> Int32
+    private typealias RunDriver =
+        @convention(c) (
+            UnsafeMutablePointer<Int32>, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>, Target
+        ) -> Int32
 
     public static func main(_ target: Target) -> Never {
         if let symbol = dlsym(nil, "LLVMFuzzerRunDriver") {  // nil is RTLD_DEFAULT
