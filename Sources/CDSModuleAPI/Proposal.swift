@@ -129,7 +129,7 @@ public struct EvidenceID: StringIdentifier {
 
 /// A case fact: a JSON Pointer into the case document, such as `/patient/age`.
 public struct FactPath: StringIdentifier {
-    /// The JSON Pointer, such as `/symptoms/clickingOrSnapping`.
+    /// The JSON Pointer, such as `/patient/age`.
     public var rawValue: String
     /// The fact at the JSON Pointer `rawValue`.
     public init(rawValue: String) { self.rawValue = rawValue }
