@@ -136,7 +136,7 @@ struct CLITests {
         let dir = NSTemporaryDirectory() + "cds-e2e-" + UUID().uuidString
         try FileManager.default.copyItem(atPath: Self.root + "/Catalog", toPath: dir)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let file = dir + "/evidence.json"
+        let file = dir + "/packs/iliopsoas/evidence.json"
         let text = try String(contentsOfFile: file, encoding: .utf8)
         try text.replacingOccurrences(of: "\"id\": \"seed-ref-2\"", with: "\"id\": \"seed-ref-1\"").write(
             toFile: file, atomically: true, encoding: .utf8)
@@ -144,7 +144,7 @@ struct CLITests {
             let r = try Self.run(args + ["--catalog", dir])
             #expect(r.status == 78, "\(args)")
             #expect(r.stdout == "")
-            #expect(r.stderr.contains("evidence.json: /evidence/1/id: duplicate evidence id \"seed-ref-1\"\n"))
+            #expect(r.stderr.contains("packs/iliopsoas/evidence.json: /evidence/1/id: duplicate evidence id \"seed-ref-1\"\n"))
             #expect(r.stderr.contains("nothing was loaded"))
         }
     }

@@ -20,14 +20,16 @@ struct CatalogIntegrityCLITests {
         let dir = try Self.copy()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.edit(
-            dir + "/recommendations.json", "\"parameters\": { \"durationMinutes\": 10 }", "\"parameters\": { \"durationMinutes\": 90 }")
+            dir + "/packs/iliopsoas/recommendations.json", "\"parameters\": { \"durationMinutes\": 10 }",
+            "\"parameters\": { \"durationMinutes\": 90 }")
         for args in [["catalog", "check"], ["serve"]] {
             let r = try CLITests.run(args + ["--catalog", dir], stdin: "")
             #expect(r.status == 78, "\(args)")
             #expect(r.stdout == "")
             #expect(
                 r.stderr.contains(
-                    "recommendations.json: /recommendations/2/dosage/parameters/durationMinutes: the number 90 not in the entry's quotes"),
+                    "packs/iliopsoas/recommendations.json: /recommendations/2/dosage/parameters/durationMinutes: the number 90 not in the entry's quotes"
+                ),
                 "\(r.stderr)")
         }
     }
@@ -35,8 +37,8 @@ struct CatalogIntegrityCLITests {
     @Test func sourcesOutsideTheCatalogOrNotRegularAreRefusedAtStartWithoutHanging() throws {
         let dir = try Self.copy()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect(mkfifo(dir + "/sources/fifo", 0o600) == 0)
-        let sources = dir + "/sources.json"
+        #expect(mkfifo(dir + "/packs/iliopsoas/sources/fifo", 0o600) == 0)
+        let sources = dir + "/packs/iliopsoas/sources.json"
         let hostile = ["../../../../../../etc/passwd", "/proc/self/fd/0", "sources/fifo"].enumerated().map { i, file in
             "{ \"id\": \"hostile-\(i)\", \"kind\": \"publication\", \"title\": \"Hostile\", \"file\": \"\(file)\" },"
         }
@@ -49,11 +51,13 @@ struct CatalogIntegrityCLITests {
         let r = try CLITests.run(["catalog", "check", "--catalog", dir], stdin: "")
         #expect(r.status == 78)
         #expect(
-            r.stderr.contains("sources.json: /sources/0/file: cannot read ../../../../../../etc/passwd: must not contain \"..\""),
+            r.stderr.contains(
+                "packs/iliopsoas/sources.json: /sources/0/file: cannot read ../../../../../../etc/passwd: must not contain \"..\""),
             "\(r.stderr)")
         #expect(
             r.stderr.contains(
-                "sources.json: /sources/1/file: cannot read /proc/self/fd/0: must be a relative path inside the Catalog directory"))
-        #expect(r.stderr.contains("sources.json: /sources/2/file: cannot read sources/fifo: not a regular file"))
+                "packs/iliopsoas/sources.json: /sources/1/file: cannot read /proc/self/fd/0: must be a relative path inside the Catalog directory"
+            ))
+        #expect(r.stderr.contains("packs/iliopsoas/sources.json: /sources/2/file: cannot read sources/fifo: not a regular file"))
     }
 }

@@ -19,7 +19,7 @@ struct ModuleLifetimeTests {
     static func hostInAHungCall(state: String, directory: String) throws -> (Process, [pid_t]) {
         let manifest = directory + "/m.json"
         try
-            #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
+            #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "priority": 40, "timeoutMilliseconds": 60000}"#
             .write(toFile: manifest, atomically: true, encoding: .utf8)
         let (host, _, _) = try CLITests.spawn(["evaluate", "--module-manifest", manifest, CLITests.vignette + ".case.json"])
         var tree: [pid_t] = []
@@ -62,7 +62,7 @@ struct ModuleLifetimeTests {
         let state = directory + "/pids"
         let manifest = directory + "/m.json"
         try
-            #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "timeoutMilliseconds": 60000}"#
+            #"{"id": "faulty-fork-hang", "executable": "\#(CLITests.root)/Tests/Fixtures/faulty_module.py", "arguments": ["fork-hang", "faulty-fork-hang", "\#(state)"], "priority": 40, "timeoutMilliseconds": 60000}"#
             .write(toFile: manifest, atomically: true, encoding: .utf8)
         let caseText = try String(contentsOfFile: CLITests.root + "/" + CLITests.vignette + ".case.json", encoding: .utf8)
             .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()

@@ -17,10 +17,11 @@ struct CatalogIntegrityTests {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try scratch.replace(
-            "recommendations.json", "\"parameters\": { \"durationMinutes\": 10 }", with: "\"parameters\": { \"durationMinutes\": 90 }")
+            "packs/iliopsoas/recommendations.json", "\"parameters\": { \"durationMinutes\": 10 }",
+            with: "\"parameters\": { \"durationMinutes\": 90 }")
         #expect(
             Self.issues(scratch) == [
-                "recommendations.json: /recommendations/2/dosage/parameters/durationMinutes: the number 90 not in the entry's quotes: every number of a dosage must occur in its verbatim source"
+                "packs/iliopsoas/recommendations.json: /recommendations/2/dosage/parameters/durationMinutes: the number 90 not in the entry's quotes: every number of a dosage must occur in its verbatim source"
             ])
     }
 
@@ -28,10 +29,11 @@ struct CatalogIntegrityTests {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try scratch.replace(
-            "recommendations.json", "Ice to the affected area for 10 minutes", with: "Ice to the affected area for 10-90 minutes")
+            "packs/iliopsoas/recommendations.json", "Ice to the affected area for 10 minutes",
+            with: "Ice to the affected area for 10-90 minutes")
         #expect(
             Self.issues(scratch) == [
-                "recommendations.json: /recommendations/2/dosage/summary: the number 90 not in the entry's quotes: every number of a dosage must occur in its verbatim source"
+                "packs/iliopsoas/recommendations.json: /recommendations/2/dosage/summary: the number 90 not in the entry's quotes: every number of a dosage must occur in its verbatim source"
             ])
     }
 
@@ -47,7 +49,7 @@ struct CatalogIntegrityTests {
     /// Adds a source whose `file` is `file` to the scratch copy's sources.json.
     static func addSource(_ scratch: ScratchCatalog, file: String) throws {
         try scratch.replace(
-            "sources.json", "\"sources\": [",
+            "packs/iliopsoas/sources.json", "\"sources\": [",
             with: "\"sources\": [{ \"id\": \"hostile\", \"kind\": \"publication\", \"title\": \"Hostile\", \"file\": \"\(file)\" },")
     }
 
@@ -65,17 +67,18 @@ struct CatalogIntegrityTests {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try Self.addSource(scratch, file: file)
-        #expect(Self.issues(scratch) == ["sources.json: /sources/0/file: cannot read \(file): \(reason)"])
+        #expect(Self.issues(scratch) == ["packs/iliopsoas/sources.json: /sources/0/file: cannot read \(file): \(reason)"])
     }
 
     @Test func aSymbolicLinkOutOfTheCatalogIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try FileManager.default.createSymbolicLink(atPath: scratch.directory + "/sources/link.txt", withDestinationPath: "/etc/passwd")
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.directory + "/packs/iliopsoas/sources/link.txt", withDestinationPath: "/etc/passwd")
         try Self.addSource(scratch, file: "sources/link.txt")
         #expect(
             Self.issues(scratch) == [
-                "sources.json: /sources/0/file: cannot read sources/link.txt: resolves to /etc/passwd, outside the Catalog directory"
+                "packs/iliopsoas/sources.json: /sources/0/file: cannot read sources/link.txt: resolves to /etc/passwd, outside the Catalog directory"
             ])
     }
 
@@ -83,7 +86,7 @@ struct CatalogIntegrityTests {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try FileManager.default.createSymbolicLink(
-            atPath: scratch.directory + "/sources/link.txt", withDestinationPath: "seed-000_3d027190f0aa88e5.txt")
+            atPath: scratch.directory + "/packs/iliopsoas/sources/link.txt", withDestinationPath: "seed-000_3d027190f0aa88e5.txt")
         try Self.addSource(scratch, file: "sources/link.txt")
         #expect(Self.issues(scratch) == [])
     }
@@ -91,31 +94,31 @@ struct CatalogIntegrityTests {
     @Test func aFIFOSourceIsRefusedWithoutHanging() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        #expect(mkfifo(scratch.directory + "/sources/fifo", 0o600) == 0)
+        #expect(mkfifo(scratch.directory + "/packs/iliopsoas/sources/fifo", 0o600) == 0)
         try Self.addSource(scratch, file: "sources/fifo")
-        #expect(Self.issues(scratch) == ["sources.json: /sources/0/file: cannot read sources/fifo: not a regular file"])
+        #expect(Self.issues(scratch) == ["packs/iliopsoas/sources.json: /sources/0/file: cannot read sources/fifo: not a regular file"])
     }
 
     @Test func aFIFOInPlaceOfACatalogFileIsRefusedWithoutHanging() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try FileManager.default.removeItem(atPath: scratch.directory + "/policy.json")
-        #expect(mkfifo(scratch.directory + "/policy.json", 0o600) == 0)
-        #expect(Self.issues(scratch) == ["policy.json: /: cannot read: not a regular file"])
+        try FileManager.default.removeItem(atPath: scratch.directory + "/packs/iliopsoas/policy.json")
+        #expect(mkfifo(scratch.directory + "/packs/iliopsoas/policy.json", 0o600) == 0)
+        #expect(Self.issues(scratch) == ["packs/iliopsoas/policy.json: /: cannot read: not a regular file"])
     }
 
     @Test func aDirectoryOrAnOversizedSourceIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try Self.addSource(scratch, file: "sources")
-        #expect(Self.issues(scratch) == ["sources.json: /sources/0/file: cannot read sources: not a regular file"])
-        let big = scratch.directory + "/sources/big.txt"
+        #expect(Self.issues(scratch) == ["packs/iliopsoas/sources.json: /sources/0/file: cannot read sources: not a regular file"])
+        let big = scratch.directory + "/packs/iliopsoas/sources/big.txt"
         #expect(FileManager.default.createFile(atPath: big, contents: nil))
         #expect(truncate(big, off_t(CatalogLoader.maxSourceBytes + 1)) == 0)
-        try scratch.replace("sources.json", "\"file\": \"sources\" }", with: "\"file\": \"sources/big.txt\" }")
+        try scratch.replace("packs/iliopsoas/sources.json", "\"file\": \"sources\" }", with: "\"file\": \"sources/big.txt\" }")
         #expect(
             Self.issues(scratch) == [
-                "sources.json: /sources/0/file: cannot read sources/big.txt: larger than \(CatalogLoader.maxSourceBytes) bytes"
+                "packs/iliopsoas/sources.json: /sources/0/file: cannot read sources/big.txt: larger than \(CatalogLoader.maxSourceBytes) bytes"
             ])
     }
 }

@@ -29,7 +29,7 @@ struct CatalogRuleTests {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try scratch.replace(
-            "policy.json", "\"parameters\": { \"stepsBack\": 1 }",
+            "packs/iliopsoas/policy.json", "\"parameters\": { \"stepsBack\": 1 }",
             with: "\"parameters\": { \"stepsBack\": 1 }, \"sources\": [{ \"source\": \"binkley-1999\" }]")
         guard case .failure(let error) = scratch.load() else {
             Issue.record("loaded")
@@ -37,21 +37,22 @@ struct CatalogRuleTests {
         }
         #expect(
             error.issues.map(\.description).contains(
-                "policy.json: /rules/1/sources: a local policy has no source (it is not evidence); a rule with a source is a published-threshold"
+                "packs/iliopsoas/policy.json: /rules/1/sources: a local policy has no source (it is not evidence); a rule with a source is a published-threshold"
             ), "\(error.issues)")
     }
 
     @Test func aThresholdWithAnUnknownSourceIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("policy.json", "{ \"source\": \"farrar-2001\"", with: "{ \"source\": \"farrar-2002\"")
+        try scratch.replace("packs/iliopsoas/policy.json", "{ \"source\": \"farrar-2001\"", with: "{ \"source\": \"farrar-2002\"")
         guard case .failure(let error) = scratch.load() else {
             Issue.record("loaded")
             return
         }
         #expect(
             error.issues.map(\.description).contains(
-                "policy.json: /rules/4/sources/0/source: unknown source \"farrar-2002\" (not in sources.json)"), "\(error.issues)")
+                "packs/iliopsoas/policy.json: /rules/4/sources/0/source: unknown source \"farrar-2002\" (not in sources.json)"),
+            "\(error.issues)")
     }
 
     /// The clinical owner changes a local policy in the Catalog and the plan follows, with no
@@ -59,7 +60,7 @@ struct CatalogRuleTests {
     @Test func aLocalPolicyIsConfigurable() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("policy.json", "\"minimumPresent\": 1", with: "\"minimumPresent\": 2")
+        try scratch.replace("packs/iliopsoas/policy.json", "\"minimumPresent\": 1", with: "\"minimumPresent\": 2")
         let catalog = try scratch.load().get()
         let engine = Engine(catalog: catalog, modules: BuiltinModules.all, clock: FixedClock(TestRepository.today))
         let text = try String(

@@ -27,7 +27,8 @@ struct CatalogTests {
     @Test func everyRecommendationHasASourceAndEverySeedSentenceIsTraced() throws {
         let c = Repository.catalog
         for r in c.recommendations { #expect(!r.sources.isEmpty, "\(r.id) has no source") }
-        let t = try #require(c.traceability)
+        #expect(c.traceability.map(\.pack) == ["iliopsoas"])
+        let t = try #require(c.traceability.first)
         let claims = t.lines.filter { $0.nonClaim == nil }
         #expect(claims.count == 40)
         for line in claims { for s in line.sentences { #expect(!s.quotedBy.isEmpty, "line \(line.number) untraced") } }
@@ -36,7 +37,8 @@ struct CatalogTests {
     @Test func theSeedCopyIsTheSharedSeed() throws {
         let shared = Repository.root + "/../shared/seeds/000_3d027190f0aa88e5.txt"
         guard FileManager.default.fileExists(atPath: shared) else { return }  // the seed lives beside the clone in CI
-        let copy = try Data(contentsOf: URL(fileURLWithPath: Repository.catalogDirectory + "/sources/seed-000_3d027190f0aa88e5.txt"))
+        let copy = try Data(
+            contentsOf: URL(fileURLWithPath: Repository.catalogDirectory + "/packs/iliopsoas/sources/seed-000_3d027190f0aa88e5.txt"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: shared)) == copy)
     }
 
@@ -50,46 +52,47 @@ struct CatalogTests {
     /// Breaks a copy of the Catalog and checks the exact `file: path: message` reported.
     static let breakages: [(String, String, String, String)] = [
         (
-            "recommendations.json", "\"title\": \"Cryotherapy\",", "\"title\": \"Cryotherapy\", \"dosge\": 1,",
-            "recommendations.json: /recommendations/2/dosge: unknown member (allowed: components, dosage, evidence, id, phase, sources, strength, substances, text, title)"
+            "packs/iliopsoas/recommendations.json", "\"title\": \"Cryotherapy\",", "\"title\": \"Cryotherapy\", \"dosge\": 1,",
+            "packs/iliopsoas/recommendations.json: /recommendations/2/dosge: unknown member (allowed: components, dosage, evidence, id, phase, sources, strength, substances, text, title)"
         ),
         (
-            "recommendations.json", "\"id\": \"initial.nsaids\"", "\"id\": \"initial.relative-rest\"",
-            "recommendations.json: /recommendations/1/id: duplicate recommendation id \"initial.relative-rest\""
+            "packs/iliopsoas/recommendations.json", "\"id\": \"initial.nsaids\"", "\"id\": \"initial.relative-rest\"",
+            "packs/iliopsoas/recommendations.json: /recommendations/1/id: duplicate recommendation id \"initial.relative-rest\""
         ),
         (
-            "recommendations.json", "\"evidence\": [\"seed-ref-3\"],", "\"evidence\": [\"seed-ref-8\"],",
-            "recommendations.json: /recommendations/0/evidence/0: unknown evidence \"seed-ref-8\" (not in evidence.json)"
+            "packs/iliopsoas/recommendations.json", "\"evidence\": [\"seed-ref-3\"],", "\"evidence\": [\"seed-ref-8\"],",
+            "packs/iliopsoas/recommendations.json: /recommendations/0/evidence/0: unknown evidence \"seed-ref-8\" (not in evidence.json)"
         ),
         (
-            "recommendations.json", "for 10 minutes to reduce pain and inflammation3", "for 15 minutes to reduce pain and inflammation3",
-            "recommendations.json: /recommendations/2/sources/0/quote: not found verbatim in source \"seed\""
+            "packs/iliopsoas/recommendations.json", "for 10 minutes to reduce pain and inflammation3",
+            "for 15 minutes to reduce pain and inflammation3",
+            "packs/iliopsoas/recommendations.json: /recommendations/2/sources/0/quote: not found verbatim in source \"seed\""
         ),
         (
-            "policy.json", "\"strengthening.tier-high\"]", "\"strengthening.tier-highest\"]",
-            "policy.json: /resolver/conflictGroups/0/members/2: unknown recommendation \"strengthening.tier-highest\" (not in recommendations.json)"
+            "packs/iliopsoas/policy.json", "\"strengthening.tier-high\"]", "\"strengthening.tier-highest\"]",
+            "packs/iliopsoas/policy.json: /resolver/conflictGroups/0/members/2: unknown recommendation \"strengthening.tier-highest\" (defined by no loaded pack)"
         ),
         (
-            "terminology.json", "\"rulesOut\": [\"initial.nsaids\"]", "\"rulesOut\": [\"initial.nsaid\"]",
-            "terminology.json: /contraindications/0/rulesOut/0: unknown recommendation \"initial.nsaid\" (not in recommendations.json)"
+            "packs/iliopsoas/terminology.json", "\"rulesOut\": [\"initial.nsaids\"]", "\"rulesOut\": [\"initial.nsaid\"]",
+            "packs/iliopsoas/terminology.json: /contraindications/0/rulesOut/0: unknown recommendation \"initial.nsaid\" (defined by no loaded pack)"
         ),
         (
-            "traceability.json", "{ \"line\": \"Monitoring Progress\", \"reason\": \"heading (phase monitoring)\" }",
+            "packs/iliopsoas/traceability.json", "{ \"line\": \"Monitoring Progress\", \"reason\": \"heading (phase monitoring)\" }",
             "{ \"line\": \"Monitoring progress\", \"reason\": \"heading\" }",
-            "traceability.json: /nonClaims/13/line: not a line of source \"seed\""
+            "packs/iliopsoas/traceability.json: /nonClaims/13/line: not a line of source \"seed\""
         ),
         (
             "catalog.json", "\"catalogVersion\": \"1.0.0\"", "\"catalogVersion\": \"1.0\"",
             "catalog.json: /catalogVersion: expected a semantic version such as 1.0.0, found \"1.0\""
         ),
         (
-            "evidence.json", "\"design\": \"retrospective case series\",", "",
-            "evidence.json: /evidence/0: missing required member \"design\""
+            "packs/iliopsoas/evidence.json", "\"design\": \"retrospective case series\",", "",
+            "packs/iliopsoas/evidence.json: /evidence/0: missing required member \"design\""
         ),
         (
-            "schema/case.schema.json", "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\"] }",
+            "packs/iliopsoas/schema.json", "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\"] }",
             "\"cryotherapy\", \"corticosteroid-injection\", \"surgery\", \"aspirin\"] }",
-            "schema/case.schema.json: /properties/contraindications/items/properties/code/enum: must list exactly the codes of terminology.json contraindications: corticosteroid-injection, cryotherapy, nsaids, surgery"
+            "packs/iliopsoas/schema.json: /properties/contraindications/items/properties/code/enum: must list exactly the codes of the terminology's contraindications: corticosteroid-injection, cryotherapy, nsaids, surgery"
         ),
     ]
 
@@ -108,14 +111,14 @@ struct CatalogTests {
     @Test func truncatedJSONReportsTheFileAndByte() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        let text = try scratch.read("policy.json")
-        try scratch.write("policy.json", String(text.prefix(100)))
+        let text = try scratch.read("packs/iliopsoas/policy.json")
+        try scratch.write("packs/iliopsoas/policy.json", String(text.prefix(100)))
         guard case .failure(let error) = scratch.load() else {
             Issue.record("loaded")
             return
         }
         #expect(error.issues.count == 1)
-        #expect(error.issues[0].file == "policy.json")
+        #expect(error.issues[0].file == "packs/iliopsoas/policy.json")
         #expect(error.issues[0].message.hasPrefix("invalid JSON at byte 100: "))
     }
 
@@ -123,7 +126,7 @@ struct CatalogTests {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
         try scratch.replace(
-            "recommendations.json", "{ \"source\": \"seed\", \"quote\": \"Hip flexor stretches\" }",
+            "packs/iliopsoas/recommendations.json", "{ \"source\": \"seed\", \"quote\": \"Hip flexor stretches\" }",
             with: "{ \"source\": \"seed\", \"quote\": \"Hip flexor\" }")
         guard case .failure(let error) = scratch.load() else {
             Issue.record("loaded")
@@ -131,19 +134,19 @@ struct CatalogTests {
         }
         #expect(
             error.issues.map(\.description) == [
-                "traceability.json: /: line 30 of source \"seed\" is quoted by no Catalog entry and is not a non-claim: \"Hip flexor stretches\""
+                "packs/iliopsoas/traceability.json: /: line 30 of source \"seed\" is quoted by no Catalog entry and is not a non-claim: \"Hip flexor stretches\""
             ])
     }
 
     @Test func aModifiedSourceFileFailsItsChecksum() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("sources/seed-000_3d027190f0aa88e5.txt", "77%", with: "87%")
+        try scratch.replace("packs/iliopsoas/sources/seed-000_3d027190f0aa88e5.txt", "77%", with: "87%")
         guard case .failure(let error) = scratch.load() else {
             Issue.record("loaded")
             return
         }
-        #expect(error.issues.contains { $0.file == "sources.json" && $0.path.description == "/sources/0/sha256" })
+        #expect(error.issues.contains { $0.file == "packs/iliopsoas/sources.json" && $0.path.description == "/sources/0/sha256" })
     }
 
     @Test func sha256MatchesKnownVectors() {

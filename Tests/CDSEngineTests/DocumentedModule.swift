@@ -57,11 +57,17 @@ public struct ArthroplastyNoteModule: AssessmentModule {
 @Suite("The documented example module")
 struct DocumentedModuleTests {
     @Test func itLoadsAndItsProposalIsMergedWithTheBuiltIns() throws {
-        let engine = Engine(catalog: Repository.catalog, modules: BuiltinModules.all + [HipSnappingModule()])
+        // Not in the iliopsoas pack's policy: without a priority of its own it may not start.
+        let unprioritised = Engine(catalog: Repository.catalog, modules: BuiltinModules.all + [HipSnappingModule()])
+        #expect(unprioritised.startupProblems.count == 1)
+        #expect(unprioritised.startupProblems.first?.hasPrefix("module \"hip-snapping\" has no priority") == true)
+        let engine = Engine(
+            catalog: Repository.catalog, modules: BuiltinModules.all + [HipSnappingModule()], fallbackPriorities: ["hip-snapping": 45])
+        #expect(engine.startupProblems.isEmpty)
         let plan = engine.evaluate(try Cases.read(Cases.minimal()))
         let report = try #require(plan.modules.first { $0.descriptor.id == "hip-snapping" })
         #expect(report.status == .contributed)
-        #expect(report.priority == 10, "not in policy.json: the default module priority")
+        #expect(report.priority == 45)
         let stretch = try #require(plan.resolution.recommendations.first { $0.id == "stretching.iliopsoas" })
         #expect(stretch.sources.map(\.module) == ["exercise-progression", "hip-snapping"])
         #expect(stretch.priority == 55)

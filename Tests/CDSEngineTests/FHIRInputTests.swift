@@ -78,14 +78,15 @@ struct FHIRInputTests {
     @Test func everyMappedFactIsAFieldOfTheCaseSchema() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("fhir-mapping.json", "\"value\": \"/conservativeCare/months\"", with: "\"value\": \"/conservativeCare/weeks\"")
+        try scratch.replace(
+            "packs/iliopsoas/fhir-mapping.json", "\"value\": \"/conservativeCare/months\"", with: "\"value\": \"/conservativeCare/weeks\"")
         guard case .failure(let error) = scratch.load() else {
             Issue.record("loaded")
             return
         }
         #expect(
             error.issues.map(\.description).contains {
-                $0.hasPrefix("fhir-mapping.json: /codes/")
+                $0.hasPrefix("packs/iliopsoas/fhir-mapping.json: /codes/")
                     && $0.hasSuffix("/value: \"/conservativeCare/weeks\" is not a field of the case schema")
             })
     }

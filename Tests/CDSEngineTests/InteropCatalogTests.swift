@@ -8,15 +8,16 @@ import Testing
 struct InteropCatalogTests {
     @Test func theEngineKeepsTheAdapterDocumentsRaw() throws {
         let c = Repository.catalog
-        #expect(Set(c.adapterDocuments.keys) == ["fhir-mapping.json", "cds-hooks.json"])
+        #expect(c.adapterDocuments.map(\.file) == ["cds-hooks.json", "packs/iliopsoas/fhir-mapping.json"])
+        #expect(c.adapterDocuments.map(\.pack) == [nil, "iliopsoas"])
         #expect(c.fhirMapping.entries.count > 0)
-        #expect(c.cdsHooks.serviceID == c.adapterDocuments["cds-hooks.json"]?["service"]?["id"]?.stringValue)
+        #expect(c.cdsHooks.serviceID == c.adapterDocuments.first { $0.name == "cds-hooks.json" }?.value["service"]?["id"]?.stringValue)
     }
 
     @Test func badAdapterDocumentsStopTheLoadWithEveryIssue() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }
-        try scratch.replace("fhir-mapping.json", "\"/symptoms/clickingOrSnapping\"", with: "\"/symptoms/noSuchFact\"")
+        try scratch.replace("packs/iliopsoas/fhir-mapping.json", "\"/symptoms/clickingOrSnapping\"", with: "\"/symptoms/noSuchFact\"")
         try scratch.replace("cds-hooks.json", "\"medications\"", with: "\"medicationz\"")
         guard case .failure(let error) = scratch.load() else {
             Issue.record("a Catalog with broken adapter documents loaded")
@@ -24,7 +25,9 @@ struct InteropCatalogTests {
         }
         let lines = error.issues.map(\.description)
         #expect(
-            lines.contains("fhir-mapping.json: /codes/0/set/fact: \"/symptoms/noSuchFact\" is not a field of the case schema"), "\(lines)")
+            lines.contains(
+                "packs/iliopsoas/fhir-mapping.json: /codes/0/set/fact: \"/symptoms/noSuchFact\" is not a field of the case schema"),
+            "\(lines)")
         #expect(
             lines.contains { $0.hasPrefix("cds-hooks.json: /service/prefetch: expected a query template for \"medications\"") }, "\(lines)")
         // The engine alone loads it: it does not interpret these files.

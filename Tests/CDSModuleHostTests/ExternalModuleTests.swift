@@ -176,7 +176,7 @@ struct ExternalModuleTests {
         } catch {
             #expect(
                 error.description
-                    == "\(dir)/a.json: /timeout: unknown member (allowed: arguments, executable, id, priority, timeoutMilliseconds)")
+                    == "\(dir)/a.json: /timeout: unknown member (allowed: arguments, executable, id, pack, priority, timeoutMilliseconds)")
         }
         try #"{"id": "x", "executable": "bin/x"}"#.write(toFile: dir + "/a.json", atomically: true, encoding: .utf8)
         let manifests = try ModuleConfiguration(directories: [dir]).loadManifests()
