@@ -19,7 +19,7 @@ struct CatalogOptions: ParsableArguments {
     var catalog: String?
 
     @Option(
-        name: .customLong("pack"),
+        name: .customLong("pack-dir"),
         help: ArgumentHelp(
             "A knowledge pack folder to load after the Catalog's own packs (docs/catalog.md); repeatable. External modules' manifests add theirs.",
             valueName: "dir"), completion: .directory)

@@ -19,7 +19,44 @@ import jsonschema
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CDS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/debug/cds")
 
-schema = json.load(open(os.path.join(ROOT, "Catalog/schema/case.schema.json")))
+def assembled_schema():
+    """The case schema assembled here, independently of the engine: the core schema with
+    each pack's fragment (schema.json) merged in, in catalog.json's pack order."""
+    catalog = os.path.join(ROOT, "Catalog")
+    core = json.load(open(os.path.join(catalog, "schema/case.schema.json")))
+    core_properties = core["properties"]
+    properties = {k: v for k, v in core_properties.items() if k != "extensions"}
+    extensions = {}
+    for folder in json.load(open(os.path.join(catalog, "catalog.json")))["packs"]:
+        pack = os.path.join(catalog, folder)
+        pack_id = json.load(open(os.path.join(pack, "pack.json")))["id"]
+        path = os.path.join(pack, "schema.json")
+        if not os.path.exists(path):
+            continue
+        fragment = json.load(open(path))
+        for name, value in fragment.get("properties", {}).items():
+            assert name not in properties, f"{name} declared twice"
+            properties[name] = value
+        core.setdefault("required", []).extend(fragment.get("required", []))
+        if fragment.get("allOf"):
+            core.setdefault("allOf", []).extend(fragment["allOf"])
+        for name, value in fragment.get("$defs", {}).items():
+            core.setdefault("$defs", {})[name] = value
+        if "extension" in fragment:
+            extensions[pack_id] = fragment["extension"]
+    if "extensions" in core_properties:
+        member = dict(core_properties["extensions"])
+        if extensions:
+            member["properties"] = {**member.get("properties", {}), **extensions}
+        properties["extensions"] = member
+    core["properties"] = properties
+    return core
+
+
+schema = assembled_schema()
+engine_schema = json.loads(subprocess.run([CDS, "catalog", "schema"], check=True, capture_output=True, text=True).stdout)
+if engine_schema != schema:
+    sys.exit("schema cross-check: `cds catalog schema` differs from the schema assembled from the Catalog's packs")
 validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 

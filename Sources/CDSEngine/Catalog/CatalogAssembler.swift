@@ -227,28 +227,31 @@ struct CatalogAssembler {
 
     /// Reports every key that more than one pack defines, at each later definition.
     private func checkUnique(_ decoded: [Decoded], _ what: String, file: String, _ keys: (Decoded) -> [(String, JSONPointer)]) {
-        var owner: [String: String] = [:]
-        for d in decoded where !d.id.isEmpty {
+        var owner: [String: Int] = [:]
+        for (index, d) in decoded.enumerated() where !d.id.isEmpty {
             for (key, path) in keys(d) {
-                if let first = owner[key], first != d.id {
-                    sink.add(d.prefix + file, path, "\(what) \"\(key)\" is already defined by pack \"\(first)\"", .conflict)
+                if let first = owner[key], first != index {
+                    sink.add(
+                        d.prefix + file, path,
+                        "\(what) \"\(key)\" is already defined by pack \"\(decoded[first].id)\" (\(decoded[first].prefix)\(file))",
+                        .conflict)
                 } else {
-                    owner[key] = d.id
+                    owner[key] = index
                 }
             }
         }
     }
 
     private func checkNamespaces(_ decoded: [Decoded]) {
-        var owner: [String: String] = [:]
-        for d in decoded where !d.id.isEmpty {
+        var owner: [String: Int] = [:]
+        for (index, d) in decoded.enumerated() where !d.id.isEmpty {
             for (i, n) in d.namespaces.enumerated() {
-                if let first = owner[n], first != d.id {
+                if let first = owner[n], first != index {
                     sink.add(
                         d.prefix + "pack.json", JSONPointer.root.appending("namespaces").appending(index: i),
-                        "namespace \"\(n)\" is already claimed by pack \"\(first)\"", .conflict)
+                        "namespace \"\(n)\" is already claimed by pack \"\(decoded[first].id)\"", .conflict)
                 } else {
-                    owner[n] = d.id
+                    owner[n] = index
                 }
             }
         }
