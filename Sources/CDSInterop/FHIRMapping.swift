@@ -1,7 +1,7 @@
 import CDSEngine
 import CDSJSON
 
-/// How FHIR R4 codes become case facts (`Catalog/fhir-mapping.json`): data, with the
+/// How FHIR R4 codes become case facts (each knowledge pack's `fhir-mapping.json`, merged): data, with the
 /// source of every code named in the Catalog.
 package struct FHIRMapping: Sendable {
     /// What a mapped code does to the case.

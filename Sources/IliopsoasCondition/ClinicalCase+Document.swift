@@ -3,7 +3,7 @@ import CDSModuleAPI
 
 extension ClinicalCase {
     /// The typed case of a case document that passed the case schema
-    /// (`Catalog/schema/case.schema.json`, version 1 or 2); `nil` if the document does not
+    /// (the case schema (the core schema with the iliopsoas pack's `schema.json`), version 1 or 2); `nil` if the document does not
     /// have the shape the schema guarantees. Hosts validate before building; out-of-process
     /// modules receive documents the host has already validated.
     public init?(document d: JSONValue) {

@@ -3,7 +3,7 @@ import CDSModuleAPI
 
 /// A validated clinical case: what the engine knows about one patient at one assessment.
 ///
-/// The engine builds it from a case document that passed `Catalog/schema/case.schema.json`;
+/// The engine builds it from a case document that passed the case schema (the core schema with the iliopsoas pack's `schema.json`);
 /// each property's documentation names its JSON path there. Optional properties are `nil`
 /// when the document leaves them out: modules must treat "not recorded" as unknown, never
 /// as "no".

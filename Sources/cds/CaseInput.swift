@@ -43,7 +43,7 @@ enum CaseInput {
                     isNote: false,
                     text:
                         "/resourceType: a FHIR \(type) resource on its own is not an input: give a FHIR R4 Bundle (resourceType \"Bundle\") "
-                        + "holding the patient's resources, a CDS Hooks request, or a case (Catalog/schema/case.schema.json)")
+                        + "holding the patient's resources, a CDS Hooks request, or a case (`cds catalog schema`)")
             ])
         }
         do throws(InputError) {

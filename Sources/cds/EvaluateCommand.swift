@@ -17,7 +17,7 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate a case file and print the plan as JSON (or, with --explain, as an account for people).",
         discussion: """
-            The case format is Catalog/schema/case.schema.json; the plan format is described in docs/plan-format.md.
+            The case format is `cds catalog schema`; the plan format is described in docs/plan-format.md.
 
             With --batch the input holds one case per line (NDJSON) and the output one plan per line, in input order, \
             evaluated on every processor at once; a line that cannot be evaluated gives {"line":N,"error":{...}} instead. \

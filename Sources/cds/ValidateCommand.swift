@@ -9,7 +9,7 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract:
             "Check what cds evaluate would read, without evaluating: print `valid` or one `path: message` line per problem (status 65).",
-        discussion: "Accepts what cds evaluate accepts: a case (Catalog/schema/case.schema.json), a FHIR R4 Bundle or a CDS Hooks request."
+        discussion: "Accepts what cds evaluate accepts: a case (`cds catalog schema`), a FHIR R4 Bundle or a CDS Hooks request."
     )
 
     @Argument(help: ArgumentHelp("The case document; - reads standard input.", valueName: "case.json"), completion: .file())

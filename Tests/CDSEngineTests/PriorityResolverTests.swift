@@ -6,7 +6,6 @@ import Testing
 struct PriorityResolverTests {
     static let policy = ResolverPolicy(
         modulePriorities: ["safety": 100, "symptoms": 90, "exercise": 60, "monitor": 50],
-        defaultModulePriority: 10,
         conflictGroups: [.init(id: "tier", description: "one tier", members: ["tier.low", "tier.moderate", "tier.high"])]
     )
     static let rank: [RecommendationID: Int] = ["rest": 0, "nsaids": 0, "tier.low": 1, "tier.moderate": 2, "tier.high": 3, "nprs": 9]

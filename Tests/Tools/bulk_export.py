@@ -7,7 +7,7 @@ script adds what an iliopsoas service would find in a real export, drawn from a 
 random generator: for about two thirds of the patients the four symptom Observations,
 conservative care (months, outcome), the exercise tier, NPRS readings, and now and then a
 hip replacement Procedure, an allergy or a contraindication, all coded as
-Catalog/fhir-mapping.json reads them. The other third carry nothing iliopsoas-related, so
+Catalog/packs/iliopsoas/fhir-mapping.json reads them. The other third carry nothing iliopsoas-related, so
 their evaluation is refused with the missing facts named, as it must be.
 
 With --edge-cases the export also holds what an importer must handle: the Observations

@@ -1,6 +1,7 @@
 import CDSModuleAPI
 
-/// How the priority resolver settles conflicts; loaded from `Catalog/policy.json`.
+/// How the priority resolver settles conflicts: the order from the host's `catalog.json`,
+/// module priorities and conflict groups from the packs' `policy.json` files.
 package struct ResolverPolicy: Sendable, Hashable {
     /// A comparison the resolver applies, in the configured order, to pick a winner.
     package struct Criterion: RawRepresentable, Sendable, Hashable {
@@ -24,24 +25,23 @@ package struct ResolverPolicy: Sendable, Hashable {
 
     /// Priority per module id.
     package var modulePriorities: [String: Int]
-    /// Priority of a module the policy does not name.
-    package var defaultModulePriority: Int
     /// The criteria in the order they are applied; ties fall through to the module id.
     package var order: [Criterion]
     package var conflictGroups: [ConflictGroup]
 
     package init(
-        modulePriorities: [String: Int] = [:], defaultModulePriority: Int = 0,
+        modulePriorities: [String: Int] = [:],
         order: [Criterion] = Criterion.all, conflictGroups: [ConflictGroup] = []
     ) {
         self.modulePriorities = modulePriorities
-        self.defaultModulePriority = defaultModulePriority
         self.order = order
         self.conflictGroups = conflictGroups
     }
 
-    /// The priority of module `id`.
+    /// The priority of module `id`. There is no default: a module the policy does not name
+    /// stops a host's start (``Engine/startupProblems``); only an engine built without that
+    /// check (a test's) sees 0 for it.
     package func priority(ofModule id: String) -> Int {
-        modulePriorities[id] ?? defaultModulePriority
+        modulePriorities[id] ?? 0
     }
 }
