@@ -266,12 +266,13 @@ package struct FHIRCaseBuilder: Sendable {
                 return
             }
             if let unread = codings.first(where: {
-                $0["system"]?.stringValue == mapping.localCodeSystem && $0["code"]?.stringValue?.hasPrefix("contraindication-") == true
+                $0["system"]?.stringValue.map(mapping.localCodeSystems.contains) == true
+                    && $0["code"]?.stringValue?.hasPrefix("contraindication-") == true
             }),
-                let code = unread["code"]?.stringValue
+                let code = unread["code"]?.stringValue, let system = unread["system"]?.stringValue
             {
                 // Fail safe: a contraindication this service cannot read holds every medication for review.
-                report.needsReview.append("contraindication \(mapping.localCodeSystem)|\(code) (not a code this service knows)")
+                report.needsReview.append("contraindication \(system)|\(code) (not a code this service knows)")
                 report.mapped.append([
                     "resource": .string(ref), "fact": "/allergies",
                     "note": .string("a contraindication this service cannot read: \(code); review it before any medication"),

@@ -29,7 +29,10 @@ package struct FHIRMapping: Sendable {
         package var monthsSince: JSONPointer?
     }
 
+    /// The first pack's local code system (the one the service's prefetch names).
     package var localCodeSystem: String
+    /// Every pack's local code system, in pack order.
+    package var localCodeSystems: [String] = []
     package var entries: [Entry]
 
     /// The entry for a coding, if the resource type may carry it.

@@ -23,8 +23,8 @@ package struct Interop: Sendable {
 
     /// Loads the Catalog at `directory` with the interop settings decoded and attached: the
     /// way every command and test loads a Catalog that FHIR or CDS Hooks input may reach.
-    package static func loadCatalog(directory: String) throws(CatalogLoadError) -> Catalog {
-        try attach(to: CatalogLoader.load(directory: directory))
+    package static func loadCatalog(directory: String, extraPacks: [String] = []) throws(CatalogLoadError) -> Catalog {
+        try attach(to: CatalogLoader.load(directory: directory, extraPacks: extraPacks))
     }
 
     /// `catalog` with its interop settings decoded and attached.
@@ -62,12 +62,13 @@ private struct InteropDecoder {
     let catalog: Catalog
     let sink: IssueSink
 
+    /// The host's document `file` (the CDS Hooks service is the host's, not a pack's).
     func root(_ file: String, keys: Set<String>) -> FieldReader? {
-        guard let document = catalog.adapterDocuments[file] else {
+        guard let document = catalog.adapterDocuments.first(where: { $0.name == file && $0.pack == nil }) else {
             sink.add(file, .root, "cannot read: the file is missing")
             return nil
         }
-        return FieldReader(document, file: file, path: .root, sink: sink, allowedKeys: keys)
+        return FieldReader(document.value, file: document.file, path: .root, sink: sink, allowedKeys: keys)
     }
 
     // MARK: cds-hooks.json
@@ -96,13 +97,30 @@ private struct InteropDecoder {
 
     // MARK: fhir-mapping.json
 
+    /// Every pack's `fhir-mapping.json`, merged: a pack maps codes to the facts of the
+    /// assembled case schema, citing its own sources; a code mapped by two packs stops the load.
     func decodeFHIRMapping() -> FHIRMapping? {
-        let file = "fhir-mapping.json"
-        guard let root = root(file, keys: ["localCodeSystem", "note", "codes"]), let local = root.string("localCodeSystem") else {
-            return nil
+        var mapping = FHIRMapping(localCodeSystem: "", entries: [])
+        var owners: [String: String] = [:]
+        for document in catalog.adapterDocuments where document.name == "fhir-mapping.json" {
+            guard let pack = document.pack else { continue }
+            decodeFHIRMapping(document, pack: pack, into: &mapping, owners: &owners)
+        }
+        if mapping.localCodeSystem.isEmpty { mapping.localCodeSystem = mapping.localCodeSystems.first ?? "" }
+        return mapping
+    }
+
+    private func decodeFHIRMapping(
+        _ document: Catalog.AdapterDocument, pack: String, into mapping: inout FHIRMapping, owners: inout [String: String]
+    ) {
+        let file = document.file
+        guard let root = FieldReader(document.value, file: file, path: .root, sink: sink, allowedKeys: ["localCodeSystem", "note", "codes"])
+        else { return }
+        if let local = root.string("localCodeSystem", required: false) {
+            mapping.localCodeSystems.append(local)
         }
         _ = root.string("note", required: false)
-        let sourceIDs = Set(catalog.sources.map(\.id))
+        let sourceIDs = Set(catalog.sources.filter { $0.pack == pack }.map(\.id))
         let schema = catalog.caseSchema
         func fact(_ reader: FieldReader, _ key: String, _ text: String?) -> JSONPointer? {
             guard let text else { return nil }
@@ -115,14 +133,14 @@ private struct InteropDecoder {
         let keys: Set<String> = [
             "system", "code", "display", "resources", "source", "set", "value", "reading", "append", "recognized", "monthsSince",
         ]
-        var entries: [FHIRMapping.Entry] = []
-        var seen: Set<String> = []
         for item in root.objects("codes", allowedKeys: keys) ?? [] {
             guard let system = item.string("system"), let code = item.string("code"), let display = item.string("display"),
                 let resources = item.strings("resources"), let source = item.string("source")
             else { continue }
-            if !sourceIDs.contains(source) { item.issue("source", "unknown source \"\(source)\" (not in sources.json)") }
-            if !seen.insert(system + "|" + code).inserted { item.issue("code", "duplicate mapping for \(system)|\(code)") }
+            if !sourceIDs.contains(source) { item.issue("source", "unknown source \"\(source)\" (not in the sources.json of pack \"\(pack)\")") }
+            if let other = owners.updateValue(pack, forKey: system + "|" + code) {
+                item.issue("code", other == pack ? "duplicate mapping for \(system)|\(code)" : "\(system)|\(code) is already mapped by pack \"\(other)\"")
+            }
             let kinds = ["set", "value", "reading", "append", "recognized"].filter { item.object[$0] != nil }
             guard kinds.count == 1 else {
                 item.sink.add(file, item.path, "expected exactly one of set, value, reading, append, recognized")
@@ -151,12 +169,11 @@ private struct InteropDecoder {
             }
             let months = item.string("monthsSince", required: false).flatMap { fact(item, "monthsSince", $0) }
             if let effect {
-                entries.append(
+                mapping.entries.append(
                     .init(
                         system: system, code: code, display: display, resources: resources, source: source, effect: effect,
                         monthsSince: months))
             }
         }
-        return FHIRMapping(localCodeSystem: local, entries: entries)
     }
 }

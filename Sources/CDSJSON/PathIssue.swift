@@ -95,6 +95,8 @@ public struct IssueCode: RawRepresentable, Sendable, Hashable, CustomStringConve
     public static let unresolvedReference = IssueCode(rawValue: "unresolved-reference")
     /// An id or entry defined twice.
     public static let duplicate = IssueCode(rawValue: "duplicate")
+    /// Two knowledge packs define the same thing (an id, a namespace, a case-schema member).
+    public static let conflict = IssueCode(rawValue: "conflict")
     /// The bytes are not JSON.
     public static let invalidJSON = IssueCode(rawValue: "invalid-json")
     /// The file cannot be read.

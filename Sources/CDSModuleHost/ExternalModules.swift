@@ -36,9 +36,10 @@ package struct ExternalModules: Sendable {
                 id: manifest.id, version: SemanticVersion(0, 0, 0), summary: "external module \(manifest.executable)", reads: [])
             do throws(Handshake.Failure) {
                 let process = try greeting.get()
-                let descriptor: ModuleDescriptor
+                var descriptor: ModuleDescriptor
                 do {
                     descriptor = try Handshake.answer(process, manifest: manifest)
+                    if descriptor.pack == nil { descriptor.pack = manifest.packID }
                 } catch {
                     process.terminate()
                     throw error

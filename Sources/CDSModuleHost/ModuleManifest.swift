@@ -4,7 +4,7 @@ import CDSJSON
 /// How the host runs one external module; written by the operator, never by a request.
 ///
 /// ```json
-/// {"id": "snapping-hip", "executable": "bin/snapping-hip", "arguments": [], "priority": 55, "timeoutMilliseconds": 2000}
+/// {"id": "snapping-hip", "executable": "bin/snapping-hip", "arguments": [], "priority": 55, "timeoutMilliseconds": 2000, "pack": "pack"}
 /// ```
 /// A relative `executable` is resolved against the manifest's directory.
 package struct ModuleManifest: Sendable, Hashable {
@@ -17,10 +17,18 @@ package struct ModuleManifest: Sendable, Hashable {
     package var timeoutMilliseconds: Int = 2000
     /// Where the manifest came from, for messages.
     package var origin: String
+    /// The folder of the knowledge pack the module ships (`"pack"`, relative to the
+    /// manifest), loaded with the Catalog's packs, all or nothing.
+    package var pack: String?
+    /// The id of that pack once the Catalog is loaded (the host sets it): the module's
+    /// pack unless its descriptor names one.
+    package var packID: String?
 
     package init(
-        id: String, executable: String, arguments: [String] = [], priority: Int? = nil, timeoutMilliseconds: Int = 2000, origin: String
+        id: String, executable: String, arguments: [String] = [], priority: Int? = nil, timeoutMilliseconds: Int = 2000, origin: String,
+        pack: String? = nil
     ) {
+        self.pack = pack
         self.id = id
         self.executable = executable
         self.arguments = arguments
@@ -36,7 +44,7 @@ package struct ModuleManifest: Sendable, Hashable {
     package static func load(_ path: String) throws(Problem) -> ModuleManifest {
         let document = try readJSON(path)
         guard case .object(let o) = document else { throw Problem(file: path, path: "", message: "expected an object") }
-        let allowed: Set<String> = ["id", "executable", "arguments", "priority", "timeoutMilliseconds"]
+        let allowed: Set<String> = ["id", "executable", "arguments", "priority", "timeoutMilliseconds", "pack"]
         if let unknown = o.orderedKeys.first(where: { !allowed.contains($0) }) {
             throw Problem(
                 file: path, path: JSONPointer(tokens: [unknown]),
@@ -72,8 +80,16 @@ package struct ModuleManifest: Sendable, Hashable {
         }
         let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
         let resolved = executable.hasPrefix("/") ? executable : directory + "/" + executable
+        var pack: String?
+        if let p = o["pack"] {
+            guard let text = p.stringValue, !text.isEmpty else {
+                throw Problem(file: path, path: "/pack", message: "expected the path of the module's knowledge pack folder")
+            }
+            pack = text.hasPrefix("/") ? text : directory + "/" + text
+        }
         return ModuleManifest(
-            id: id, executable: resolved, arguments: arguments, priority: priority, timeoutMilliseconds: timeout, origin: path)
+            id: id, executable: resolved, arguments: arguments, priority: priority, timeoutMilliseconds: timeout, origin: path,
+            pack: pack)
     }
 
     static func readJSON(_ path: String) throws(Problem) -> JSONValue {

@@ -137,11 +137,16 @@ extension CatalogView {
 
 extension ModuleDescriptor {
     /// The descriptor as a module reports it in its `initialize` result.
+    /// `pack` and `proposes` (module API 2.0) are left out when they are the defaults (no
+    /// pack; every recommendation of the pack), so a 1.x host reads the same members as before.
     public var protocolJSON: JSONValue {
-        [
+        var o: JSONObject = [
             "id": .string(id), "version": .string(version.description), "apiVersion": .string(apiVersion.description),
             "summary": .string(summary), "reads": .array(reads.map { .string($0.rawValue) }),
         ]
+        if let pack { o["pack"] = .string(pack) }
+        if proposes != [.everyRecommendationOfPack] { o["proposes"] = .array(proposes.map { .string($0.rawValue) }) }
+        return .object(o)
     }
 
     /// Reads a module's descriptor.
@@ -156,9 +161,21 @@ extension ModuleDescriptor {
         guard let reads = json["reads"]?.arrayValue?.compactMap(\.stringValue) else {
             throw ModuleProtocolError("module.reads: expected an array of JSON Pointers")
         }
+        var pack: String?
+        if let value = json["pack"] {
+            guard let text = value.stringValue, !text.isEmpty else { throw ModuleProtocolError("module.pack: expected a pack id") }
+            pack = text
+        }
+        var proposes: [RecommendationPattern] = [.everyRecommendationOfPack]
+        if let value = json["proposes"] {
+            guard let list = value.arrayValue, !list.isEmpty, list.allSatisfy({ $0.stringValue?.isEmpty == false }) else {
+                throw ModuleProtocolError("module.proposes: expected a non-empty array of recommendation ids or prefixes ending in *")
+            }
+            proposes = list.compactMap(\.stringValue).map(RecommendationPattern.init(rawValue:))
+        }
         self.init(
             id: id, version: version, apiVersion: api,
-            summary: json["summary"]?.stringValue ?? "", reads: reads.map(FactPath.init(rawValue:)))
+            summary: json["summary"]?.stringValue ?? "", reads: reads.map(FactPath.init(rawValue:)), pack: pack, proposes: proposes)
     }
 }
 

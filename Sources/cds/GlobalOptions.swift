@@ -18,6 +18,13 @@ struct CatalogOptions: ParsableArguments {
             valueName: "dir"), completion: .directory)
     var catalog: String?
 
+    @Option(
+        name: .customLong("pack"),
+        help: ArgumentHelp(
+            "A knowledge pack folder to load after the Catalog's own packs (docs/catalog.md); repeatable. External modules' manifests add theirs.",
+            valueName: "dir"), completion: .directory)
+    var packs: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("The least severe level of log line written on standard error.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
@@ -49,8 +56,9 @@ struct CatalogOptions: ParsableArguments {
         }
     }
 
-    /// Loads the Catalog or exits with status 78 and every problem on standard error.
-    func loadCatalog() throws -> Catalog {
+    /// Loads the Catalog with its packs, the `--pack` ones and `extraPacks` (those of module
+    /// manifests), or exits with status 78 and every problem on standard error.
+    func loadCatalog(extraPacks: [String] = []) throws -> Catalog {
         let found: CatalogLocator.Found
         switch CatalogLocator.locate(explicit: catalog) {
         case .success(let location): found = location
@@ -60,15 +68,21 @@ struct CatalogOptions: ParsableArguments {
         }
         let directory = found.directory
         do {
-            let loaded = try Interop.loadCatalog(directory: directory)
+            let loaded = try Interop.loadCatalog(directory: directory, extraPacks: packs + extraPacks)
             Logger(label: "cds").info(
                 "Catalog loaded",
                 metadata: [
                     "directory": "\(directory)", "found": "\(found.source)", "version": "\(loaded.version)", "sha256": "\(loaded.digest)",
+                    "packs": "\(loaded.packs.map { "\($0.id) \($0.version)" }.joined(separator: ", "))",
                 ])
             return loaded
         } catch {
-            for issue in error.issues { StandardStreams.error("cds: error: Catalog \(directory)/\(issue)") }
+            for issue in error.issues {
+                // Issues in the Catalog's own files are named from its directory; an extra
+                // pack's are named by the path it was given as.
+                let inside = issue.file.map { f in !(packs + extraPacks).contains { f.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } } ?? true
+                StandardStreams.error("cds: error: " + (inside ? "Catalog \(directory)/\(issue)" : "\(issue)"))
+            }
             StandardStreams.error(
                 "cds: error: Catalog \(directory) is invalid (\(error.issues.count) problem\(error.issues.count == 1 ? "" : "s")); nothing was loaded"
             )
@@ -106,10 +120,11 @@ struct GlobalOptions: ParsableArguments {
 
     /// An engine with the built-in modules and the configured external modules over the
     /// loaded Catalog. External module processes end when the host does (their input closes).
+    /// The engine's start-up checks (``Engine/startupProblems``) must pass, or the command
+    /// exits with status 78 listing them.
     func makeEngine(clock: any EngineClock = SystemClock()) throws -> Engine {
-        let catalog = try loadCatalog()
         var configuration = ModuleConfiguration(directories: modulesDirectories, manifests: moduleManifests)
-        let manifests: [ModuleManifest]
+        var manifests: [ModuleManifest]
         do {
             if let config { try configuration.add(configurationFile: config) }
             manifests = try configuration.loadManifests()
@@ -117,11 +132,27 @@ struct GlobalOptions: ParsableArguments {
             StandardStreams.error("cds: error: \(error)")
             throw ExitStatus.configuration.code
         }
+        // The packs external modules ship load with the Catalog's, all or nothing.
+        let catalog = try base.loadCatalog(extraPacks: manifests.compactMap(\.pack))
+        for i in manifests.indices {
+            if let folder = manifests[i].pack {
+                let resolved = FileSystem.realPath(folder) ?? folder
+                manifests[i].packID = catalog.packs.first { $0.location == resolved }?.id
+            }
+        }
         let external = ExternalModules.start(manifests, catalog: catalog.view, logger: Logger(label: "cds.modules"))
         external.stopAtExit()
-        return Engine(
+        let engine = Engine(
             catalog: catalog, modules: BuiltinModules.all + external.modules, refusals: external.refusals,
             fallbackPriorities: external.priorities, clock: clock)
+        let problems = engine.startupProblems
+        guard problems.isEmpty else {
+            for p in problems { StandardStreams.error("cds: error: \(p)") }
+            StandardStreams.error(
+                "cds: error: the modules do not fit the loaded packs (\(problems.count) problem\(problems.count == 1 ? "" : "s")); nothing was started")
+            throw ExitStatus.configuration.code
+        }
+        return engine
     }
 }
 

@@ -15,6 +15,8 @@ package final class Catalog: Sendable {
         package var sha256: String?
         package var url: String?
         package var note: String?
+        /// The id of the pack that defines it.
+        package var pack = ""
     }
 
     /// A statement's origin: a source, and the verbatim text when the source is a file.
@@ -38,6 +40,8 @@ package final class Catalog: Sendable {
         package var description: String
         package var design: String
         package var findings: [Finding]
+        /// The id of the pack that defines it.
+        package var pack = ""
     }
 
     /// Dosage and timing as the source states them.
@@ -71,6 +75,8 @@ package final class Catalog: Sendable {
         package var substances: [String]
         package var evidence: [EvidenceID]
         package var sources: [Citation]
+        /// The id of the pack that defines it.
+        package var pack = ""
     }
 
     /// The clinical source, line by line: each sentence with the entries that quote it, or
@@ -84,6 +90,35 @@ package final class Catalog: Sendable {
         }
         package var source: String
         package var lines: [Line]
+        /// The id of the pack whose source it is.
+        package var pack = ""
+    }
+
+    /// A knowledge pack as loaded: what it is, and the SHA-256 of exactly its content.
+    package struct Pack: Sendable, Hashable {
+        package var id: String
+        package var version: String
+        package var title: String
+        package var description: String
+        /// The first segments its recommendation and rule ids may have (`initial` of
+        /// `initial.relative-rest`).
+        package var namespaces: [String]
+        /// SHA-256 over the pack's files and source files, each with its name, in a fixed order.
+        package var sha256: String
+        /// The pack's folder as `catalog.json` (or the command line, or a module manifest) names it.
+        package var location: String
+    }
+
+    /// A Catalog file the engine loads and digests but does not interpret (``adapterFiles``):
+    /// an adapter layer's configuration, from the host or from one pack.
+    package struct AdapterDocument: Sendable {
+        /// The file's name in its folder (`fhir-mapping.json`).
+        package var name: String
+        /// The file as issues name it (`packs/iliopsoas/fhir-mapping.json`).
+        package var file: String
+        /// The pack it belongs to; `nil` for the host's.
+        package var pack: String?
+        package var value: JSONValue
     }
 
     /// A decision rule (`policy.json` `rules`): a published threshold with its sources, or a
@@ -97,6 +132,8 @@ package final class Catalog: Sendable {
         package var parameters: [Parameter]
         /// For a published threshold, where it comes from; empty for local policy.
         package var sources: [Citation]
+        /// The id of the pack that defines it.
+        package var pack = ""
 
         /// A named number of a rule.
         package struct Parameter: Sendable, Hashable {
@@ -137,8 +174,11 @@ package final class Catalog: Sendable {
 
     package let version: String
     package let title: String
-    /// SHA-256 over every Catalog file, in a fixed order: identifies the exact content.
+    /// SHA-256 over every Catalog file and every pack's SHA-256, in a fixed order:
+    /// identifies the exact content.
     package let digest: String
+    /// The knowledge packs, in load order.
+    package let packs: [Pack]
     package let sources: [Source]
     package let evidence: [Evidence]
     package let recommendations: [Recommendation]
@@ -155,13 +195,14 @@ package final class Catalog: Sendable {
     package let caseSchema: JSONSchema
     /// The case schema as written (for tools that describe the case fields, such as the REPL).
     package let caseSchemaDocument: JSONValue
-    /// The Catalog files the engine does not interpret (``adapterFiles``), parsed, by file
-    /// name: adapter layers above the engine decode and validate them at start.
-    package let adapterDocuments: [String: JSONValue]
+    /// The Catalog files the engine does not interpret (``adapterFiles``), parsed, the host's
+    /// first and then each pack's: adapter layers above the engine decode and validate them
+    /// at start.
+    package let adapterDocuments: [AdapterDocument]
     /// What adapter layers decoded from ``adapterDocuments`` (see ``AdapterStorage``).
     package let adapters = AdapterStorage()
-    /// How every line of the clinical source maps to Catalog entries.
-    package let traceability: Traceability?
+    /// How every line of each pack's traced source maps to that pack's entries, in pack order.
+    package let traceability: [Traceability]
 
     let renderedRecommendations: [RecommendationID: JSONObject]
     let renderedEvidence: [EvidenceID: JSONValue]
@@ -176,16 +217,17 @@ package final class Catalog: Sendable {
     private let evidenceIndex: [EvidenceID: Int]
 
     init(
-        version: String, title: String, digest: String, sources: [Source], evidence: [Evidence],
+        version: String, title: String, digest: String, packs: [Pack], sources: [Source], evidence: [Evidence],
         recommendations: [Recommendation], phases: [PhaseInfo], progressions: [String: [Phase]],
         policy: ResolverPolicy, rules: [Rule] = [], symptoms: [Code], contraindications: [ContraindicationCode],
         substances: [Code], strengths: [Code], instruments: [Instrument], caseSchema: JSONSchema,
-        caseSchemaDocument: JSONValue, adapterDocuments: [String: JSONValue],
-        traceability: Traceability?
+        caseSchemaDocument: JSONValue, adapterDocuments: [AdapterDocument],
+        traceability: [Traceability]
     ) {
         self.version = version
         self.title = title
         self.digest = digest
+        self.packs = packs
         self.sources = sources
         self.evidence = evidence
         self.recommendations = recommendations
@@ -225,14 +267,15 @@ package final class Catalog: Sendable {
                     id: r.id, phase: r.phase, title: r.title,
                     parameters: Dictionary(r.dosage?.parameters.map { ($0.name, $0.value) } ?? [], uniquingKeysWith: { a, _ in a }),
                     substances: r.substances,
-                    pack: "iliopsoas")  // Until knowledge packs load (branch `packs`): the one Catalog is the iliopsoas pack.
+                    pack: r.pack)
             },
             contraindicationCodes: contraindications,
             rules: rules.map { r in
                 CatalogRule(
                     id: r.id, kind: r.kind,
                     parameters: Dictionary(r.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
-            }
+            },
+            packs: packs.map { PackSummary(id: $0.id, version: $0.version) }
         )
     }
 
@@ -274,6 +317,10 @@ package final class Catalog: Sendable {
 
     package func source(_ id: String) -> Source? {
         sources.first { $0.id == id }
+    }
+
+    package func pack(_ id: String) -> Pack? {
+        packs.first { $0.id == id }
     }
 
     package func phaseTitle(_ phase: Phase) -> String {

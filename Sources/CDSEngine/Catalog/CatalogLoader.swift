@@ -7,55 +7,126 @@ import CDSModuleAPI
     import Darwin
 #endif
 
-/// Loads and validates a Catalog directory, all or nothing.
+/// Loads and validates a Catalog directory and the knowledge packs it names, all or nothing.
 ///
-/// Every file is parsed strictly and decoded with unknown members rejected; then the
-/// files are checked against each other (references resolve, ids are unique, schema
-/// vocabularies match the terminology) and against their sources (every quote is found
-/// verbatim, every sentence of the clinical source is accounted for). All problems are
-/// reported together as `file: json-path: message`.
+/// The Catalog directory holds the host's files (``hostFiles``): `catalog.json` lists the
+/// packs in load order and the resolver's global settings, `schema/case.schema.json` is the
+/// core case schema, `cds-hooks.json` the service definition. Each pack is a folder of its
+/// own (``packFiles``): recommendations, evidence, sources with verbatim quotes,
+/// traceability, phases, a case-schema fragment, FHIR mapping entries and resolver policy.
+///
+/// Every file is parsed strictly and decoded with unknown members rejected; then each pack
+/// is checked against itself (references resolve, every quote is found verbatim in a source
+/// of the pack, every sentence of the pack's traced source is accounted for) and the packs
+/// against each other (an id defined twice, a namespace claimed twice, a conflict group or
+/// contraindication naming a missing id, a case-schema member declared twice, schema
+/// vocabularies that differ from the terminology). All problems are reported together as
+/// `file: json-path: message`, the file named as found (`packs/iliopsoas/policy.json`).
 package enum CatalogLoader {
-    /// The Catalog files, in the order their bytes enter the digest.
-    package static let files = [
-        "catalog.json", "sources.json", "evidence.json", "recommendations.json",
-        "terminology.json", "policy.json", "traceability.json", "schema/case.schema.json", "fhir-mapping.json", "cds-hooks.json",
+    /// The host's files, in the order their bytes enter the digest.
+    package static let hostFiles = ["catalog.json", "schema/case.schema.json", "cds-hooks.json"]
+    /// A pack's files, in the order their bytes enter its SHA-256.
+    package static let packFiles = [
+        "pack.json", "sources.json", "evidence.json", "recommendations.json", "terminology.json", "policy.json", "traceability.json",
+        "schema.json", "fhir-mapping.json",
     ]
+    /// The pack files that must exist; the others may be left out (nothing of that kind).
+    package static let requiredPackFiles: Set<String> = ["pack.json", "sources.json", "recommendations.json", "traceability.json"]
 
     /// The largest source file (`sources.json` `file`) read.
     package static let maxSourceBytes = 4 << 20
 
-    /// Loads the Catalog at `directory`.
-    package static func load(directory: String) throws(CatalogLoadError) -> Catalog {
+    /// Loads the Catalog at `directory` with the packs its `catalog.json` lists, then
+    /// `extraPacks` (pack directories given on the command line or by module manifests).
+    package static func load(directory: String, extraPacks: [String] = []) throws(CatalogLoadError) -> Catalog {
         let sink = IssueSink()
-        var documents: [String: JSONValue] = [:]
-        var digestInput: [UInt8] = []
         let parser = JSONParser(limits: .init(maxDepth: 32, maxBytes: 16 << 20))
-        for file in files {
+        func read(_ directory: String, _ file: String, optional: Bool, into digest: inout [UInt8]) -> JSONValue? {
+            let path = FileSystem.join(directory, file)
+            if optional && access(path, F_OK) != 0 && errno == ENOENT { return nil }
             let bytes: [UInt8]
             do {
-                bytes = try FileSystem.read(FileSystem.join(directory, file), limit: 16 << 20, regularOnly: true)
+                bytes = try FileSystem.read(path, limit: 16 << 20, regularOnly: true)
             } catch {
                 sink.add(file, .root, "cannot read: \(error.reason)", .unreadable)
-                continue
+                return nil
             }
-            digestInput += Array(file.utf8) + [0] + bytes + [0]
+            digest += Array(file.utf8) + [0] + bytes + [0]
             do {
-                documents[file] = try parser.parse(bytes)
+                return try parser.parse(bytes)
             } catch {
                 sink.add(file, .root, "invalid JSON at byte \(error.offset): \(error.message)", .invalidJSON)
+                return nil
             }
         }
-        guard sink.issues.isEmpty else { throw CatalogLoadError(issues: sink.issues) }
+        var hostDigest: [UInt8] = []
+        var host: [String: JSONValue] = [:]
+        for file in hostFiles { host[file] = read(directory, file, optional: false, into: &hostDigest) }
+        guard sink.issues.isEmpty, let manifestDocument = host["catalog.json"] else { throw CatalogLoadError(issues: sink.issues) }
 
-        var decoder = CatalogDecoder(directory: directory, documents: documents, sink: sink)
-        let catalog = decoder.decode(digestInput: &digestInput)
+        // The packs: those catalog.json lists (inside the Catalog directory), then the extra ones.
+        var locations: [PackLocation] = []
+        let manifest = FieldReader(
+            manifestDocument, file: "catalog.json", path: .root, sink: sink,
+            allowedKeys: ["catalogVersion", "title", "description", "packs", "resolver"])
+        for (i, relative) in (manifest?.strings("packs") ?? []).enumerated() {
+            do {
+                let resolved = try FileSystem.resolve(relative, inside: directory)
+                locations.append(PackLocation(directory: resolved, prefix: relative + "/", listed: true))
+            } catch {
+                sink.add("catalog.json", JSONPointer.root.appending("packs").appending(index: i), "cannot use pack \"\(relative)\": \(error.reason)")
+            }
+        }
+        for extra in extraPacks {
+            let prefix = extra.hasSuffix("/") ? extra : extra + "/"
+            locations.append(PackLocation(directory: FileSystem.realPath(extra) ?? extra, prefix: prefix, listed: false))
+        }
+        var seenDirectories: [String: String] = [:]
+        var packs: [PackDocuments] = []
+        for location in locations {
+            if let earlier = seenDirectories.updateValue(location.prefix, forKey: location.directory) {
+                sink.add(location.prefix + "pack.json", .root, "this pack is already loaded as \(earlier)", .conflict)
+                continue
+            }
+            var pack = PackDocuments(location: location)
+            sink.filePrefix = location.prefix
+            for file in packFiles {
+                pack.documents[file] = read(location.directory, file, optional: !requiredPackFiles.contains(file), into: &pack.digestInput)
+            }
+            sink.filePrefix = ""
+            packs.append(pack)
+        }
+        guard sink.issues.isEmpty else { throw CatalogLoadError(issues: sink.issues) }
+        if packs.isEmpty { sink.add("catalog.json", JSONPointer.root.appending("packs"), "expected at least one knowledge pack") }
+
+        var assembler = CatalogAssembler(directory: directory, host: host, packs: packs, sink: sink)
+        let catalog = assembler.assemble(hostDigest: hostDigest)
         guard sink.issues.isEmpty, let catalog else { throw CatalogLoadError(issues: sink.issues) }
         return catalog
     }
 }
 
-/// Decodes and cross-checks the parsed Catalog files.
-private struct CatalogDecoder {
+/// Where one pack is and how its files are named in issues.
+struct PackLocation {
+    /// The pack folder (resolved).
+    var directory: String
+    /// What issues put before the pack's file names: its path in `catalog.json` (or as given
+    /// on the command line), with a trailing `/`.
+    var prefix: String
+    /// Whether `catalog.json` lists it (rather than the command line or a module manifest).
+    var listed: Bool
+}
+
+/// One pack's parsed files.
+struct PackDocuments {
+    var location: PackLocation
+    var documents: [String: JSONValue] = [:]
+    /// The pack's bytes, as its SHA-256 covers them (files and source files, each named).
+    var digestInput: [UInt8] = []
+}
+
+/// Decodes and cross-checks the parsed files of one pack.
+struct CatalogDecoder {
     let directory: String
     let documents: [String: JSONValue]
     let sink: IssueSink
@@ -70,50 +141,6 @@ private struct CatalogDecoder {
 
     func root(_ file: String, keys: Set<String>) -> FieldReader? {
         documents[file].flatMap { FieldReader($0, file: file, path: .root, sink: sink, allowedKeys: keys) }
-    }
-
-    mutating func decode(digestInput: inout [UInt8]) -> Catalog? {
-        let manifest = root("catalog.json", keys: ["catalogVersion", "title", "description"])
-        let version = manifest?.string("catalogVersion")
-        if let version, SemanticVersion(version) == nil {
-            manifest?.issue("catalogVersion", "expected a semantic version such as 1.0.0, found \"\(version)\"")
-        }
-        _ = manifest?.string("description")
-        let title = manifest?.string("title")
-
-        let sources = decodeSources(digestInput: &digestInput)
-        let sourceIDs = Set(sources.map(\.id))
-        let policyFile = decodePolicy()
-        let rules = decodeRules(sourceIDs: sourceIDs)
-        let phaseIDs = Set(policyFile.phases.map(\.id))
-        let terminology = decodeTerminology(sourceIDs: sourceIDs)
-        let evidence = decodeEvidence(sourceIDs: sourceIDs)
-        let evidenceIDs = Set(evidence.map(\.id))
-        let recommendations = decodeRecommendations(
-            sourceIDs: sourceIDs, phaseIDs: phaseIDs, evidenceIDs: evidenceIDs,
-            substances: Set(terminology.substances.map(\.code)),
-            strengths: Set(terminology.strengths.map(\.code)))
-        let recommendationIDs = Set(recommendations.map(\.id))
-        checkReferences(policy: policyFile, terminology: terminology, recommendationIDs: recommendationIDs)
-        var owned = terminology.citations
-        for r in recommendations { owned += r.sources.map { (r.id.rawValue, $0) } }
-        for r in rules { owned += r.sources.map { ("rule \(r.id)", $0) } }
-        for e in evidence {
-            owned += e.findings.map { ("\(e.id) finding \($0.id)", Catalog.Citation(source: e.source, quote: $0.quote)) }
-        }
-        let traceability = checkTraceability(owned)
-        let schema = decodeSchema(terminology: terminology)
-
-        guard sink.issues.isEmpty, let version, let title, let schema else { return nil }
-        return Catalog(
-            version: version, title: title, digest: SHA256.hex(digestInput), sources: sources,
-            evidence: evidence, recommendations: recommendations, phases: policyFile.phases,
-            progressions: policyFile.progressions, policy: policyFile.policy, rules: rules,
-            symptoms: terminology.symptoms, contraindications: terminology.contraindications,
-            substances: terminology.substances, strengths: terminology.strengths,
-            instruments: terminology.instruments, caseSchema: schema,
-            caseSchemaDocument: documents["schema/case.schema.json"] ?? .null,
-            adapterDocuments: documents.filter { Catalog.adapterFiles.contains($0.key) }, traceability: traceability)
     }
 
     // MARK: sources.json
@@ -291,7 +318,7 @@ private struct CatalogDecoder {
         guard let root = root(file, keys: ["condition", "symptoms", "instruments", "contraindications", "substances", "strengths"]) else {
             return t
         }
-        if let condition = root.nested("condition", allowedKeys: ["id", "display", "definition", "evidence", "sources"]) {
+        if let condition = root.nested("condition", required: false, allowedKeys: ["id", "display", "definition", "evidence", "sources"]) {
             _ = condition.string("id")
             _ = condition.string("display")
             _ = condition.string("definition")
@@ -300,7 +327,7 @@ private struct CatalogDecoder {
         }
         func codes(_ key: String, keys: Set<String>) -> [(FieldReader, Catalog.Code)] {
             var seen: Set<String> = []
-            return (root.objects(key, allowedKeys: keys) ?? []).compactMap { item in
+            return (root.objects(key, required: false, allowedKeys: keys) ?? []).compactMap { item in
                 guard let code = item.string("code"), let display = item.string("display") else { return nil }
                 if !seen.insert(code).inserted { item.issue("code", "duplicate code \"\(code)\"") }
                 return (item, Catalog.Code(code: code, display: display))
@@ -317,7 +344,7 @@ private struct CatalogDecoder {
             t.contraindications.append(ContraindicationCode(code: code.code, rulesOut: rulesOut))
             t.contraindicationPaths.append(item.path.appending("rulesOut"))
         }
-        for item in root.objects("instruments", allowedKeys: ["id", "display", "minimum", "maximum", "higherIsBetter", "sources"]) ?? [] {
+        for item in root.objects("instruments", required: false, allowedKeys: ["id", "display", "minimum", "maximum", "higherIsBetter", "sources"]) ?? [] {
             guard let id = item.string("id"), let display = item.string("display"), let minimum = item.integer("minimum"),
                 let maximum = item.integer("maximum"), let higherIsBetter = item.bool("higherIsBetter")
             else { continue }
@@ -344,12 +371,12 @@ private struct CatalogDecoder {
         var p = PolicyFile()
         guard let root = root(file, keys: ["phases", "progressions", "resolver", "rules"]) else { return p }
         var seen: Set<String> = []
-        for item in root.objects("phases", allowedKeys: ["id", "title"]) ?? [] {
+        for item in root.objects("phases", required: false, allowedKeys: ["id", "title"]) ?? [] {
             guard let id = item.string("id"), let title = item.string("title") else { continue }
             if !seen.insert(id).inserted { item.issue("id", "duplicate phase \"\(id)\"") }
             p.phases.append(Catalog.PhaseInfo(id: Phase(rawValue: id), title: title))
         }
-        for (name, value) in root.objectValue("progressions") ?? JSONObject() {
+        for (name, value) in root.objectValue("progressions", required: false) ?? JSONObject() {
             let path = JSONPointer.root.appending("progressions").appending(name)
             guard let list = value.arrayValue, !list.isEmpty else {
                 sink.add(file, path, "expected a non-empty array of phase ids")
@@ -365,34 +392,18 @@ private struct CatalogDecoder {
             }
             p.progressions[name] = phases
         }
-        guard let resolver = root.nested("resolver", allowedKeys: ["modulePriorities", "defaultModulePriority", "order", "conflictGroups"])
-        else { return p }
-        for (module, value) in resolver.objectValue("modulePriorities") ?? JSONObject() {
+        guard let resolver = root.nested("resolver", required: false, allowedKeys: ["modulePriorities", "conflictGroups"]) else {
+            return p
+        }
+        for (module, value) in resolver.objectValue("modulePriorities", required: false) ?? JSONObject() {
             guard let v = value.integerValue, (0...1000).contains(v) else {
                 sink.add(file, resolver.path.appending("modulePriorities").appending(module), "expected an integer from 0 to 1000")
                 continue
             }
             p.policy.modulePriorities[module] = Int(v)
         }
-        if let d = resolver.integer("defaultModulePriority") {
-            if (0...1000).contains(d) {
-                p.policy.defaultModulePriority = d
-            } else {
-                resolver.issue("defaultModulePriority", "expected an integer from 0 to 1000")
-            }
-        }
-        if let order = resolver.strings("order") {
-            let criteria = order.map(ResolverPolicy.Criterion.init(rawValue:))
-            let known = Set(ResolverPolicy.Criterion.all)
-            if Set(criteria) != known || criteria.count != known.count {
-                resolver.issue(
-                    "order", "expected each of \(ResolverPolicy.Criterion.all.map(\.rawValue).joined(separator: ", ")) exactly once")
-            } else {
-                p.policy.order = criteria
-            }
-        }
         var groupIDs: Set<String> = []
-        for item in resolver.objects("conflictGroups", allowedKeys: ["id", "description", "members"]) ?? [] {
+        for item in resolver.objects("conflictGroups", required: false, allowedKeys: ["id", "description", "members"]) ?? [] {
             guard let id = item.string("id"), let description = item.string("description"), let members = item.strings("members") else {
                 continue
             }
@@ -435,27 +446,6 @@ private struct CatalogDecoder {
                 item.issue("sources", "a local policy has no source (it is not evidence); a rule with a source is a published-threshold")
             }
             return Catalog.Rule(id: id, kind: kind, title: title, statement: statement, parameters: parameters, sources: sources)
-        }
-    }
-
-    // MARK: cross-file references
-
-    func checkReferences(policy p: PolicyFile, terminology t: Terminology, recommendationIDs: Set<RecommendationID>) {
-        var grouped: [RecommendationID: String] = [:]
-        for (group, path) in zip(p.policy.conflictGroups, p.groupPaths) {
-            for (i, member) in group.members.enumerated() {
-                if !recommendationIDs.contains(member) {
-                    sink.add("policy.json", path.appending(index: i), "unknown recommendation \"\(member)\" (not in recommendations.json)")
-                }
-                if let other = grouped.updateValue(group.id, forKey: member), other != group.id {
-                    sink.add("policy.json", path.appending(index: i), "\"\(member)\" is already in conflict group \"\(other)\"")
-                }
-            }
-        }
-        for (code, path) in zip(t.contraindications, t.contraindicationPaths) {
-            for (i, id) in code.rulesOut.enumerated() where !recommendationIDs.contains(id) {
-                sink.add("terminology.json", path.appending(index: i), "unknown recommendation \"\(id)\" (not in recommendations.json)")
-            }
         }
     }
 
@@ -505,57 +495,6 @@ private struct CatalogDecoder {
             traced.append(.init(number: index + 1, text: line, nonClaim: nil, sentences: sentences))
         }
         return Catalog.Traceability(source: source, lines: traced)
-    }
-
-    // MARK: schema/case.schema.json
-
-    func decodeSchema(terminology t: Terminology) -> JSONSchema? {
-        let file = "schema/case.schema.json"
-        guard let document = documents[file] else { return nil }
-        let schema: JSONSchema
-        do {
-            schema = try JSONSchema(document)
-        } catch {
-            for problem in error.problems { sink.add(file, problem.path, problem.message) }
-            return nil
-        }
-        // The case vocabularies must be exactly the terminology's, so a code can never be
-        // accepted by the schema and unknown to the modules (or the reverse).
-        // Read from the compiled schema (the one cases are validated with), not the document.
-        func enumValues(_ pointer: String, _ field: [String], member: String) -> Set<String>? {
-            let element = schema.element(at: JSONPointer(tokens: field))?.resolved.items?.resolved.property(member)?.resolved
-            guard let values = element?.enumValues else {
-                sink.add(file, JSONPointer(pointer) ?? .root, "expected an enum listing the terminology codes")
-                return nil
-            }
-            return Set(values.compactMap(\.stringValue))
-        }
-        let checks: [(String, [String], String, Set<String>, String)] = [
-            (
-                "/properties/contraindications/items/properties/code/enum", ["contraindications"], "code",
-                Set(t.contraindications.map(\.code)), "terminology.json contraindications"
-            ),
-            (
-                "/properties/allergies/items/properties/substance/enum", ["allergies"], "substance", Set(t.substances.map(\.code)),
-                "terminology.json substances"
-            ),
-        ]
-        for (pointer, field, member, expected, name) in checks {
-            if let actual = enumValues(pointer, field, member: member), actual != expected {
-                sink.add(
-                    file, JSONPointer(pointer) ?? .root,
-                    "must list exactly the codes of \(name): \(expected.sorted().joined(separator: ", "))")
-            }
-        }
-        if let symptoms = schema.element(at: JSONPointer(tokens: ["symptoms"]))?.resolved, symptoms.declaresProperties {
-            let expected = Set(t.symptoms.map(\.code))
-            if Set(symptoms.properties.map(\.name)) != expected {
-                sink.add(
-                    file, JSONPointer("/properties/symptoms/properties") ?? .root,
-                    "must have exactly the symptom codes of terminology.json: \(expected.sorted().joined(separator: ", "))")
-            }
-        }
-        return schema
     }
 }
 

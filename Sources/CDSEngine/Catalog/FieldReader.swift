@@ -5,9 +5,12 @@ package final class IssueSink {
     package init() {}
 
     package private(set) var issues: [CatalogIssue] = []
+    /// Put before every file name added: the folder of the pack being read (such as
+    /// `packs/iliopsoas/`), so that issues name the file as found in the Catalog.
+    package var filePrefix = ""
 
     package func add(_ file: String, _ path: JSONPointer, _ message: String, _ code: IssueCode = .invalid, member: String? = nil) {
-        issues.append(CatalogIssue(file: file, path: path, message: message, code: code, member: member))
+        issues.append(CatalogIssue(file: filePrefix + file, path: path, message: message, code: code, member: member))
     }
 }
 

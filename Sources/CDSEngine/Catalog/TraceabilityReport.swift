@@ -4,7 +4,8 @@ import CDSModuleAPI
 package enum TraceabilityReport {
     /// Markdown: every recommendation with its sources, then every line of the clinical
     /// source with the Catalog entries that quote it.
-    package static func markdown(for catalog: Catalog) -> String {
+    /// With `pack`, only that pack's section.
+    package static func markdown(for catalog: Catalog, pack: String? = nil) -> String {
         var out: [String] = []
         out.append("# Clinical content and traceability")
         out.append("")
@@ -15,31 +16,51 @@ package enum TraceabilityReport {
         out.append("Catalog \(catalog.version) (`\(catalog.title)`), SHA-256 `\(catalog.digest)`.")
         out.append("")
         out.append(
-            "Every clinical statement the product makes is a Catalog entry quoting a source listed below. `cds catalog check` refuses a Catalog in which a quote is not found verbatim in its source, an entry has no source, or a sentence of the clinical source is neither quoted by an entry nor declared a non-claim (a title or heading)."
+            "Every clinical statement the product makes is an entry of a knowledge pack quoting a source of that pack, listed below. `cds catalog check` refuses a Catalog in which a quote is not found verbatim in its source, an entry has no source, or a sentence of a pack's traced source is neither quoted by an entry nor declared a non-claim (a title or heading)."
         )
         out.append("")
-        out.append("## Sources")
+        out.append("## Knowledge packs")
         out.append("")
-        for s in catalog.sources {
+        out.append("| pack | version | folder | SHA-256 |")
+        out.append("|---|---|---|---|")
+        let shown = catalog.packs.filter { pack == nil || $0.id == pack }
+        for p in shown { out.append("| `\(p.id)` | \(p.version) | `\(folder(of: p))` | `\(p.sha256)` |") }
+        for p in shown { section(p, catalog: catalog, into: &out) }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Where the pack's files are, as a reader of the report finds them.
+    private static func folder(of pack: Catalog.Pack) -> String {
+        pack.location.hasPrefix("/") ? pack.location : "Catalog/\(pack.location)"
+    }
+
+    /// One pack's content: its sources, recommendations, evidence, rules and traced source.
+    private static func section(_ pack: Catalog.Pack, catalog: Catalog, into out: inout [String]) {
+        out.append("")
+        out.append("## Pack `\(pack.id)`: \(pack.title)")
+        out.append("")
+        out.append("### Sources")
+        out.append("")
+        for s in catalog.sources where s.pack == pack.id {
             var line = "- `\(s.id)` (\(s.kind)): \(s.title)"
-            if let file = s.file { line += "; file `Catalog/\(file)`" }
+            if let file = s.file { line += "; file `\(folder(of: pack))/\(file)`" }
             if let url = s.url { line += "; <\(url)>" }
             out.append(line)
             if let note = s.note { out.append("  \(note)") }
         }
         out.append("")
-        out.append("## Recommendations")
+        out.append("### Recommendations")
         out.append("")
         out.append("| id | phase | strength | evidence | dosage |")
         out.append("|---|---|---|---|---|")
-        for r in catalog.recommendations {
+        for r in catalog.recommendations where r.pack == pack.id {
             let evidence = r.evidence.isEmpty ? "source text only" : r.evidence.map { "`\($0)`" }.joined(separator: ", ")
             out.append("| `\(r.id)` | \(r.phase) | \(r.strength) | \(evidence) | \(r.dosage.map { escape($0.summary) } ?? "") |")
         }
         out.append("")
-        out.append("## Evidence")
+        out.append("### Evidence")
         out.append("")
-        for e in catalog.evidence {
+        for e in catalog.evidence where e.pack == pack.id {
             let citing = catalog.recommendations(citing: e.id).map { "`\($0)`" }.joined(separator: ", ")
             let cited =
                 citing.isEmpty
@@ -48,15 +69,15 @@ package enum TraceabilityReport {
             for f in e.findings { out.append("  - `\(f.id)`: \(f.statement)") }
         }
         out.append("")
-        out.append("## Decision rules: local policy and published thresholds")
+        out.append("### Decision rules: local policy and published thresholds")
         out.append("")
         out.append(
-            "Rules the source does not state are **local policy**: set by the clinical owner in `Catalog/policy.json` (`rules`), configurable there, not evidence. Thresholds taken from a named publication are **published thresholds** with their source. Plans list the rules a proposal applied in `because[].policy` and the top-level `policies`; `--explain` shows them as policy."
+            "Rules the source does not state are **local policy**: set by the clinical owner in the pack's `policy.json` (`rules`), configurable there, not evidence. Thresholds taken from a named publication are **published thresholds** with their source. Plans list the rules a proposal applied in `because[].policy` and the top-level `policies`; `--explain` shows them as policy."
         )
         out.append("")
         out.append("| id | kind | title | parameters | source |")
         out.append("|---|---|---|---|---|")
-        for r in catalog.rules {
+        for r in catalog.rules where r.pack == pack.id {
             let parameters = r.parameters.map { "\($0.name) = \(RationaleFormat.number($0.value))" }.joined(separator: ", ")
             let sources = r.sources.map { s in "`\(s.source)`" + (s.quote.map { ": \"\(escape($0))\"" } ?? "") }.joined(separator: "; ")
             out.append(
@@ -64,10 +85,10 @@ package enum TraceabilityReport {
             )
         }
         out.append("")
-        for r in catalog.rules { out.append("- `\(r.id)`: \(r.statement)") }
-        if let t = catalog.traceability {
+        for r in catalog.rules where r.pack == pack.id { out.append("- `\(r.id)`: \(r.statement)") }
+        for t in catalog.traceability where t.pack == pack.id {
             out.append("")
-            out.append("## The clinical source, sentence by sentence")
+            out.append("### The source, sentence by sentence")
             out.append("")
             out.append("Source `\(t.source)`. Each line of the source, and for each sentence the Catalog entries quoting it.")
             out.append("")
@@ -84,7 +105,6 @@ package enum TraceabilityReport {
                 }
             }
         }
-        return out.joined(separator: "\n") + "\n"
     }
 
     private static func escape(_ text: String) -> String {

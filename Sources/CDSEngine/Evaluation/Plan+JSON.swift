@@ -62,6 +62,14 @@ extension Plan {
                     c.member("version", string: catalog.version)
                     c.member("sha256", string: catalog.digest)
                 }
+                p.key("packs")
+                p.array(catalog.packs) { w, pack in
+                    w.object { k in
+                        k.member("id", string: pack.id)
+                        k.member("version", string: pack.version)
+                        k.member("sha256", string: pack.sha256)
+                    }
+                }
                 p.key("resolverOrder")
                 p.array(catalog.policy.order) { w, criterion in w.string(criterion.rawValue) }
             }

@@ -66,3 +66,19 @@ extension JSONSchema {
     /// Whether a JSON Pointer names a field the schema declares.
     package func declares(_ pointer: JSONPointer) -> Bool { element(at: pointer) != nil }
 }
+
+extension JSONSchema {
+    /// Whether a JSON Pointer may name a field of a valid document: it is declared, or it
+    /// lies below a declared field whose schema leaves its members open (declares no
+    /// `properties`, such as `/extensions` without pack extensions).
+    package func admits(_ pointer: JSONPointer) -> Bool {
+        var current = root
+        for token in pointer.tokens {
+            let r = current.resolved
+            if !r.declaresProperties { return true }
+            guard let next = r.property(token) else { return false }
+            current = next
+        }
+        return true
+    }
+}

@@ -55,7 +55,7 @@ package enum FileSystem {
         return full
     }
 
-    private static func realPath(_ path: String) -> String? {
+    package static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
