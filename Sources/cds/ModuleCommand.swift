@@ -21,13 +21,22 @@ struct ModuleCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Run a module executable through the module protocol's conformance suite; exit 1 if any check fails."
+            abstract:
+                "Run a module executable through the module protocol's conformance suite; given a manifest (module.json), also check its pack, start-up and golden vignettes. Exit 1 if any check fails."
         )
 
         @Option(help: ArgumentHelp("Deadline for each answer.", valueName: "ms"))
         var timeoutMs = 2000
 
-        @Argument(help: ArgumentHelp("The module executable.", valueName: "executable"), completion: .file())
+        @Option(
+            help: ArgumentHelp(
+                "With a manifest: the golden vignettes (*.case.json with *.expected.json). Default: vignettes/, else Tests/vignettes/, beside the manifest.",
+                valueName: "dir"), completion: .directory)
+        var vignettes: String?
+
+        @Argument(
+            help: ArgumentHelp("The module executable, or its manifest (a .json file).", valueName: "executable|module.json"),
+            completion: .file())
         var executable: String
 
         @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Arguments for the executable.", valueName: "arguments"))
@@ -35,14 +44,30 @@ struct ModuleCommand: ParsableCommand {
 
         @OptionGroup var global: CatalogOptions
 
+        var isManifest: Bool { executable.hasSuffix(".json") }
+
+        func validate() throws {
+            if isManifest && !arguments.isEmpty {
+                throw ValidationError("a manifest names its executable's arguments; give no arguments after \(executable)")
+            }
+            if vignettes != nil && !isManifest { throw ValidationError("--vignettes needs a manifest (module.json)") }
+        }
+
         func run() throws {
             global.prepare()
-            let catalog = try global.loadCatalog()
-            let path = executable.contains("/") ? executable : (CommandPath.find(executable) ?? executable)
-            let results = ConformanceCheck(
-                executable: path, arguments: arguments, catalog: catalog.view, timeoutMilliseconds: timeoutMs,
-                logger: Logger(label: "cds.module-check")
-            ).run()
+            let results: [ConformanceCheck.Result]
+            if isManifest {
+                results = try ManifestCheck(
+                    manifestPath: executable, vignettes: vignettes, timeoutMilliseconds: timeoutMs, options: global
+                ).run()
+            } else {
+                let catalog = try global.loadCatalog()
+                let path = executable.contains("/") ? executable : (CommandPath.find(executable) ?? executable)
+                results = ConformanceCheck(
+                    executable: path, arguments: arguments, catalog: catalog.view, timeoutMilliseconds: timeoutMs,
+                    logger: Logger(label: "cds.module-check")
+                ).run()
+            }
             var rows = [["CHECK", "RESULT", "DETAIL"]]
             for r in results { rows.append([r.name, r.passed ? "pass" : "FAIL", r.detail]) }
             let failed = results.filter { !$0.passed }.count
@@ -74,7 +99,7 @@ struct ModuleCommand: ParsableCommand {
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "new",
-            abstract: "Create a Swift package for a new external module, with its manifest."
+            abstract: "Create a Swift package for a new external module: its manifest, a knowledge-pack skeleton and golden-vignette tests."
         )
 
         @Argument(help: ArgumentHelp("The module's type name, such as HipSnapping.", valueName: "name"))
@@ -98,17 +123,22 @@ struct ModuleCommand: ParsableCommand {
                 StandardStreams.error("cds: error: cannot find the cds package; pass --sdk DIR")
                 throw ExitStatus.configuration.code
             }
+            let template = ModuleTemplate(name: name, sdkRoot: sdkRoot)
             do {
-                try ModuleTemplate(name: name, sdkRoot: sdkRoot).write(to: target)
+                try template.write(to: target)
             } catch {
                 StandardStreams.error("cds: error: \(error)")
                 throw ExitStatus.cannotCreate.code
             }
             StandardStreams.output(
                 """
-                created \(target): Package.swift, Sources/\(name)/\(name).swift, module.json
-                next: cd \(target) && swift build && cds module check .build/debug/\(name)
-                then: cds serve --module-manifest \(target)/module.json
+                created \(target): Package.swift, Sources/\(name)/\(name).swift, module.json, pack/ (knowledge pack skeleton),
+                  Tests/\(name)Tests (golden vignettes in Tests/vignettes)
+                next: replace the placeholder recommendation \(template.placeholderID) in \(target)/pack
+                  (recommendations.json, sources/source.txt and its sha256, traceability.json; docs/modules.md)
+                then: cd \(target) && swift build && swift test && cds module check module.json
+                then: cds evaluate --module-manifest \(target)/module.json CASE.json
+                  (or cds serve --module-manifest \(target)/module.json)
 
                 """)
         }
