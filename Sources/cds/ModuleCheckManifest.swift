@@ -93,6 +93,10 @@ struct ManifestCheck {
             catalog: catalog, modules: BuiltinModules.all + external.modules, refusals: external.refusals,
             fallbackPriorities: external.priorities, clock: FixedClock(CalendarDate(daysSinceEpoch: 20_454)))
         results.append(startupRow(engine, external, manifest))
+        if let reason = external.refusals.first?.reason ?? external.modules.first?.unavailableReason {
+            results.append(Result(name: "vignettes", passed: false, detail: "not run: the module did not start (\(reason))"))
+            return results
+        }
         results += vignetteRows(engine, manifest)
         return results
     }

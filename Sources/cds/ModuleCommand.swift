@@ -1,6 +1,7 @@
 import ArgumentParser
 import CDSBuiltins
 import CDSEngine
+import CDSInterop
 import CDSModuleAPI
 import CDSModuleHost
 import CDSModuleSDK
@@ -117,6 +118,20 @@ struct ModuleCommand: ParsableCommand {
             else { throw ValidationError("NAME must be UpperCamelCase letters and digits, such as HipSnapping") }
         }
 
+        /// Why `id` cannot be the new module's (and its pack's and namespace's): a built-in
+        /// module has it, or a pack of the default Catalog uses it as its id or a namespace.
+        /// A Catalog that cannot be found or loaded is not checked here (`cds module check` is).
+        func takenReason(_ id: String) -> String? {
+            if BuiltinModules.all.contains(where: { $0.descriptor.id == id }) { return "is a built-in module's" }
+            guard case .success(let found) = CatalogLocator.locate(explicit: nil),
+                let catalog = try? Interop.loadCatalog(directory: found.directory)
+            else { return nil }
+            if let pack = catalog.packs.first(where: { $0.id == id || $0.namespaces.contains(id) }) {
+                return "is already a namespace of pack \"\(pack.id)\" (Catalog \(found.directory))"
+            }
+            return nil
+        }
+
         func run() throws {
             let target = directory ?? name
             guard let sdkRoot = sdk ?? CatalogLocator.packageRoot() else {
@@ -124,6 +139,10 @@ struct ModuleCommand: ParsableCommand {
                 throw ExitStatus.configuration.code
             }
             let template = ModuleTemplate(name: name, sdkRoot: sdkRoot)
+            if let taken = takenReason(template.moduleID) {
+                StandardStreams.error("cds: error: module id \"\(template.moduleID)\" \(taken); choose another NAME")
+                throw ExitStatus.usage.code
+            }
             do {
                 try template.write(to: target)
             } catch {

@@ -186,7 +186,9 @@ struct ModuleTemplate {
                     return CatalogRecommendation(
                         id: RecommendationID(rawValue: id), phase: Phase(rawValue: phase), title: title, pack: "\(moduleID)")
                 }
-                return CatalogView(version: "test", phases: Array(Set(recommendations.map(\\.phase))), recommendations: recommendations)
+                var phases: [Phase] = []
+                for r in recommendations where !phases.contains(r.phase) { phases.append(r.phase) }
+                return CatalogView(version: "test", phases: phases, recommendations: recommendations)
             }
 
             @Test(arguments: vignettes)
