@@ -49,7 +49,9 @@ struct ModuleCommand: ParsableCommand {
 
         func validate() throws {
             if isManifest && !arguments.isEmpty {
-                throw ValidationError("a manifest names its executable's arguments; give no arguments after \(executable)")
+                throw ValidationError(
+                    "a manifest names its executable's arguments; nothing may follow \(executable) (options go before it: cds module check [OPTIONS] module.json)"
+                )
             }
             if vignettes != nil && !isManifest { throw ValidationError("--vignettes needs a manifest (module.json)") }
         }
