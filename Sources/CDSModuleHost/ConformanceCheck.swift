@@ -10,6 +10,12 @@ package struct ConformanceCheck {
         package var name: String
         package var passed: Bool
         package var detail: String
+
+        package init(name: String, passed: Bool, detail: String) {
+            self.name = name
+            self.passed = passed
+            self.detail = detail
+        }
     }
 
     let executable: String
@@ -87,10 +93,13 @@ package struct ConformanceCheck {
                     ? "\(first.proposals.count) proposals; Catalog ids and declared facts only"
                     : "undeclared facts \(cited.map(\.rawValue)); unknown ids \(known)"))
 
-        // 3. A malformed case is answered with an error, and the module keeps serving.
+        // 3. A malformed case is answered with an error, and the module keeps serving. The
+        // case is not an object, so that every module must refuse it, whatever facts it reads
+        // (a module that reads only its pack's extension cannot tell a case lacking another
+        // pack's members from a valid one).
         let malformed = request(
             process,
-            ["jsonrpc": "2.0", "id": 3, "method": "assess", "params": ["case": ["schemaVersion": 1], "context": ["asOf": "2026-03-02"]]])
+            ["jsonrpc": "2.0", "id": 3, "method": "assess", "params": ["case": ["not", "a", "case"], "context": ["asOf": "2026-03-02"]]])
         let recovered = assess(process, Self.sampleCase, id: 4)
         let malformedOK = malformed.reply?["error"] != nil && malformed.reply?["id"] == 3 && recovered.ok
         results.append(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CDSBuiltins
 import CDSEngine
+import CDSInterop
 import CDSModuleAPI
 import CDSModuleHost
 import CDSModuleSDK
@@ -21,13 +22,22 @@ struct ModuleCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "check",
-            abstract: "Run a module executable through the module protocol's conformance suite; exit 1 if any check fails."
+            abstract:
+                "Run a module executable through the module protocol's conformance suite; given a manifest (module.json), also check its pack, start-up and golden vignettes. Exit 1 if any check fails."
         )
 
         @Option(help: ArgumentHelp("Deadline for each answer.", valueName: "ms"))
         var timeoutMs = 2000
 
-        @Argument(help: ArgumentHelp("The module executable.", valueName: "executable"), completion: .file())
+        @Option(
+            help: ArgumentHelp(
+                "With a manifest: the golden vignettes (*.case.json with *.expected.json). Default: vignettes/, else Tests/vignettes/, beside the manifest.",
+                valueName: "dir"), completion: .directory)
+        var vignettes: String?
+
+        @Argument(
+            help: ArgumentHelp("The module executable, or its manifest (a .json file).", valueName: "executable|module.json"),
+            completion: .file())
         var executable: String
 
         @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Arguments for the executable.", valueName: "arguments"))
@@ -35,14 +45,32 @@ struct ModuleCommand: ParsableCommand {
 
         @OptionGroup var global: CatalogOptions
 
+        var isManifest: Bool { executable.hasSuffix(".json") }
+
+        func validate() throws {
+            if isManifest && !arguments.isEmpty {
+                throw ValidationError(
+                    "a manifest names its executable's arguments; nothing may follow \(executable) (options go before it: cds module check [OPTIONS] module.json)"
+                )
+            }
+            if vignettes != nil && !isManifest { throw ValidationError("--vignettes needs a manifest (module.json)") }
+        }
+
         func run() throws {
             global.prepare()
-            let catalog = try global.loadCatalog()
-            let path = executable.contains("/") ? executable : (CommandPath.find(executable) ?? executable)
-            let results = ConformanceCheck(
-                executable: path, arguments: arguments, catalog: catalog.view, timeoutMilliseconds: timeoutMs,
-                logger: Logger(label: "cds.module-check")
-            ).run()
+            let results: [ConformanceCheck.Result]
+            if isManifest {
+                results = try ManifestCheck(
+                    manifestPath: executable, vignettes: vignettes, timeoutMilliseconds: timeoutMs, options: global
+                ).run()
+            } else {
+                let catalog = try global.loadCatalog()
+                let path = executable.contains("/") ? executable : (CommandPath.find(executable) ?? executable)
+                results = ConformanceCheck(
+                    executable: path, arguments: arguments, catalog: catalog.view, timeoutMilliseconds: timeoutMs,
+                    logger: Logger(label: "cds.module-check")
+                ).run()
+            }
             var rows = [["CHECK", "RESULT", "DETAIL"]]
             for r in results { rows.append([r.name, r.passed ? "pass" : "FAIL", r.detail]) }
             let failed = results.filter { !$0.passed }.count
@@ -74,7 +102,7 @@ struct ModuleCommand: ParsableCommand {
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "new",
-            abstract: "Create a Swift package for a new external module, with its manifest."
+            abstract: "Create a Swift package for a new external module: its manifest, a knowledge-pack skeleton and golden-vignette tests."
         )
 
         @Argument(help: ArgumentHelp("The module's type name, such as HipSnapping.", valueName: "name"))
@@ -92,23 +120,46 @@ struct ModuleCommand: ParsableCommand {
             else { throw ValidationError("NAME must be UpperCamelCase letters and digits, such as HipSnapping") }
         }
 
+        /// Why `id` cannot be the new module's (and its pack's and namespace's): a built-in
+        /// module has it, or a pack of the default Catalog uses it as its id or a namespace.
+        /// A Catalog that cannot be found or loaded is not checked here (`cds module check` is).
+        func takenReason(_ id: String) -> String? {
+            if BuiltinModules.all.contains(where: { $0.descriptor.id == id }) { return "is a built-in module's" }
+            guard case .success(let found) = CatalogLocator.locate(explicit: nil),
+                let catalog = try? Interop.loadCatalog(directory: found.directory)
+            else { return nil }
+            if let pack = catalog.packs.first(where: { $0.id == id || $0.namespaces.contains(id) }) {
+                return "is already a namespace of pack \"\(pack.id)\" (Catalog \(found.directory))"
+            }
+            return nil
+        }
+
         func run() throws {
             let target = directory ?? name
             guard let sdkRoot = sdk ?? CatalogLocator.packageRoot() else {
                 StandardStreams.error("cds: error: cannot find the cds package; pass --sdk DIR")
                 throw ExitStatus.configuration.code
             }
+            let template = ModuleTemplate(name: name, sdkRoot: sdkRoot)
+            if let taken = takenReason(template.moduleID) {
+                StandardStreams.error("cds: error: module id \"\(template.moduleID)\" \(taken); choose another NAME")
+                throw ExitStatus.usage.code
+            }
             do {
-                try ModuleTemplate(name: name, sdkRoot: sdkRoot).write(to: target)
+                try template.write(to: target)
             } catch {
                 StandardStreams.error("cds: error: \(error)")
                 throw ExitStatus.cannotCreate.code
             }
             StandardStreams.output(
                 """
-                created \(target): Package.swift, Sources/\(name)/\(name).swift, module.json
-                next: cd \(target) && swift build && cds module check .build/debug/\(name)
-                then: cds serve --module-manifest \(target)/module.json
+                created \(target): Package.swift, Sources/\(name)/\(name).swift, module.json, pack/ (knowledge pack skeleton),
+                  Tests/\(name)Tests (golden vignettes in Tests/vignettes)
+                next: replace the placeholder recommendation \(template.placeholderID) in \(target)/pack
+                  (recommendations.json, sources/source.txt and its sha256, traceability.json; docs/modules.md)
+                then: cd \(target) && swift build && swift test && cds module check module.json
+                then: cds evaluate --module-manifest \(target)/module.json CASE.json
+                  (or cds serve --module-manifest \(target)/module.json)
 
                 """)
         }

@@ -82,4 +82,25 @@ struct ModuleCLITests {
         #expect(r.status == 78)
         #expect(r.stderr == "cds: error: \(dir)/x.json: /executable: expected the path of the module executable\n")
     }
+
+    @Test func aNewModulesPackLoadsAndItsPlaceholderIsRefused() throws {
+        let dir = NSTemporaryDirectory() + "new-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let created = try CLITests.run(["module", "new", "HipSnapping", "--directory", dir + "/HipSnapping"])
+        #expect(created.status == 0, "\(created.stderr)")
+        // The skeleton pack loads with the Catalog as written (its sha256 matches its source).
+        let loads = try CLITests.run(["catalog", "check", "--pack-dir", dir + "/HipSnapping/pack"])
+        #expect(loads.status == 0, "\(loads.stderr)")
+        // The manifest check loads it too, and refuses the placeholder recommendation.
+        let check = try CLITests.run(["module", "check", dir + "/HipSnapping/module.json"])
+        #expect(check.status == 1)
+        let rows = check.stdout.split(separator: "\n")
+        #expect(rows.contains { $0.hasPrefix("pack loads ") && $0.contains(" pass ") }, "\(check.stdout)")
+        #expect(
+            rows.contains { $0.hasPrefix("pack content ") && $0.contains(" FAIL ") && $0.contains("hip-snapping.placeholder-replace-me") },
+            "\(check.stdout)")
+        // Nothing is built yet: the executable cannot start.
+        #expect(rows.contains { $0.hasPrefix("handshake ") && $0.contains(" FAIL ") }, "\(check.stdout)")
+    }
 }
