@@ -23,7 +23,7 @@ cd "$WORK/elsewhere"
 env -u CDS_CATALOG "$PREFIX/bin/cds" catalog check --log-level info >"$WORK/out" 2>"$WORK/err" || fail "catalog check: $(cat "$WORK/err")"
 grep -q "^Catalog 1.0.0 is valid" "$WORK/out" || fail "catalog check said: $(cat "$WORK/out")"
 grep -q "directory=$PREFIX/share/cds/Catalog .*found=the install prefix" "$WORK/err" || fail "not the installed Catalog: $(cat "$WORK/err")"
-sha=$(sed -n 's/.*sha256 //p' "$WORK/out")
+sha=$(sed -n '1s/.*sha256 //p' "$WORK/out")
 grep -q "sha256=$sha" "$WORK/err" || fail "the start-up log does not name the Catalog's sha256"
 
 # A plan from the installed cds, from that directory, names the installed Catalog's digest.
