@@ -161,7 +161,8 @@ struct CLITests {
         try "{".write(toFile: dir + "/Catalog/catalog.json", atomically: true, encoding: .utf8)
         let r = try Self.run(["catalog", "check", "--log-level", "info"], cwd: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        let digest = try #require(r.stdout.split(separator: "\n").first?.split(separator: " ").last).trimmingCharacters(in: .whitespacesAndNewlines)
+        let digest = try #require(r.stdout.split(separator: "\n").first?.split(separator: " ").last).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let logLine = try #require(r.stderr.split(separator: "\n").first { $0.contains("Catalog loaded") })
         #expect(logLine.contains("found=the build's package"))
         #expect(logLine.contains("sha256=\(digest)"))
