@@ -14,19 +14,19 @@ struct ModulesCommand: ParsableCommand {
     func run() throws {
         global.prepare()
         let engine = try global.makeEngine()
-        var rows: [[String]] = [["MODULE", "VERSION", "API", "PRIORITY", "KIND", "STATE", "READS"]]
+        var rows: [[String]] = [["MODULE", "VERSION", "API", "PACK", "PRIORITY", "KIND", "STATE", "READS"]]
         for entry in engine.registry.modules {
             let d = entry.descriptor
             rows.append([
-                d.id, d.version.description, d.apiVersion.description, String(engine.policy.priority(ofModule: d.id)), entry.kind,
-                entry.state, d.reads.map(\.rawValue).joined(separator: " "),
+                d.id, d.version.description, d.apiVersion.description, d.pack ?? "-", String(engine.policy.priority(ofModule: d.id)),
+                entry.kind, entry.state, d.reads.map(\.rawValue).joined(separator: " "),
             ])
         }
         for refusal in engine.registry.refused {
             let d = refusal.descriptor
             rows.append([
-                d.id, d.version.description, d.apiVersion.description, String(engine.policy.priority(ofModule: d.id)), "external",
-                "refused: \(refusal.reason)", "",
+                d.id, d.version.description, d.apiVersion.description, d.pack ?? "-", String(engine.policy.priority(ofModule: d.id)),
+                "external", "refused: \(refusal.reason)", "",
             ])
         }
         var text = Table.render(rows)

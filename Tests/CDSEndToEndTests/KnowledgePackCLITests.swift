@@ -97,6 +97,15 @@ struct KnowledgePackCLITests {
         #expect(!report.stdout.contains("## Pack `iliopsoas`"))
     }
 
+    @Test func cdsModulesShowsEachModulesPackAndPriority() throws {
+        let r = try CLITests.run(["modules", "--modules-dir", Self.modules])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(rows.first?.prefix(5) == ["MODULE", "VERSION", "API", "PACK", "PRIORITY"])
+        #expect(rows.contains { $0.prefix(5) == ["synthetic-y", "0.2.0", "2.0", "synthetic-y", "30"] }, "\(r.stdout)")
+        #expect(rows.contains { $0.prefix(5) == ["symptoms", "1.1.0", "2.0", "iliopsoas", "90"] }, "\(r.stdout)")
+    }
+
     @Test func aModuleWithoutAPriorityDoesNotStart() throws {
         let scratch = try Self.scratchModule()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
