@@ -68,7 +68,8 @@ extension RPCServerCore {
             let d = entry.descriptor
             return [
                 "id": .string(d.id), "version": .string(d.version.description), "apiVersion": .string(d.apiVersion.description),
-                "pack": d.pack.map(JSONValue.string) ?? .null, "priority": .integer(Int64(policy.priority(ofModule: d.id))), "kind": .string(entry.kind), "state": .string(entry.state),
+                "pack": d.pack.map(JSONValue.string) ?? .null, "priority": .integer(Int64(policy.priority(ofModule: d.id))),
+                "kind": .string(entry.kind), "state": .string(entry.state),
                 "summary": .string(d.summary),
                 "reads": .array(d.reads.map { .string($0.rawValue) }),
             ]
