@@ -43,11 +43,8 @@ package struct TrustConfiguration: Sendable {
     }
 
     /// A problem in the trust file, with its JSON Pointer.
-    package struct Problem: Error, Sendable, CustomStringConvertible {
-        package var path: String
-        package var message: String
-        package var description: String { "\(path.isEmpty ? "/" : path): \(message)" }
-    }
+    /// A problem in the trust file: the one `path: message` shape of every document issue.
+    package typealias Problem = PathIssue
 
     package var issuers: [String: Issuer]
     /// The public base URL (the specification's `{baseUrl}`) that `aud` is compared with;
@@ -60,14 +57,15 @@ package struct TrustConfiguration: Sendable {
         do {
             bytes = try FileSystem.read(path, limit: 1 << 20)
         } catch {
-            throw TrustFileError(path: path, problems: [Problem(path: "", message: "cannot read: \(error)")])
+            throw TrustFileError(path: path, problems: [Problem(path: "", message: "cannot read: \(error)", code: .unreadable)])
         }
         let document: JSONValue
         do {
             document = try JSONParser().parse(bytes)
         } catch {
             throw TrustFileError(
-                path: path, problems: [Problem(path: "", message: "invalid JSON at byte \(error.offset): \(error.message)")])
+                path: path,
+                problems: [Problem(path: "", message: "invalid JSON at byte \(error.offset): \(error.message)", code: .invalidJSON)])
         }
         do {
             return try await parse(document)
