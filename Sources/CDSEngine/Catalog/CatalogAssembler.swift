@@ -140,6 +140,19 @@ struct CatalogAssembler {
             { d in
                 d.policy.progressions.keys.sorted().map { ($0, JSONPointer.root.appending("progressions").appending($0)) }
             })
+        // A code two packs define would be read twice (a contraindication ruling out twice,
+        // a symptom listed twice); a pack uses another's codes without redefining them.
+        for (key, codes) in [
+            ("symptoms", { (d: Decoded) in d.terminology.symptoms.map(\.code) }),
+            ("contraindications", { (d: Decoded) in d.terminology.contraindications.map(\.code) }),
+            ("substances", { (d: Decoded) in d.terminology.substances.map(\.code) }),
+            ("strengths", { (d: Decoded) in d.terminology.strengths.map(\.code) }),
+            ("instruments", { (d: Decoded) in d.terminology.instruments.map(\.id) }),
+        ] {
+            checkUnique(decoded, "terminology \(key) code", file: "terminology.json") { d in
+                codes(d).map { ($0, pointer(d, "terminology.json", key, $0, member: key == "instruments" ? "id" : "code")) }
+            }
+        }
         checkReferences(decoded)
 
         var policy = ResolverPolicy(order: order)
@@ -217,10 +230,10 @@ struct CatalogAssembler {
     // MARK: what spans packs
 
     /// Where the entry with `id` sits in `file`'s array `key` (the array's place if not found).
-    private func pointer(_ d: Decoded, _ file: String, _ key: String, _ id: String) -> JSONPointer {
+    private func pointer(_ d: Decoded, _ file: String, _ key: String, _ id: String, member: String = "id") -> JSONPointer {
         let base = JSONPointer.root.appending(key)
         guard let items = d.decoder.documents[file]?[key]?.arrayValue,
-            let i = items.firstIndex(where: { $0["id"]?.stringValue == id })
+            let i = items.firstIndex(where: { $0[member]?.stringValue == id })
         else { return base }
         return base.appending(index: i)
     }
