@@ -99,4 +99,27 @@ assert "initial.relative-rest" in ids, sorted(ids)
 PY
 }
 step evaluate evaluate
+
+# The other two commands of the walkthrough's step 5: the server starts with the module
+# (and ends at the end of its input), and the module list shows it with its pack.
+step serve "$cds" serve --module-manifest module.json </dev/null
+modules() {
+    "$cds" modules --module-manifest module.json >modules.txt || return 1
+    grep -Eq '^hip-snapping +[0-9.]+ +[0-9.]+ +hip-snapping +50 ' modules.txt || { cat modules.txt; return 1; }
+}
+step modules modules
+
+# Every command of docs/modules.md's shell blocks is one this script runs (`cds` is "$cds").
+doc_commands() {
+    python3 - "$root/docs/modules.md" "$root/Tests/Tools/module_template_test.sh" <<'PY'
+import re, sys
+doc, script = (open(p).read() for p in sys.argv[1:])
+blocks = re.findall(r"```sh\n(.*?)```", doc, re.S)
+lines = [l.strip() for b in blocks for l in b.splitlines() if l.strip()]
+missing = [l for l in lines if re.sub(r"^cds ", '"$cds" ', l) not in script]
+assert lines, "no shell commands in docs/modules.md"
+assert not missing, f"docs/modules.md commands this script does not run: {missing}"
+PY
+}
+step doc-commands doc_commands
 echo "module template: $passed passed, $failed failed"
