@@ -57,7 +57,7 @@ def modules_dir(count):
     for i in range(count):
         mid = f"bench-module-{i:02d}"
         with open(os.path.join(path, f"{mid}.json"), "w") as f:
-            json.dump({"id": mid, "executable": FIXTURE, "arguments": ["good", mid], "timeoutMilliseconds": 20000}, f)
+            json.dump({"id": mid, "executable": FIXTURE, "arguments": ["good", mid], "priority": 20, "timeoutMilliseconds": 20000}, f)
     return path
 
 

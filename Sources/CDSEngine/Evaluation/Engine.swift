@@ -95,29 +95,30 @@ package struct Engine: Sendable {
     /// taken whole or not at all: dropping one proposal could change what the rest mean.
     private func validate(_ proposals: [Proposal], from d: ModuleDescriptor) -> String? {
         for (i, p) in proposals.enumerated() {
-            let at = "proposal \(i + 1) ('\(p.recommendation)')"
+            // Only an error message needs the proposal's name: built then, not for every proposal.
+            func at() -> String { "proposal \(i + 1) ('\(p.recommendation)')" }
             guard let r = catalog.view.recommendation(p.recommendation) else {
-                return "\(at): no such recommendation in Catalog \(catalog.version)"
+                return "\(at()): no such recommendation in Catalog \(catalog.version)"
             }
             guard d.mayPropose(r) else {
-                return "\(at): not among the recommendations the module declares in `proposes`"
+                return "\(at()): not among the recommendations the module declares in `proposes`"
             }
             guard p.action.safetyRank != nil else {
-                return "\(at): unknown action '\(p.action)' (expected avoid, defer, consider or recommend)"
+                return "\(at()): unknown action '\(p.action)' (expected avoid, defer, consider or recommend)"
             }
             guard (0...100).contains(p.priority) else {
-                return "\(at): priority \(p.priority) is outside 0...100"
+                return "\(at()): priority \(p.priority) is outside 0...100"
             }
             guard !p.rationale.rule.isEmpty else {
-                return "\(at): the rationale states no rule"
+                return "\(at()): the rationale states no rule"
             }
             for e in p.additionalEvidence where catalog.evidence(e) == nil {
-                return "\(at): no such evidence '\(e)' in Catalog \(catalog.version)"
+                return "\(at()): no such evidence '\(e)' in Catalog \(catalog.version)"
             }
             for f in p.rationale.facts {
-                guard f.isValidPointer else { return "\(at): fact \"\(f)\" is not a JSON Pointer" }
+                guard f.isValidPointer else { return "\(at()): fact \"\(f)\" is not a JSON Pointer" }
                 guard d.reads.contains(where: { f.isWithin($0) }) else {
-                    return "\(at): cites fact \(f), which the module does not declare in `reads`"
+                    return "\(at()): cites fact \(f), which the module does not declare in `reads`"
                 }
             }
         }

@@ -179,6 +179,25 @@ extension Plan {
         }
     }
 
+    /// Writes ``canonical(_:)`` of `value` without building it: an object's members in key
+    /// order, arrays in order (the same bytes, no intermediate copy of the case's facts).
+    private static func writeCanonical(_ value: JSONValue, to w: inout JSONWriter) {
+        switch value {
+        case .object(let members) where !members.isEmpty:
+            let keys = members.orderedKeys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            w.object { o in
+                for key in keys {
+                    o.key(text: key)
+                    if let member = members[key] { writeCanonical(member, to: &o) }
+                }
+            }
+        case .array(let elements) where elements.contains(where: \.isContainer):
+            w.array(elements) { w, element in writeCanonical(element, to: &w) }
+        default:
+            w.value(value)
+        }
+    }
+
     private func writeItem(_ r: ResolvedRecommendation, members: JSONMembersFragment?, evidence: [EvidenceID], to w: inout JSONWriter) {
         w.object { o in
             o.member("id", string: r.id.rawValue)
@@ -211,7 +230,8 @@ extension Plan {
                 w.object { f in
                     f.member("path", string: path.rawValue)
                     if let value = caseDocument.value(atPointer: path.rawValue) {
-                        f.member("value", Self.canonical(value))
+                        f.key("value")
+                        Self.writeCanonical(value, to: &f)
                     } else {
                         f.member("absent", .bool(true))
                     }

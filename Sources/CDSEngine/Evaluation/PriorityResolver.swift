@@ -129,14 +129,15 @@ package struct PriorityResolver: Sendable {
             }
         }
 
-        // Each recommendation's phase rank is looked up once, not once per comparison.
-        let ordered = resolved.compactMap { $0.map { (rank: phaseRank($0.id), item: $0) } }
-            .sorted { a, b in
-                if a.rank != b.rank { return a.rank < b.rank }
-                if a.item.priority != b.item.priority { return a.item.priority > b.item.priority }
-                return a.item.id < b.item.id
-            }
-            .map(\.item)
+        // Each recommendation's phase rank is looked up once, not once per comparison, and
+        // positions are sorted rather than the recommendations (moving one retains its parts).
+        let items = resolved.compactMap { $0 }
+        let ranks = items.map { phaseRank($0.id) }
+        let ordered = items.indices.sorted { i, j in
+            if ranks[i] != ranks[j] { return ranks[i] < ranks[j] }
+            if items[i].priority != items[j].priority { return items[i].priority > items[j].priority }
+            return items[i].id < items[j].id
+        }.map { items[$0] }
         superseded.sort { a, b in
             if a.loser.proposal.recommendation != b.loser.proposal.recommendation {
                 return a.loser.proposal.recommendation < b.loser.proposal.recommendation
