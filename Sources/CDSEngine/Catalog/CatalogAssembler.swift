@@ -36,12 +36,9 @@ struct CatalogAssembler {
         var sha256 = ""
     }
 
-    mutating func assemble(hostDigest: [UInt8]) -> Catalog? {
-        let manifest = host["catalog.json"].flatMap {
-            FieldReader(
-                $0, file: "catalog.json", path: .root, sink: sink,
-                allowedKeys: ["catalogVersion", "title", "description", "packs", "resolver"])
-        }
+    /// `manifest` is the reader of `catalog.json` the loader read the pack list with (made
+    /// once, so its unknown members are reported once).
+    mutating func assemble(manifest: FieldReader?, hostDigest: [UInt8]) -> Catalog? {
         let version = manifest?.string("catalogVersion")
         if let version, SemanticVersion(version) == nil {
             manifest?.issue("catalogVersion", "expected a semantic version such as 1.0.0, found \"\(version)\"")

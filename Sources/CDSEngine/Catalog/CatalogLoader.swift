@@ -102,7 +102,7 @@ package enum CatalogLoader {
         if packs.isEmpty { sink.add("catalog.json", JSONPointer.root.appending("packs"), "expected at least one knowledge pack") }
 
         var assembler = CatalogAssembler(directory: directory, host: host, packs: packs, sink: sink)
-        let catalog = assembler.assemble(hostDigest: hostDigest)
+        let catalog = assembler.assemble(manifest: manifest, hostDigest: hostDigest)
         guard sink.issues.isEmpty, let catalog else { throw CatalogLoadError(issues: sink.issues) }
         return catalog
     }
