@@ -13,62 +13,147 @@
 /// Structure comes from nesting: ``object(_:)`` and ``array(_:)`` take a closure that
 /// writes the members or elements, and commas are placed by the writer, so a well-nested
 /// program cannot produce malformed text.
-public struct JSONWriter: Sendable {
-    /// The text written so far, UTF-8.
-    public private(set) var bytes: [UInt8]
+///
+/// The text lives in a buffer the writer owns (`storage` frees it). A copy of a writer
+/// shares the buffer until either writes: every write first checks that the buffer is the
+/// writer's alone and copies it if not, so writers have value semantics like an array,
+/// without an array's checks on every byte.
+// Sendable by review: the buffer is written only through a uniquely referenced owner
+// (copy on write, as above), so no two threads ever write or read-while-writing one buffer.
+public struct JSONWriter: @unchecked Sendable {
+    @usableFromInline var storage: Storage
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var count: Int
+    @usableFromInline var capacity: Int
     /// Nothing written yet in the innermost open container.
-    private var atContainerStart = true
+    @usableFromInline var atContainerStart = true
     /// A member's key was just written: its value follows without a comma.
-    private var afterKey = false
+    @usableFromInline var afterKey = false
+
+    /// The owner of a writer's buffer: frees it when the last writer sharing it goes.
+    @usableFromInline
+    final class Storage {
+        @usableFromInline let base: UnsafeMutablePointer<UInt8>
+        @usableFromInline let capacity: Int
+
+        @usableFromInline
+        init(capacity: Int) {
+            self.capacity = Swift.max(capacity, 16)
+            base = .allocate(capacity: self.capacity)
+        }
+
+        deinit { base.deallocate() }
+    }
 
     /// An empty writer; `capacity` pre-sizes the buffer.
     public init(capacity: Int = 0) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = Storage(capacity: capacity)
+        base = storage.base
+        count = 0
+        self.capacity = storage.capacity
+    }
+
+    /// The text written so far, UTF-8 (a copy).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// How many bytes are written so far.
+    public var byteCount: Int { count }
+
+    /// Calls `body` with the text written so far, without copying it.
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(storage) { try body(UnsafeBufferPointer(start: base, count: count)) }
     }
 
     /// Hands over the bytes written so far and empties the buffer, keeping the writer's
     /// place in the structure: a long text can be sent in pieces while it is written.
     public mutating func takeBytes() -> [UInt8] {
-        defer { bytes = [] }
-        return bytes
+        let taken = bytes
+        count = 0
+        return taken
     }
 
     /// The text written so far.
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var text: String { withBytes { String(decoding: $0, as: UTF8.self) } }
 
     /// Makes room for `count` more bytes, so that writing them reallocates nothing. The
     /// buffer grows at least twofold when it must grow, so that many reservations in one
     /// buffer (the members of a batch reply) cost linear time, not a copy each.
     public mutating func reserveCapacity(additional count: Int) {
-        let needed = bytes.count + count
-        if needed > bytes.capacity { bytes.reserveCapacity(Swift.max(needed, 2 * bytes.capacity)) }
+        _ = room(count)
+    }
+
+    /// The place for `n` more bytes: the buffer made this writer's alone and large enough.
+    /// The caller writes them there and adds `n` to `count`.
+    @inlinable @inline(__always)
+    mutating func room(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if _slowPath(count + n > capacity || !isKnownUniquelyReferenced(&storage)) { reallocate(atLeast: count + n) }
+        return base + count
+    }
+
+    @usableFromInline
+    mutating func reallocate(atLeast needed: Int) {
+        let grown = needed > capacity ? Swift.max(needed, 2 * capacity) : capacity
+        let new = Storage(capacity: grown)
+        new.base.update(from: base, count: count)
+        storage = new
+        base = new.base
+        capacity = new.capacity
+    }
+
+    @inlinable @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        room(1).pointee = byte
+        count += 1
+    }
+
+    @inlinable @inline(__always)
+    mutating func append(_ a: UInt8, _ b: UInt8) {
+        let p = room(2)
+        p[0] = a
+        p[1] = b
+        count += 2
+    }
+
+    @inlinable @inline(__always)
+    mutating func append(_ source: UnsafeBufferPointer<UInt8>) {
+        guard let from = source.baseAddress, !source.isEmpty else { return }
+        room(source.count).update(from: from, count: source.count)
+        count += source.count
+    }
+
+    @inlinable @inline(__always)
+    mutating func append(_ source: [UInt8]) {
+        source.withUnsafeBufferPointer { append($0) }
     }
 
     // MARK: structure
 
     /// Writes an object whose members `body` writes with ``key(_:)`` and a value, or the
     /// `member` conveniences.
+    @inlinable
     public mutating func object(_ body: (inout JSONWriter) throws -> Void) rethrows {
         try container(UInt8(ascii: "{"), UInt8(ascii: "}"), body)
     }
 
     /// Writes an array whose elements `body` writes.
+    @inlinable
     public mutating func array(_ body: (inout JSONWriter) throws -> Void) rethrows {
         try container(UInt8(ascii: "["), UInt8(ascii: "]"), body)
     }
 
-    private mutating func container(_ open: UInt8, _ close: UInt8, _ body: (inout JSONWriter) throws -> Void) rethrows {
+    @inlinable
+    mutating func container(_ open: UInt8, _ close: UInt8, _ body: (inout JSONWriter) throws -> Void) rethrows {
         beginValue()
-        bytes.append(open)
+        append(open)
         atContainerStart = true
         try body(&self)
-        bytes.append(close)
+        append(close)
         atContainerStart = false
         afterKey = false
     }
 
     /// Writes an array with one element per item of `items`.
+    @inlinable
     public mutating func array<S: Sequence>(_ items: S, _ element: (inout JSONWriter, S.Element) throws -> Void) rethrows {
         try array { w in
             for item in items { try element(&w, item) }
@@ -78,13 +163,22 @@ public struct JSONWriter: Sendable {
     /// Writes a member's key, as written in code, inside an object; the next value written
     /// is the member's value. Such keys need no escapes (checked in debug builds), so their
     /// bytes are copied as they are.
+    @inlinable
     public mutating func key(_ key: StaticString) {
         assert(!Self.needsEscapeAnywhere(key), "a literal key that needs escaping: use key(text:)")
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        let n = key.utf8CodeUnitCount
+        let p = room(n + 4)
+        var i = 0
+        if !atContainerStart {
+            p[0] = UInt8(ascii: ",")
+            i = 1
+        }
+        atContainerStart = false
+        p[i] = UInt8(ascii: "\"")
+        (p + i + 1).update(from: key.utf8Start, count: n)
+        p[i + n + 1] = UInt8(ascii: "\"")
+        p[i + n + 2] = UInt8(ascii: ":")
+        count += i + n + 3
         afterKey = true
     }
 
@@ -93,11 +187,12 @@ public struct JSONWriter: Sendable {
     public mutating func key(text key: String) {
         separate()
         appendString(key)
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
         afterKey = true
     }
 
-    private static func needsEscapeAnywhere(_ key: StaticString) -> Bool {
+    @usableFromInline
+    static func needsEscapeAnywhere(_ key: StaticString) -> Bool {
         UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount).contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
     }
 
@@ -106,16 +201,23 @@ public struct JSONWriter: Sendable {
     /// Writes `null`.
     public mutating func null() {
         beginValue()
-        bytes.append(contentsOf: Self.nullText)
+        appendLiteral("null")
     }
 
     /// Writes `true` or `false`.
+    @inlinable
     public mutating func bool(_ value: Bool) {
         beginValue()
-        bytes.append(contentsOf: value ? Self.trueText : Self.falseText)
+        appendLiteral(value ? "true" : "false")
+    }
+
+    @inlinable @inline(__always)
+    mutating func appendLiteral(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Writes an integer in decimal.
+    @inlinable
     public mutating func integer(_ value: Int64) {
         beginValue()
         appendDecimal(value)
@@ -124,7 +226,8 @@ public struct JSONWriter: Sendable {
     /// Writes an unsigned integer in decimal.
     public mutating func unsigned(_ value: UInt64) {
         beginValue()
-        bytes.append(contentsOf: String(value).utf8)
+        var digits = String(value)
+        digits.withUTF8 { append($0) }
     }
 
     /// Writes a double in its shortest round-trip form. A non-finite value, which JSON
@@ -132,13 +235,15 @@ public struct JSONWriter: Sendable {
     public mutating func double(_ value: Double) {
         beginValue()
         guard value.isFinite else {
-            bytes.append(contentsOf: Self.nullText)
+            appendLiteral("null")
             return
         }
-        bytes.append(contentsOf: value.description.utf8)
+        var digits = value.description
+        digits.withUTF8 { append($0) }
     }
 
     /// Writes a string, escaped.
+    @inlinable
     public mutating func string(_ value: String) {
         beginValue()
         appendString(value)
@@ -168,23 +273,25 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a pre-serialised value as it is.
+    @inlinable
     public mutating func fragment(_ fragment: JSONFragment) {
         beginValue()
-        bytes.append(contentsOf: fragment.bytes)
+        append(fragment.bytes)
     }
 
     /// Writes, as the next value, the bytes of another writer that wrote exactly one whole
     /// value (a batch member's reply computed on another thread).
     package mutating func splice(writtenValue bytes: [UInt8]) {
         beginValue()
-        bytes.withUnsafeBufferPointer { self.bytes.append(contentsOf: $0) }
+        append(bytes)
     }
 
     /// Writes pre-serialised members into the object being written (nothing if empty).
+    @inlinable
     public mutating func members(_ fragment: JSONMembersFragment) {
         guard !fragment.bytes.isEmpty else { return }
         separate()
-        bytes.append(contentsOf: fragment.bytes)
+        append(fragment.bytes)
     }
 
     // MARK: member conveniences
@@ -196,18 +303,21 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a string member.
+    @inlinable
     public mutating func member(_ name: StaticString, string value: String) {
         key(name)
         string(value)
     }
 
     /// Writes an integer member.
+    @inlinable
     public mutating func member(_ name: StaticString, integer value: Int64) {
         key(name)
         integer(value)
     }
 
     /// Writes a member whose value is a fragment.
+    @inlinable
     public mutating func member(_ name: StaticString, fragment value: JSONFragment) {
         key(name)
         fragment(value)
@@ -215,7 +325,8 @@ public struct JSONWriter: Sendable {
 
     // MARK: internals
 
-    private mutating func beginValue() {
+    @inlinable @inline(__always)
+    mutating func beginValue() {
         if afterKey {
             afterKey = false
         } else {
@@ -223,89 +334,129 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private mutating func separate() {
+    @inlinable @inline(__always)
+    mutating func separate() {
         if atContainerStart {
             atContainerStart = false
         } else {
-            bytes.append(UInt8(ascii: ","))
+            append(UInt8(ascii: ","))
         }
     }
 
-    private static let nullText: [UInt8] = Array("null".utf8)
-    private static let trueText: [UInt8] = Array("true".utf8)
-    private static let falseText: [UInt8] = Array("false".utf8)
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private mutating func appendDecimal(_ value: Int64) {
+    @usableFromInline
+    mutating func appendDecimal(_ value: Int64) {
         if value >= 0 && value < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            append(UInt8(ascii: "0") + UInt8(value))
             return
         }
-        // Digits of the magnitude, least significant first, without overflow at Int64.min.
+        // Digits of the magnitude, least significant first, without overflow at Int64.min;
+        // at most 20 digits and a sign.
         var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes of scratch
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { scratch in
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes
+        var digits = 0
+        withUnsafeMutableBytes(of: &scratch) { s in
             repeat {
-                scratch[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                s[digits] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
-                count += 1
+                digits += 1
             } while magnitude > 0
-            if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(scratch[i]) }
         }
+        let sign = value < 0 ? 1 : 0
+        let p = room(digits + sign)
+        if sign == 1 { p[0] = UInt8(ascii: "-") }
+        withUnsafeBytes(of: &scratch) { s in
+            for i in 0..<digits { p[sign + i] = s[digits - 1 - i] }
+        }
+        count += digits + sign
     }
 
     /// Appends `"…"` with json-c's escapes; runs that need none are copied in one step.
-    private mutating func appendString(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
+    @usableFromInline
+    mutating func appendString(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
-            guard let base = utf8.baseAddress else { return }
-            let count = utf8.count
-            var runStart = 0
-            var i = 0
-            while i < count {
-                // Eight bytes at a time while none of them needs an escape.
-                if i + 8 <= count && !Self.needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
-                    i += 8
-                    continue
-                }
-                let c = base[i]
-                let escape: UInt8
-                switch c {
-                case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
-                case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
-                case 0x08: escape = UInt8(ascii: "b")
-                case 0x0C: escape = UInt8(ascii: "f")
-                case 0x0A: escape = UInt8(ascii: "n")
-                case 0x0D: escape = UInt8(ascii: "r")
-                case 0x09: escape = UInt8(ascii: "t")
-                case 0x00..<0x20: escape = UInt8(ascii: "u")
-                default:
-                    i += 1
-                    continue
-                }
-                if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(escape)
-                if escape == UInt8(ascii: "u") {
-                    bytes.append(contentsOf: [
-                        UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hexDigits[Int(c >> 4)], Self.hexDigits[Int(c & 0xF)],
-                    ])
-                }
-                i += 1
-                runStart = i
+            let n = utf8.count
+            // The common case, no escape: the quotes and the bytes in one reservation.
+            guard let base = utf8.baseAddress, n > 0 else {
+                append(UInt8(ascii: "\""), UInt8(ascii: "\""))
+                return
             }
-            if count > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
+            let p = room(n + 2)
+            if let first = Self.firstEscape(base, n) {
+                p[0] = UInt8(ascii: "\"")
+                count += 1
+                appendEscaped(base, n, from: first)
+            } else {
+                p[0] = UInt8(ascii: "\"")
+                (p + 1).update(from: base, count: n)
+                p[n + 1] = UInt8(ascii: "\"")
+                count += n + 2
+            }
         }
-        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The position of the first byte of `base[0..<n]` that needs an escape, or `nil`.
+    @usableFromInline
+    static func firstEscape(_ base: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+        var i = 0
+        // Eight bytes at a time while none of them needs an escape.
+        while i + 8 <= n && !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+        while i < n {
+            let c = base[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Appends `base[0..<n]` escaped, the first `start` bytes needing none, then the
+    /// closing quote.
+    @usableFromInline
+    mutating func appendEscaped(_ base: UnsafePointer<UInt8>, _ n: Int, from start: Int) {
+        append(UnsafeBufferPointer(start: base, count: start))
+        var runStart = start
+        var i = start
+        while i < n {
+            if i + 8 <= n && !Self.needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                i += 8
+                continue
+            }
+            let c = base[i]
+            let escape: UInt8
+            switch c {
+            case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
+            case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
+            case 0x08: escape = UInt8(ascii: "b")
+            case 0x0C: escape = UInt8(ascii: "f")
+            case 0x0A: escape = UInt8(ascii: "n")
+            case 0x0D: escape = UInt8(ascii: "r")
+            case 0x09: escape = UInt8(ascii: "t")
+            case 0x00..<0x20: escape = UInt8(ascii: "u")
+            default:
+                i += 1
+                continue
+            }
+            if i > runStart { append(UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
+            append(UInt8(ascii: "\\"), escape)
+            if escape == UInt8(ascii: "u") {
+                append(UInt8(ascii: "0"), UInt8(ascii: "0"))
+                append(Self.hexDigits[Int(c >> 4)], Self.hexDigits[Int(c & 0xF)])
+            }
+            i += 1
+            runStart = i
+        }
+        if n > runStart { append(UnsafeBufferPointer(start: base + runStart, count: n - runStart)) }
+        append(UInt8(ascii: "\""))
     }
 
     /// Whether any of the eight bytes of `word` is below 0x20, `"` or `\` (the bytes that
     /// need an escape); each test is the classic "has a zero byte" bit trick.
     @inline(__always)
-    private static func needsEscape(_ word: UInt64) -> Bool {
+    @usableFromInline
+    static func needsEscape(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let below20 = (word &- ones &* 0x20) & ~word & highs

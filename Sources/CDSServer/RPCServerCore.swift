@@ -243,7 +243,7 @@ package final class RPCServerCore: Sendable {
                             response.write(to: &w)
                             answered += 1
                         }
-                        if let piece, w.bytes.count >= Self.batchPieceBytes { piece(w.takeBytes()) }
+                        if let piece, w.byteCount >= Self.batchPieceBytes { piece(w.takeBytes()) }
                     }
                 }
             }

@@ -30,7 +30,7 @@ struct PriorityResolverTests {
     ]
 
     func resolve(_ proposals: [ModuleProposal], policy: ResolverPolicy = policy) -> Resolution {
-        PriorityResolver(policy: policy).resolve(proposals) { Self.rank[$0] ?? 99 }
+        PriorityResolver(policy: policy).resolve(proposals) { Self.rank[$0.id] ?? 99 }
     }
 
     @Test func saferActionFromHigherPriorityModuleWins() throws {

@@ -74,6 +74,25 @@ struct JSONWriterTests {
         #expect(try JSONParser().parse(first.text) == ["title": "Cryotherapy", "dosage": ["minutes": 10], "last": true])
     }
 
+    /// A copy of a writer is a value: writing to either leaves the other as it was, also
+    /// when the buffer must grow, and taking the bytes empties only the writer taken from.
+    @Test func copiesOfAWriterAreIndependent() {
+        var a = JSONWriter(capacity: 4)
+        a.array { w in
+            w.integer(1)
+            var b = w
+            b.string(String(repeating: "x", count: 100))
+            w.integer(2)
+            #expect(b.text == "[1,\"" + String(repeating: "x", count: 100) + "\"")
+            var c = w
+            #expect(c.takeBytes() == Array("[1,2".utf8))
+            #expect(c.byteCount == 0)
+            #expect(w.byteCount == 4)
+        }
+        #expect(a.text == "[1,2]")
+        #expect(a.withBytes { Array($0) } == a.bytes)
+    }
+
     @Test func arraysOfFragments() {
         let f = JSONFragment("é")
         var w = JSONWriter()

@@ -253,8 +253,14 @@ package final class Catalog: Sendable {
         self.recommendationIndex = recommendationIndex
         self.evidenceIndex = evidenceIndex
         let rendered = renderedRecommendations
-        self.planEntries = recommendations.map { r in
-            PlanEntry(rank: phaseRank[r.phase] ?? phases.count, members: Self.planMembers(rendered[r.id] ?? Self.render(r)))
+        var idOrder = [Int](repeating: 0, count: recommendations.count)
+        for (order, index) in recommendations.indices.sorted(by: { recommendations[$0].id < recommendations[$1].id }).enumerated() {
+            idOrder[index] = order
+        }
+        self.planEntries = recommendations.indices.map { i in
+            let r = recommendations[i]
+            return PlanEntry(
+                rank: phaseRank[r.phase] ?? phases.count, idOrder: idOrder[i], members: Self.planMembers(rendered[r.id] ?? Self.render(r)))
         }
         let evidenceJSON = renderedEvidence
         self.evidenceFragments = evidence.map { JSONFragment(evidenceJSON[$0.id] ?? Self.render($0)) }
@@ -338,6 +344,9 @@ extension Catalog {
     package struct PlanEntry: Sendable {
         /// The rank of the entry's phase in plan order.
         package let rank: Int
+        /// The entry's place among the Catalog's recommendation ids sorted (`<` on the ids):
+        /// comparing two entries' places compares their ids.
+        package let idOrder: Int
         /// The entry's members as a plan recommendation repeats them, serialised.
         package let members: JSONMembersFragment
     }

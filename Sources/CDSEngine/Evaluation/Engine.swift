@@ -18,6 +18,11 @@ package struct Engine: Sendable {
     package let caseReader: CaseReader
     package let clock: any EngineClock
     private let logger: Logger
+    /// For each module that runs (parallel to `registry.modules`), which Catalog
+    /// recommendations (by position) its `proposes` admits: decided once, at start.
+    private let proposable: [[Bool]]
+    /// Each module's priority under the policy (parallel to `registry.modules`).
+    private let priorities: [Int]
 
     /// An engine over `catalog` running `modules`. `refusals` are modules refused before
     /// registration; `fallbackPriorities` give priorities to modules the Catalog policy does
@@ -33,6 +38,9 @@ package struct Engine: Sendable {
             policy.modulePriorities[id] = priority
         }
         self.resolver = PriorityResolver(policy: policy)
+        let entries = catalog.recommendations.map { catalog.view.recommendation($0.id) }
+        self.proposable = registry.modules.map { entry in entries.map { $0.map(entry.descriptor.mayPropose) ?? false } }
+        self.priorities = registry.modules.map { policy.priority(ofModule: $0.descriptor.id) }
         self.caseReader = CaseReader(schema: catalog.caseSchema)
         self.clock = clock
         self.logger = logger
@@ -59,18 +67,24 @@ package struct Engine: Sendable {
         let calls = hosted.map { e in registry.modules.map { $0.hosted?.start(e) } } ?? []
         for (index, entry) in registry.modules.enumerated() {
             let d = entry.descriptor
-            let priority = policy.priority(ofModule: d.id)
+            let priority = priorities[index]
             var report = ModuleReport(descriptor: d, priority: priority, status: .contributed, proposalCount: 0, error: nil)
             do {
                 let call = calls.isEmpty ? nil : calls[index]
                 let made = try call?.finish() ?? entry.module.assess(facts.scoped(to: d.reads), context: context)
-                if let problem = validate(made, from: d) {
+                switch validate(made, from: d, proposable: proposable[index]) {
+                case .failure(let problem):
                     report.status = .failed
-                    report.error = problem
-                } else {
+                    report.error = problem.message
+                case .success(let positions):
                     report.proposalCount = made.count
                     report.status = made.isEmpty ? .noProposals : .contributed
-                    proposals += made.map { ModuleProposal(module: d.id, modulePriority: priority, proposal: $0) }
+                    for (p, position) in zip(made, positions) {
+                        proposals.append(
+                            ModuleProposal(
+                                module: d.id, modulePriority: priority, proposal: p, catalogIndex: position,
+                                idOrder: catalog.planEntries[position].idOrder))
+                    }
                 }
             } catch {
                 report.status = .failed
@@ -87,42 +101,54 @@ package struct Engine: Sendable {
                     descriptor: refusal.descriptor, priority: policy.priority(ofModule: refusal.descriptor.id),
                     status: .refused, proposalCount: 0, error: refusal.reason))
         }
-        let resolution = resolver.resolve(proposals) { catalog.planRank(of: $0) }
+        let resolution = resolver.resolve(proposals) { r in r.catalogIndex.map { catalog.planEntries[$0].rank } ?? catalog.phases.count }
         return Plan(caseId: facts.caseId, asOf: asOf, caseDocument: facts.document, resolution: resolution, modules: reports, input: nil)
     }
 
-    /// The first contract violation in a module's output, or `nil`. A module's output is
-    /// taken whole or not at all: dropping one proposal could change what the rest mean.
-    private func validate(_ proposals: [Proposal], from d: ModuleDescriptor) -> String? {
+    /// A contract violation in a module's output, as the plan reports it.
+    private struct Violation: Error {
+        var message: String
+    }
+
+    /// The Catalog positions of a module's proposals' recommendations, or the first contract
+    /// violation in its output. A module's output is taken whole or not at all: dropping one
+    /// proposal could change what the rest mean. `proposable` is the module's
+    /// ``proposable`` row.
+    private func validate(_ proposals: [Proposal], from d: ModuleDescriptor, proposable: [Bool]) -> Result<[Int], Violation> {
+        var positions: [Int] = []
+        positions.reserveCapacity(proposals.count)
         for (i, p) in proposals.enumerated() {
             // Only an error message needs the proposal's name: built then, not for every proposal.
-            func at() -> String { "proposal \(i + 1) ('\(p.recommendation)')" }
-            guard let r = catalog.view.recommendation(p.recommendation) else {
-                return "\(at()): no such recommendation in Catalog \(catalog.version)"
+            func fail(_ problem: String) -> Result<[Int], Violation> {
+                .failure(Violation(message: "proposal \(i + 1) ('\(p.recommendation)'): \(problem)"))
             }
-            guard d.mayPropose(r) else {
-                return "\(at()): not among the recommendations the module declares in `proposes`"
+            guard let position = catalog.index(of: p.recommendation) else {
+                return fail("no such recommendation in Catalog \(catalog.version)")
+            }
+            guard proposable[position] else {
+                return fail("not among the recommendations the module declares in `proposes`")
             }
             guard p.action.safetyRank != nil else {
-                return "\(at()): unknown action '\(p.action)' (expected avoid, defer, consider or recommend)"
+                return fail("unknown action '\(p.action)' (expected avoid, defer, consider or recommend)")
             }
             guard (0...100).contains(p.priority) else {
-                return "\(at()): priority \(p.priority) is outside 0...100"
+                return fail("priority \(p.priority) is outside 0...100")
             }
             guard !p.rationale.rule.isEmpty else {
-                return "\(at()): the rationale states no rule"
+                return fail("the rationale states no rule")
             }
-            for e in p.additionalEvidence where catalog.evidence(e) == nil {
-                return "\(at()): no such evidence '\(e)' in Catalog \(catalog.version)"
+            for e in p.additionalEvidence where catalog.index(of: e) == nil {
+                return fail("no such evidence '\(e)' in Catalog \(catalog.version)")
             }
             for f in p.rationale.facts {
-                guard f.isValidPointer else { return "\(at()): fact \"\(f)\" is not a JSON Pointer" }
+                guard f.isValidPointer else { return fail("fact \"\(f)\" is not a JSON Pointer") }
                 guard d.reads.contains(where: { f.isWithin($0) }) else {
-                    return "\(at()): cites fact \(f), which the module does not declare in `reads`"
+                    return fail("cites fact \(f), which the module does not declare in `reads`")
                 }
             }
+            positions.append(position)
         }
-        return nil
+        return .success(positions)
     }
 }
 

@@ -21,7 +21,7 @@ extension Plan {
     package func write(to w: inout JSONWriter, catalog: Catalog, explanation: String? = nil) {
         // Each recommendation's Catalog position is looked up once; everything else about
         // the entry is read by position, without copying the entry.
-        let positions = resolution.recommendations.map { catalog.index(of: $0.id) }
+        let positions = resolution.recommendations.map { Self.position(of: $0, in: catalog) }
         let evidence = resolution.recommendations.indices.map {
             evidenceIDs(of: resolution.recommendations[$0], at: positions[$0], catalog: catalog)
         }
@@ -118,7 +118,16 @@ extension Plan {
     /// The evidence ids a plan recommendation rests on: the Catalog entry's, then any the
     /// agreeing modules added.
     package func evidenceIDs(of item: ResolvedRecommendation, catalog: Catalog) -> [EvidenceID] {
-        evidenceIDs(of: item, at: catalog.index(of: item.id), catalog: catalog)
+        evidenceIDs(of: item, at: Self.position(of: item, in: catalog), catalog: catalog)
+    }
+
+    /// A recommendation's position in `catalog`: the one the engine found, when it is this
+    /// Catalog's entry for the id, else looked up.
+    private static func position(of item: ResolvedRecommendation, in catalog: Catalog) -> Int? {
+        if let known = item.catalogIndex, known < catalog.recommendations.count, catalog.recommendations[known].id == item.id {
+            return known
+        }
+        return catalog.index(of: item.id)
     }
 
     private func evidenceIDs(of item: ResolvedRecommendation, at position: Int?, catalog: Catalog) -> [EvidenceID] {

@@ -1,18 +1,56 @@
 import CDSModuleAPI
 
 /// A proposal together with the module that made it.
-package struct ModuleProposal: Sendable, Hashable {
+///
+/// A class, immutable: the resolver and the plan writer pass proposals around many times
+/// per evaluation, and a reference is one retain where the proposal's parts are seven.
+/// Equality and hashing are by value (module, priority, proposal).
+package final class ModuleProposal: Sendable, Hashable, CustomStringConvertible {
     /// The proposing module's id.
-    package var module: String
+    package let module: String
     /// That module's priority under the policy.
-    package var modulePriority: Int
+    package let modulePriority: Int
     /// What it proposed.
-    package var proposal: Proposal
+    package let proposal: Proposal
+    /// The action's safety rank (``ProposalAction/safetyRank``), -1 for an unknown action.
+    package let safety: Int
+    /// The recommendation's position in the Catalog the engine checked it against, if known.
+    package let catalogIndex: Int?
+    /// The recommendation id's place among the Catalog's ids sorted (``Catalog/PlanEntry/idOrder``),
+    /// -1 if not known: two known places compare as the ids do, without comparing text.
+    package let idOrder: Int
 
-    package init(module: String, modulePriority: Int, proposal: Proposal) {
+    package init(module: String, modulePriority: Int, proposal: Proposal, catalogIndex: Int? = nil, idOrder: Int = -1) {
         self.module = module
         self.modulePriority = modulePriority
         self.proposal = proposal
+        self.safety = proposal.action.safetyRank ?? -1
+        self.catalogIndex = catalogIndex
+        self.idOrder = catalogIndex == nil ? -1 : idOrder
+    }
+
+    package static func == (a: ModuleProposal, b: ModuleProposal) -> Bool {
+        a === b || (a.module == b.module && a.modulePriority == b.modulePriority && a.proposal == b.proposal)
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(module)
+        hasher.combine(modulePriority)
+        hasher.combine(proposal)
+    }
+
+    package var description: String { "\(module): \(proposal.action) \(proposal.recommendation)" }
+
+    /// Whether this proposal's recommendation id sorts before `other`'s.
+    @inline(__always)
+    func recommendationPrecedes(_ other: ModuleProposal) -> Bool {
+        idOrder >= 0 && other.idOrder >= 0 ? idOrder < other.idOrder : proposal.recommendation < other.proposal.recommendation
+    }
+
+    /// Whether this proposal is about the same recommendation as `other`.
+    @inline(__always)
+    func sameRecommendation(as other: ModuleProposal) -> Bool {
+        idOrder >= 0 && other.idOrder >= 0 ? idOrder == other.idOrder : proposal.recommendation == other.proposal.recommendation
     }
 }
 
@@ -26,6 +64,8 @@ package struct ResolvedRecommendation: Sendable, Hashable {
     package var sources: [ModuleProposal]
     /// The proposal that decided the action.
     package var decidedBy: ModuleProposal
+    /// The recommendation's position in the Catalog the proposals were checked against, if known.
+    package var catalogIndex: Int? { decidedBy.catalogIndex }
 }
 
 /// A proposal that lost, with the proposal that beat it and why.
@@ -61,45 +101,51 @@ package struct PriorityResolver: Sendable {
 
     package init(policy: ResolverPolicy) { self.policy = policy }
 
-    /// Resolves `proposals`; `phaseRank` gives each recommendation's position in plan order.
-    package func resolve(_ proposals: [ModuleProposal], phaseRank: (RecommendationID) -> Int) -> Resolution {
+    /// Resolves `proposals`; `phaseRank` gives each resolved recommendation's position in
+    /// plan order.
+    package func resolve(_ proposals: [ModuleProposal], phaseRank: (ResolvedRecommendation) -> Int) -> Resolution {
         // One sort groups the proposals by recommendation, puts each group in canonical
         // order and makes exact duplicates adjacent (canonical order ties only for equal
         // proposals), so duplicates drop out without hashing every proposal.
-        // Positions are sorted, not the proposals: moving a proposal copies (retains) its parts.
-        let sorted = proposals.indices.sorted { i, j in
-            proposals[i].proposal.recommendation != proposals[j].proposal.recommendation
-                ? proposals[i].proposal.recommendation < proposals[j].proposal.recommendation
-                : Self.canonicalOrder(proposals[i], proposals[j])
-        }.map { proposals[$0] }
+        let sorted = proposals.sorted { a, b in
+            !a.sameRecommendation(as: b) ? a.recommendationPrecedes(b) : Self.canonicalOrder(a, b)
+        }
         // The groups come in id order, so the resolved recommendations are kept in an array in
         // that order (`ids` beside it), found by binary search: no hashing of ids.
         var ids: [RecommendationID] = []
         var resolved: [ResolvedRecommendation?] = []
+        ids.reserveCapacity(sorted.count)
+        resolved.reserveCapacity(sorted.count)
         var superseded: [SupersededProposal] = []
         var start = 0
         while start < sorted.count {
-            let id = sorted[start].proposal.recommendation
-            var group: [ModuleProposal] = []
-            var end = start
-            while end < sorted.count, sorted[end].proposal.recommendation == id {
-                if group.last != sorted[end] { group.append(sorted[end]) }
-                end += 1
+            let first = sorted[start]
+            let id = first.proposal.recommendation
+            var end = start + 1
+            while end < sorted.count, sorted[end].sameRecommendation(as: first) { end += 1 }
+            let resolvedHere: ResolvedRecommendation
+            if end == start + 1 {
+                // One proposal (most recommendations): it decides, and agrees with itself.
+                resolvedHere = ResolvedRecommendation(
+                    id: id, action: first.proposal.action, priority: first.proposal.priority, sources: [first], decidedBy: first)
+            } else {
+                var group: [ModuleProposal] = []
+                for p in sorted[start..<end] where group.last != p { group.append(p) }
+                let ranked = group.count == 1 ? group : group.sorted(by: wins)
+                let winner = ranked[0]
+                for loser in ranked where loser.proposal.action != winner.proposal.action {
+                    superseded.append(
+                        SupersededProposal(loser: loser, winner: winner, winnerRecommendation: id, reason: reason(loser, lostTo: winner)))
+                }
+                // `group` is in canonical order already, so the agreeing sources are too.
+                let agreeing = group.filter { $0.proposal.action == winner.proposal.action }
+                resolvedHere = ResolvedRecommendation(
+                    id: id, action: winner.proposal.action, priority: agreeing.map(\.proposal.priority).max() ?? winner.proposal.priority,
+                    sources: agreeing, decidedBy: winner)
             }
             start = end
-            let ranked = group.count == 1 ? group : group.sorted(by: wins)
-            let winner = ranked[0]
-            for loser in ranked where loser.proposal.action != winner.proposal.action {
-                superseded.append(
-                    SupersededProposal(loser: loser, winner: winner, winnerRecommendation: id, reason: reason(loser, lostTo: winner)))
-            }
-            // `group` is in canonical order already, so the agreeing sources are too.
-            let agreeing = group.filter { $0.proposal.action == winner.proposal.action }
             ids.append(id)
-            resolved.append(
-                ResolvedRecommendation(
-                    id: id, action: winner.proposal.action, priority: agreeing.map(\.proposal.priority).max() ?? winner.proposal.priority,
-                    sources: agreeing, decidedBy: winner))
+            resolved.append(resolvedHere)
         }
         /// The position of `id` in `ids`, if it was proposed.
         func position(of id: RecommendationID) -> Int? {
@@ -129,19 +175,16 @@ package struct PriorityResolver: Sendable {
             }
         }
 
-        // Each recommendation's phase rank is looked up once, not once per comparison, and
-        // positions are sorted rather than the recommendations (moving one retains its parts).
+        // Each recommendation's phase rank is looked up once, not once per comparison.
         let items = resolved.compactMap { $0 }
-        let ranks = items.map { phaseRank($0.id) }
+        let ranks = items.map(phaseRank)
         let ordered = items.indices.sorted { i, j in
             if ranks[i] != ranks[j] { return ranks[i] < ranks[j] }
             if items[i].priority != items[j].priority { return items[i].priority > items[j].priority }
-            return items[i].id < items[j].id
+            return items[i].decidedBy.recommendationPrecedes(items[j].decidedBy)
         }.map { items[$0] }
         superseded.sort { a, b in
-            if a.loser.proposal.recommendation != b.loser.proposal.recommendation {
-                return a.loser.proposal.recommendation < b.loser.proposal.recommendation
-            }
+            if !a.loser.sameRecommendation(as: b.loser) { return a.loser.recommendationPrecedes(b.loser) }
             return Self.canonicalOrder(a.loser, b.loser)
         }
         return Resolution(recommendations: ordered, superseded: superseded)
@@ -160,7 +203,7 @@ package struct PriorityResolver: Sendable {
     private func key(_ p: ModuleProposal, _ criterion: ResolverPolicy.Criterion) -> Int {
         switch criterion {
         case .modulePriority: p.modulePriority
-        case .actionSafety: p.proposal.action.safetyRank ?? -1
+        case .actionSafety: p.safety
         default: p.proposal.priority
         }
     }
@@ -184,10 +227,10 @@ package struct PriorityResolver: Sendable {
 
     /// A deterministic order independent of input order: module, action, priority, rule, facts.
     static func canonicalOrder(_ a: ModuleProposal, _ b: ModuleProposal) -> Bool {
+        if a === b { return false }
         if a.module != b.module { return a.module < b.module }
-        if a.proposal.recommendation != b.proposal.recommendation { return a.proposal.recommendation < b.proposal.recommendation }
-        let (sa, sb) = (a.proposal.action.safetyRank ?? -1, b.proposal.action.safetyRank ?? -1)
-        if sa != sb { return sa > sb }
+        if !a.sameRecommendation(as: b) { return a.recommendationPrecedes(b) }
+        if a.safety != b.safety { return a.safety > b.safety }
         if a.proposal.action != b.proposal.action { return a.proposal.action.rawValue < b.proposal.action.rawValue }
         if a.proposal.priority != b.proposal.priority { return a.proposal.priority > b.proposal.priority }
         if a.proposal.rationale.rule != b.proposal.rationale.rule { return a.proposal.rationale.rule < b.proposal.rationale.rule }
