@@ -17,9 +17,9 @@
 /// The text lives in a buffer the writer owns (`storage` frees it). A copy of a writer
 /// shares the buffer until either writes: every write first checks that the buffer is the
 /// writer's alone and copies it if not, so writers have value semantics like an array,
-/// without an array's checks on every byte.
-// Sendable by review: the buffer is written only through a uniquely referenced owner
-// (copy on write, as above), so no two threads ever write or read-while-writing one buffer.
+/// without an array's checks on every byte. `Sendable` by review: the buffer is written
+/// only through a uniquely referenced owner (copy on write, as above), so no two threads
+/// ever write one buffer, or read one while another writes it.
 public struct JSONWriter: @unchecked Sendable {
     @usableFromInline var storage: Storage
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
