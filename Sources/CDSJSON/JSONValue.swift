@@ -206,7 +206,10 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
-        return keys.firstIndex(of: key)
+        // Lengths first: most keys differ in length, which is cheaper to see than by `==`.
+        let length = key.utf8.count
+        for i in keys.indices where keys[i].utf8.count == length && keys[i] == key { return i }
+        return nil
     }
 
     /// The member whose key has exactly the UTF-8 bytes `token` (a JSON Pointer step):

@@ -54,7 +54,15 @@ public struct JSONWriter: @unchecked Sendable {
     }
 
     /// The text written so far, UTF-8 (a copy).
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    public var bytes: [UInt8] {
+        // One memcpy (the sequence initialiser copies byte by byte).
+        withExtendedLifetime(storage) {
+            [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if let to = buffer.baseAddress, count > 0 { to.update(from: base, count: count) }
+                initialized = count
+            }
+        }
+    }
 
     /// How many bytes are written so far.
     public var byteCount: Int { count }

@@ -70,11 +70,28 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// `YYYY-MM-DD`.
     public var description: String {
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        guard (0...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else {
+            func pad(_ v: Int, _ width: Int) -> String {
+                let s = String(v)
+                return String(repeating: "0", count: max(0, width - s.count)) + s
+            }
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        // The ten bytes written directly: a date is formatted for every plan.
+        return String(unsafeUninitializedCapacity: 10) { b in
+            func digit(_ v: Int) -> UInt8 { UInt8(ascii: "0") + UInt8(v % 10) }
+            b[0] = digit(year / 1000)
+            b[1] = digit(year / 100)
+            b[2] = digit(year / 10)
+            b[3] = digit(year)
+            b[4] = UInt8(ascii: "-")
+            b[5] = digit(month / 10)
+            b[6] = digit(month)
+            b[7] = UInt8(ascii: "-")
+            b[8] = digit(day / 10)
+            b[9] = digit(day)
+            return 10
+        }
     }
 
     /// Chronological order.

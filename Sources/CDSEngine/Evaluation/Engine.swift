@@ -23,6 +23,9 @@ package struct Engine: Sendable {
     private let proposable: [[Bool]]
     /// Each module's priority under the policy (parallel to `registry.modules`).
     private let priorities: [Int]
+    /// Each module's id and versions as its plan report begins with them, serialised once
+    /// (parallel to `registry.modules`).
+    private let reportHeads: [JSONMembersFragment]
 
     /// An engine over `catalog` running `modules`. `refusals` are modules refused before
     /// registration; `fallbackPriorities` give priorities to modules the Catalog policy does
@@ -41,6 +44,7 @@ package struct Engine: Sendable {
         let entries = catalog.recommendations.map { catalog.view.recommendation($0.id) }
         self.proposable = registry.modules.map { entry in entries.map { $0.map(entry.descriptor.mayPropose) ?? false } }
         self.priorities = registry.modules.map { policy.priority(ofModule: $0.descriptor.id) }
+        self.reportHeads = registry.modules.map { ModuleReport.head(of: $0.descriptor) }
         self.caseReader = CaseReader(schema: catalog.caseSchema)
         self.clock = clock
         self.logger = logger
@@ -69,6 +73,7 @@ package struct Engine: Sendable {
             let d = entry.descriptor
             let priority = priorities[index]
             var report = ModuleReport(descriptor: d, priority: priority, status: .contributed, proposalCount: 0, error: nil)
+            report.head = reportHeads[index]
             do {
                 let call = calls.isEmpty ? nil : calls[index]
                 let made = try call?.finish() ?? entry.module.assess(facts.scoped(to: d.reads), context: context)
@@ -169,6 +174,15 @@ package struct ModuleReport: Sendable, Hashable {
     package var status: Status
     package var proposalCount: Int
     package var error: String?
+    /// ``head(of:)`` of the descriptor, when the engine prepared it.
+    package var head: JSONMembersFragment?
+
+    /// The members a module's plan report begins with: its id, version and API version.
+    package static func head(of d: ModuleDescriptor) -> JSONMembersFragment {
+        JSONMembersFragment([
+            "id": .string(d.id), "version": .string(d.version.description), "apiVersion": .string(d.apiVersion.description),
+        ])
+    }
 
     /// A report of how one module took part.
     package init(descriptor: ModuleDescriptor, priority: Int, status: Status, proposalCount: Int, error: String? = nil) {

@@ -159,11 +159,16 @@ extension Plan {
     /// The positions in `catalog.rules` of every rule a proposal of the plan applied (kept
     /// or superseded), in Catalog order.
     package func citedRuleIndices(catalog: Catalog) -> [Int] {
-        var used = Set<String>()
-        for r in resolution.recommendations {
-            for s in r.sources { used.formUnion(s.proposal.rationale.policy) }
+        // The rules applied are few: a short list, searched linearly, beats hashing each id.
+        var used: [String] = []
+        func note(_ policy: [String]) {
+            for id in policy where !used.contains(id) { used.append(id) }
         }
-        for s in resolution.superseded { used.formUnion(s.loser.proposal.rationale.policy) }
+        for r in resolution.recommendations {
+            for s in r.sources { note(s.proposal.rationale.policy) }
+        }
+        for s in resolution.superseded { note(s.loser.proposal.rationale.policy) }
+        guard !used.isEmpty else { return [] }
         return catalog.rules.indices.filter { used.contains(catalog.rules[$0].id) }
     }
 
@@ -280,9 +285,7 @@ extension Plan {
 
     private static func writeModule(_ m: ModuleReport, to w: inout JSONWriter) {
         w.object { o in
-            o.member("id", string: m.descriptor.id)
-            o.member("version", string: m.descriptor.version.description)
-            o.member("apiVersion", string: m.descriptor.apiVersion.description)
+            o.members(m.head ?? ModuleReport.head(of: m.descriptor))
             o.member("priority", integer: Int64(m.priority))
             o.member("status", string: m.status.rawValue)
             o.member("proposals", integer: Int64(m.proposalCount))

@@ -112,9 +112,10 @@ private struct SchemaEvaluation {
     private mutating func checkLength(_ value: JSONValue, min: Int?, max: Int?) {
         guard case .string(let s) = value else { return }
         let length = s.unicodeScalars.count
-        let found = "found \(SchemaValueText.found(value)) (\(length) character\(length == 1 ? "" : "s"))"
-        if let min, length < min { report("must be at least \(min) character\(min == 1 ? "" : "s") long, \(found)") }
-        if let max, length > max { report("must be at most \(max) character\(max == 1 ? "" : "s") long, \(found)") }
+        // Only a violation needs the text: built then, not for every string checked.
+        func found() -> String { "found \(SchemaValueText.found(value)) (\(length) character\(length == 1 ? "" : "s"))" }
+        if let min, length < min { report("must be at least \(min) character\(min == 1 ? "" : "s") long, \(found())") }
+        if let max, length > max { report("must be at most \(max) character\(max == 1 ? "" : "s") long, \(found())") }
     }
 
     private mutating func checkCount(_ count: Int, min: Int?, max: Int?, noun: String) {
@@ -155,7 +156,7 @@ private struct SchemaEvaluation {
             if isDone { return }
         }
         for (key, member) in members {
-            if let declared = schema.properties[key] {
+            if let declared = schema.declared(key) {
                 steps.append(.key(key))
                 check(declared, member)
                 steps.removeLast()

@@ -168,8 +168,26 @@ struct SchemaMembers: Sendable {
 
     /// `required`, in schema order.
     var required: [String] = []
-    /// `properties`.
-    var properties: [String: SchemaNode.ID] = [:]
+    /// `properties`, found by ``declared(_:)``.
+    var properties: [String: SchemaNode.ID] = [:] {
+        didSet {
+            names = Array(properties.keys)
+            ids = names.map { properties[$0] ?? 0 }
+        }
+    }
+    /// The names of `properties` and their nodes, in parallel: a property is found by a
+    /// linear search, lengths first, which for the few members of a case object costs less
+    /// than hashing the name.
+    private var names: [String] = []
+    private var ids: [SchemaNode.ID] = []
+
+    /// The node of property `name`, if `properties` declares it.
+    func declared(_ name: String) -> SchemaNode.ID? {
+        guard names.count <= 16 else { return properties[name] }
+        let length = name.utf8.count
+        for i in names.indices where names[i].utf8.count == length && names[i] == name { return ids[i] }
+        return nil
+    }
     /// What applies to the members `properties` does not name.
     var additional: Additional = .allowed
 }
