@@ -149,7 +149,7 @@ private struct SchemaEvaluation {
         }
     }
 
-    private mutating func checkMembers(_ value: JSONValue, _ schema: SchemaMembers) {
+    private mutating func checkMembers(_ value: JSONValue, _ schema: CompiledMembers) {
         guard case .object(let members) = value else { return }
         for name in schema.required where members[name] == nil {
             report("missing required property \(SchemaValueText.quoted(name))", .missingRequired, member: name)

@@ -147,7 +147,7 @@ struct SchemaCompiler {
         if k.minProperties != nil || k.maxProperties != nil {
             checks.append(.propertyCount(min: k.minProperties, max: k.maxProperties))
         }
-        if k.hasMembers { checks.append(.members(k.members)) }
+        if k.hasMembers { checks.append(.members(CompiledMembers(k.members))) }
         if !k.allOf.isEmpty { checks.append(.all(k.allOf)) }
         if !k.anyOf.isEmpty { checks.append(.any(k.anyOf)) }
         if !k.oneOf.isEmpty { checks.append(.one(k.oneOf)) }

@@ -35,7 +35,7 @@ struct SchemaOutline: Sendable {
 }
 
 /// One compiled keyword (or group of related keywords).
-enum SchemaCheck: Sendable {
+indirect enum SchemaCheck: Sendable {
     /// The `false` schema: nothing is valid.
     case never
     /// `type`; `expected` is the message text ("integer", "integer or string").
@@ -61,7 +61,7 @@ enum SchemaCheck: Sendable {
     /// `minProperties`, `maxProperties` (objects only).
     case propertyCount(min: Int?, max: Int?)
     /// `required`, `properties`, `additionalProperties` (objects only).
-    case members(SchemaMembers)
+    case members(CompiledMembers)
     /// `allOf`, and `$ref` (one target).
     case all([SchemaNode.ID])
     /// `anyOf`.
@@ -168,18 +168,30 @@ struct SchemaMembers: Sendable {
 
     /// `required`, in schema order.
     var required: [String] = []
-    /// `properties`, found by ``declared(_:)``.
-    var properties: [String: SchemaNode.ID] = [:] {
-        didSet {
-            names = Array(properties.keys)
-            ids = names.map { properties[$0] ?? 0 }
-        }
+    /// `properties`.
+    var properties: [String: SchemaNode.ID] = [:]
+    /// What applies to the members `properties` does not name.
+    var additional: Additional = .allowed
+}
+
+/// ``SchemaMembers`` as validation reads it: shared, not copied, by every value checked
+/// against it (a reference is one retain, the members' parts five), and its properties
+/// found by a linear search, lengths first, which for the few members of a case object
+/// costs less than hashing each name.
+final class CompiledMembers: Sendable {
+    let required: [String]
+    let additional: SchemaMembers.Additional
+    private let properties: [String: SchemaNode.ID]
+    private let names: [String]
+    private let ids: [SchemaNode.ID]
+
+    init(_ members: SchemaMembers) {
+        required = members.required
+        additional = members.additional
+        properties = members.properties
+        names = members.properties.keys.sorted()
+        ids = names.map { members.properties[$0] ?? 0 }
     }
-    /// The names of `properties` and their nodes, in parallel: a property is found by a
-    /// linear search, lengths first, which for the few members of a case object costs less
-    /// than hashing the name.
-    private var names: [String] = []
-    private var ids: [SchemaNode.ID] = []
 
     /// The node of property `name`, if `properties` declares it.
     func declared(_ name: String) -> SchemaNode.ID? {
@@ -188,8 +200,6 @@ struct SchemaMembers: Sendable {
         for i in names.indices where names[i].utf8.count == length && names[i] == name { return ids[i] }
         return nil
     }
-    /// What applies to the members `properties` does not name.
-    var additional: Additional = .allowed
 }
 
 /// A compiled `pattern`: a Swift `Regex` with ECMA-262-like options, searched anywhere in
