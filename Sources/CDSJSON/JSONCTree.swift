@@ -78,13 +78,15 @@ enum JSONCTree {
                 let slot = nextObject
                 nextObject += 1
                 guard slot < memberCounts.count, Int(json_object_object_length(object)) == memberCounts[slot] else { return nil }
-                var result = JSONObject()
+                // The member count matched the text's, so no key repeats: members are appended
+                // without searching for their keys.
+                var result = JSONObject(minimumCapacity: memberCounts[slot])
                 var iterator = json_object_iter_begin(object)
                 var end = json_object_iter_end(object)
                 while json_object_iter_equal(&iterator, &end) == 0 {
                     let key = String(cString: json_object_iter_peek_name(&iterator))
                     guard let value = convert(json_object_iter_peek_value(&iterator)) else { return nil }
-                    result[key] = value
+                    result.appendNew(key: key, value: value)
                     json_object_iter_next(&iterator)
                 }
                 return .object(result)

@@ -251,6 +251,26 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
+    /// An empty object with room for `capacity` members.
+    public init(minimumCapacity capacity: Int) {
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
+    /// Appends a member whose key the object does not have yet. The caller knows the key is
+    /// new (a parser whose keys were checked for duplicates); a key that is not gives an
+    /// object with the key twice, so this is not public.
+    package mutating func appendNew(key: String, value: JSONValue) {
+        assert(position(of: key) == nil, "appendNew with a key the object has")
+        keys.append(key)
+        values.append(value)
+        if index != nil {
+            index?[key] = keys.count - 1
+        } else if keys.count > Self.indexThreshold {
+            index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+        }
+    }
+
     /// Iterates the members in insertion order.
     public func makeIterator() -> some IteratorProtocol<Member> {
         zip(keys, values).lazy.map { (key: $0, value: $1) }.makeIterator()
