@@ -1,5 +1,9 @@
 import CJSONC
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The json-c boundary: building json-c trees from text or from ``JSONValue``, converting
 /// them back, and releasing them. Every `json_object` reference this module obtains is
 /// released here, exactly once, by the function that created it.
@@ -8,11 +12,11 @@ enum JSONCTree {
 
     /// Builds the tree with json-c and converts it. `bytes` already passed ``StrictValidator``.
     static func parse(_ bytes: UnsafeRawBufferPointer, depth: Int, memberCounts: [Int]) throws(JSONParseError) -> JSONValue {
-        guard let tokener = json_tokener_new_ex(Int32(depth + 1)) else {
+        let cache = TokenerCache.current
+        guard let tokener = cache.take(depth: Int32(depth + 1)) else {
             throw JSONParseError(.invalidSyntax, at: 0, "json-c could not allocate a tokener")
         }
-        defer { json_tokener_free(tokener) }
-        json_tokener_set_flags(tokener, Int32(JSON_TOKENER_STRICT))
+        defer { cache.give(tokener, depth: Int32(depth + 1), afterParsing: bytes.count) }
         let base = bytes.baseAddress?.assumingMemoryBound(to: CChar.self)
         var root = json_tokener_parse_ex(tokener, base, Int32(bytes.count))
         if root == nil && json_tokener_get_error(tokener) == json_tokener_continue {
@@ -31,6 +35,57 @@ enum JSONCTree {
         var converter = Converter(memberCounts: memberCounts)
         if let value = converter.convert(root) { return value }
         throw duplicateKeyError(bytes) ?? JSONParseError(.duplicateKey, at: 0, "an object repeats a key")
+    }
+
+    /// json-c tokeners kept for reuse, one set per thread: making one (a stack allocated and
+    /// cleared for the nesting limit) costs as much as parsing a small document, such as a
+    /// module's reply. A tokener is reset before each use and freed with its thread; one that
+    /// parsed a large document is freed at once, so that its grown buffer is not kept.
+    private final class TokenerCache {
+        private var idle: [(depth: Int32, tokener: UnsafeMutablePointer<json_tokener>)] = []
+
+        /// Documents larger than this leave their tokener to be freed, not kept.
+        static let largestKept = 64 << 10
+
+        /// The calling thread's cache.
+        static var current: TokenerCache {
+            if let stored = pthread_getspecific(key) { return Unmanaged<TokenerCache>.fromOpaque(stored).takeUnretainedValue() }
+            let cache = TokenerCache()
+            pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
+            return cache
+        }
+
+        /// The thread-specific slot; its destructor releases the thread's cache.
+        private static let key: pthread_key_t = {
+            var key = pthread_key_t()
+            pthread_key_create(&key) { stored in
+                guard let stored else { return }
+                Unmanaged<TokenerCache>.fromOpaque(stored).release()
+            }
+            return key
+        }()
+
+        /// A reset, strict tokener for `depth` levels: a kept one, or a new one.
+        func take(depth: Int32) -> UnsafeMutablePointer<json_tokener>? {
+            if let i = idle.firstIndex(where: { $0.depth == depth }) {
+                let tokener = idle.remove(at: i).tokener
+                json_tokener_reset(tokener)
+                return tokener
+            }
+            guard let tokener = json_tokener_new_ex(depth) else { return nil }
+            json_tokener_set_flags(tokener, Int32(JSON_TOKENER_STRICT))
+            return tokener
+        }
+
+        /// Takes `tokener` back after a parse of `count` bytes (at most a few are kept).
+        func give(_ tokener: UnsafeMutablePointer<json_tokener>, depth: Int32, afterParsing count: Int) {
+            guard count <= Self.largestKept, idle.count < 4 else { return json_tokener_free(tokener) }
+            idle.append((depth, tokener))
+        }
+
+        deinit {
+            for (_, tokener) in idle { json_tokener_free(tokener) }
+        }
     }
 
     /// Converts json-c objects to values, checking each object's member count against the

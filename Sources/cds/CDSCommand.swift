@@ -23,10 +23,32 @@ struct CDSCommand: ParsableCommand {
     /// argument-parser's entry point, after a check that names the nearest subcommand when
     /// the one typed does not exist.
     static func main() {
-        if let message = SubcommandSuggestion.problem(in: Array(CommandLine.arguments.dropFirst()), root: CDSCommand.self) {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // `cds serve` and `cds evaluate` start for every connection and pipeline worker: their
+        // options are parsed by their own command, not by the whole command tree, which costs
+        // a third of a start (docs/performance.md). Anything that command cannot parse, help
+        // included, goes the usual way below, so every message and exit status is as ever.
+        switch arguments.first {
+        case "serve": if runDirectly(ServeCommand.self, arguments.dropFirst()) { return }
+        case "evaluate": if runDirectly(EvaluateCommand.self, arguments.dropFirst()) { return }
+        default: break
+        }
+        if let message = SubcommandSuggestion.problem(in: arguments, root: CDSCommand.self) {
             StandardStreams.error("cds: error: \(message)")
             Glibc.exit(ExitStatus.usage.rawValue)
         }
         Self.main(nil)
+    }
+
+    /// Parses `arguments` as `command`'s alone and runs it, as `main` would; `false`, having
+    /// run nothing, when they do not parse (the caller then takes the usual way).
+    private static func runDirectly<C: ParsableCommand>(_ command: C.Type, _ arguments: ArraySlice<String>) -> Bool {
+        guard var parsed = try? C.parse(Array(arguments)) else { return false }
+        do {
+            try parsed.run()
+        } catch {
+            Self.exit(withError: error)
+        }
+        return true
     }
 }

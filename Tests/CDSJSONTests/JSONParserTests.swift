@@ -172,3 +172,21 @@ struct JSONParserTests {
         #expect(e.description == "byte 3: trailing comma before ']'")
     }
 }
+
+extension JSONParserTests {
+    /// json-c's tokeners are reused between parses on a thread: what one parse leaves
+    /// behind (a refusal half-way, a top-level number waiting for the end, another nesting
+    /// limit, a document too large to keep the tokener for) never changes the next result.
+    @Test func reusedTokenersDoNotCarryStateBetweenParses() throws {
+        let large = "[" + Array(repeating: "\"" + String(repeating: "x", count: 1000) + "\"", count: 100).joined(separator: ",") + "]"
+        for _ in 0..<3 {
+            #expect(try JSONParser().parse("12") == 12)
+            #expect(throws: JSONParseError.self) { try JSONParser().parse("{\"a\":1,\"a\":2}") }
+            #expect(try JSONParser().parse("{\"a\":[true,null]}") == ["a": [true, nil]])
+            #expect(try JSONParser(limits: .init(maxDepth: 3)).parse("[[1]]") == [[1]])
+            #expect(throws: JSONParseError.self) { try JSONParser(limits: .init(maxDepth: 3)).parse("[[[[1]]]]") }
+            #expect(try JSONParser().parse(large).arrayValue?.count == 100)
+            #expect(try JSONParser().parse("\"é\"") == "é")
+        }
+    }
+}
