@@ -194,6 +194,9 @@ package final class RPCServerCore: Sendable {
 
     // MARK: session side
 
+    /// How many members of a batch each lane computes per hand-off (``execute(_:computed:piece:parallel:)``).
+    static let batchWindowPerLane = 16
+
     /// How many bytes of a batch reply are handed to `piece` at a time (see ``execute(_:computed:piece:)``).
     static let batchPieceBytes = 1 << 20
 
@@ -221,8 +224,10 @@ package final class RPCServerCore: Sendable {
             // a batch holds one result at a time, not all of them, besides its reply line.
             var w = JSONWriter(capacity: 1024)
             var answered = 0
-            // Members computed ahead a window at a time: lanes busy, few results held.
-            let window = parallel == nil ? messages.count : 4 * max(1, configuration.workers)
+            // Members computed ahead a window at a time: lanes busy, a bounded number of
+            // results held (16 per lane: a batch of up to that many is one hand-off to the
+            // lanes and back, not one per few members).
+            let window = parallel == nil ? messages.count : Self.batchWindowPerLane * max(1, configuration.workers)
             w.array { w in
                 var start = 0
                 while start < messages.count {
@@ -237,7 +242,13 @@ package final class RPCServerCore: Sendable {
                     }
                     for (message, result) in zip(members, computed) {
                         if let result, case .request(let id, _, _) = message {
-                            w.splice(writtenValue: complete(id: id, result))
+                            let reply = complete(id: id, result)
+                            if answered == 0 {
+                                // Room for the rest at this member's size, once (up to a piece):
+                                // growing the buffer member by member copies the reply again each time.
+                                w.reserveCapacity(additional: min(Self.batchPieceBytes, (reply.count + 1) * messages.count))
+                            }
+                            w.splice(writtenValue: reply)
                             answered += 1
                         } else if let response = respond(to: message) {
                             response.write(to: &w)
