@@ -205,7 +205,7 @@ package final class RPCServerCore: Sendable {
     /// `piece`, a batch reply longer than ``batchPieceBytes`` is handed over in pieces as it
     /// is written (the returned line is then its rest), so that it is never whole in memory.
     /// With `parallel`, a batch's concurrent members (`case/evaluate`) are computed with
-    /// it, a few per lane at a time, ahead of their turn; cancellation and shutdown still
+    /// it, ``batchWindowPerLane`` per lane at a time, ahead of their turn; cancellation and shutdown still
     /// apply to each in member order.
     package func execute(
         _ job: Job, computed: Computed? = nil, piece: ((_ bytes: [UInt8]) -> Void)? = nil,

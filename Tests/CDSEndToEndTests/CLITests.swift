@@ -261,6 +261,29 @@ struct CLITests {
         #expect(r.status == 64)
         #expect(r.stderr.contains("--as-of 2026-02-30: expected a date YYYY-MM-DD"))
     }
+
+    /// `cds serve` and `cds evaluate` parse their own options first (a faster start); what
+    /// they refuse or ask for help with is answered by the whole command tree, as ever: the
+    /// usage names `cds serve`, help is the subcommand's, and what parses runs.
+    @Test func serveAndEvaluateAnswerErrorsAndHelpAsTheCommandTreeDoes() throws {
+        let bad = try Self.run(["serve", "--workers", "0"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("Error: --workers must be within 1...256"))
+        #expect(bad.stderr.contains("Usage: cds serve"))
+        let unknown = try Self.run(["serve", "--no-such-option"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("Unknown option '--no-such-option'"))
+        #expect(unknown.stderr.contains("Usage: cds serve"))
+        let help = try Self.run(["serve", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("USAGE: cds serve"))
+        let served = try Self.run(["serve", "--workers", "1"], stdin: #"{"jsonrpc":"2.0","id":7,"method":"ping"}"# + "\n")
+        #expect(served.status == 0)
+        #expect(served.stdout == #"{"jsonrpc":"2.0","id":7,"result":{}}"# + "\n")
+        let evaluateHelp = try Self.run(["evaluate", "-h"])
+        #expect(evaluateHelp.status == 0)
+        #expect(evaluateHelp.stdout.contains("USAGE: cds evaluate"))
+    }
 }
 
 @Suite("Documentation examples")

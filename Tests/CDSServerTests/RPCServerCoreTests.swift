@@ -275,6 +275,29 @@ struct RPCServerCoreTests {
         #expect(reply.arrayValue?.map { $0["id"] } == ["a", .null, "b"])
     }
 
+    /// A batch's `case/evaluate` members go to the lanes 16 per lane at a time (two lanes:
+    /// 32 and then the rest), and the batch reply is the members' single replies, in order,
+    /// byte for byte, whatever the windows.
+    @Test func batchMembersAreComputedAWindowAtATimeAndAnsweredInOrder() throws {
+        var configuration = ServerConfiguration()
+        configuration.workers = 2
+        let core = RPCServerCore(engine: Fixture.engine, configuration: configuration)
+        let caseText = Fixture.caseText("09-escalation-at-4-months")
+        let members = (0..<40).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"case/evaluate","params":{"case":\#(caseText)}}"# }
+        let handOffs = Locked<[Int]>([])
+        let job = try #require(core.prepare(.line(Array(("[" + members.joined(separator: ",") + "]").utf8))))
+        let batch = try #require(
+            core.execute(
+                job,
+                parallel: { works in
+                    handOffs.withLock { $0.append(works.count) }
+                    return works.map { $0() }
+                }))
+        #expect(handOffs.withLock { $0 } == [32, 8])
+        let singles = members.compactMap { core.handle($0) }
+        #expect(String(decoding: batch, as: UTF8.self) == "[" + singles.joined(separator: ",") + "]")
+    }
+
     @Test func tooLongAndTooDeepMessagesAreRefusedWithoutCrashing() throws {
         let core = Fixture.core()
         let long = try #require(core.prepare(.tooLong(limit: 4096)).flatMap { core.execute($0) })
