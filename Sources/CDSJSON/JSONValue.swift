@@ -184,8 +184,8 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     /// One member: a key and its value.
     public typealias Member = (key: String, value: JSONValue)
 
-    private var keys: [String] = []
-    private var values: [JSONValue] = []
+    @usableFromInline var keys: [String] = []
+    @usableFromInline var values: [JSONValue] = []
     /// Key -> position, only for objects with more than `indexThreshold` members.
     private var index: [String: Int]?
 
@@ -272,8 +272,27 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// Iterates the members in insertion order.
-    public func makeIterator() -> some IteratorProtocol<Member> {
-        zip(keys, values).lazy.map { (key: $0, value: $1) }.makeIterator()
+    @inlinable
+    public func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
+
+    /// The members in insertion order (a concrete iterator, so that loops over an object
+    /// are specialised where they are written).
+    public struct Iterator: IteratorProtocol {
+        @usableFromInline let keys: [String]
+        @usableFromInline let values: [JSONValue]
+        @usableFromInline var position = 0
+
+        @inlinable init(keys: [String], values: [JSONValue]) {
+            self.keys = keys
+            self.values = values
+        }
+
+        @inlinable
+        public mutating func next() -> Member? {
+            guard position < keys.count else { return nil }
+            defer { position += 1 }
+            return (key: keys[position], value: values[position])
+        }
     }
 
     /// JSON equality: the same members with equal values, in any order (RFC 8259 objects
