@@ -120,16 +120,21 @@ extension JSONValue {
             case absent
             case needsPointer
         }
-        let walk: Walk? = text.utf8.withContiguousStorageIfAvailable { utf8 in
-            guard !utf8.contains(UInt8(ascii: "~")) else { return .needsPointer }
-            guard let first = utf8.first else { return .found(self) }
-            guard first == UInt8(ascii: "/") else { return .absent }
+        /// The position of the first `byte` in `base[from..<count]`, else `count`.
+        func find(_ byte: UInt8, in base: UnsafePointer<UInt8>, from: Int, count: Int) -> Int {
+            guard from < count, let hit = memchr(base + from, Int32(byte), count - from) else { return count }
+            return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+        }
+        let walk: Walk? = text.utf8.withContiguousStorageIfAvailable { (utf8: UnsafeBufferPointer<UInt8>) -> Walk in
+            guard let base = utf8.baseAddress, !utf8.isEmpty else { return .found(self) }
+            let count = utf8.count
+            guard find(UInt8(ascii: "~"), in: base, from: 0, count: count) == count else { return .needsPointer }
+            guard base[0] == UInt8(ascii: "/") else { return .absent }
             var current = self
             var start = 1
             while true {
-                var end = start
-                while end < utf8.count && utf8[end] != UInt8(ascii: "/") { end += 1 }
-                let token = UnsafeBufferPointer(rebasing: utf8[start..<end])
+                let end = find(UInt8(ascii: "/"), in: base, from: start, count: count)
+                let token = UnsafeBufferPointer(start: base + start, count: end - start)
                 let next: JSONValue?
                 switch current {
                 case .object(let o): next = o.member(utf8: token)

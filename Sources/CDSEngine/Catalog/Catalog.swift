@@ -213,6 +213,8 @@ package final class Catalog: Sendable {
     let evidenceFragments: [JSONFragment]
     /// Each rule's JSON (parallel to `rules`), prepared once at load.
     let ruleFragments: [JSONFragment]
+    /// Each rule's position in `rules`, by id.
+    private let ruleIndexByID: [String: Int]
     private let recommendationIndex: [RecommendationID: Int]
     private let evidenceIndex: [EvidenceID: Int]
 
@@ -236,6 +238,7 @@ package final class Catalog: Sendable {
         self.policy = policy
         self.rules = rules
         self.ruleFragments = rules.map { JSONFragment(Self.render($0)) }
+        self.ruleIndexByID = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.symptoms = symptoms
         self.contraindications = contraindications
         self.substances = substances
@@ -260,7 +263,8 @@ package final class Catalog: Sendable {
         self.planEntries = recommendations.indices.map { i in
             let r = recommendations[i]
             return PlanEntry(
-                rank: phaseRank[r.phase] ?? phases.count, idOrder: idOrder[i], members: Self.planMembers(rendered[r.id] ?? Self.render(r)))
+                rank: phaseRank[r.phase] ?? phases.count, idOrder: idOrder[i], evidence: r.evidence.compactMap { evidenceIndex[$0] },
+                members: Self.planMembers(rendered[r.id] ?? Self.render(r)))
         }
         let evidenceJSON = renderedEvidence
         self.evidenceFragments = evidence.map { JSONFragment(evidenceJSON[$0.id] ?? Self.render($0)) }
@@ -318,7 +322,7 @@ package final class Catalog: Sendable {
 
     /// The position of a rule in `rules`.
     package func ruleIndex(_ id: String) -> Int? {
-        rules.firstIndex { $0.id == id }
+        ruleIndexByID[id]
     }
 
     package func source(_ id: String) -> Source? {
@@ -347,6 +351,8 @@ extension Catalog {
         /// The entry's place among the Catalog's recommendation ids sorted (`<` on the ids):
         /// comparing two entries' places compares their ids.
         package let idOrder: Int
+        /// The positions in `evidence` of the entry's own evidence ids.
+        package let evidence: [Int]
         /// The entry's members as a plan recommendation repeats them, serialised.
         package let members: JSONMembersFragment
     }

@@ -25,7 +25,7 @@ extension Plan {
         let evidence = resolution.recommendations.indices.map {
             evidenceIDs(of: resolution.recommendations[$0], at: positions[$0], catalog: catalog)
         }
-        let cited = citedEvidenceIndices(evidence + resolution.superseded.map(\.loser.proposal.additionalEvidence), catalog: catalog)
+        let cited = citedEvidenceIndices(positions: positions, catalog: catalog)
         let rules = citedRuleIndices(catalog: catalog)
         w.reserveCapacity(
             additional: estimatedSize(positions: positions, cited: cited, catalog: catalog)
@@ -145,6 +145,25 @@ extension Plan {
         return citedEvidenceIndices(evidence, catalog: catalog).map { catalog.evidence[$0] }
     }
 
+    /// The positions in `catalog.evidence` of every evidence record the plan cites (the
+    /// entries' own, found by position, and what proposals added), in Catalog order.
+    private func citedEvidenceIndices(positions: [Int?], catalog: Catalog) -> [Int] {
+        var cited = [Bool](repeating: false, count: catalog.evidence.count)
+        func add(_ extra: [EvidenceID]) {
+            for id in extra {
+                if let i = catalog.index(of: id) { cited[i] = true }
+            }
+        }
+        for (r, position) in zip(resolution.recommendations, positions) {
+            if let position {
+                for i in catalog.planEntries[position].evidence { cited[i] = true }
+            }
+            for source in r.sources where !source.proposal.additionalEvidence.isEmpty { add(source.proposal.additionalEvidence) }
+        }
+        for s in resolution.superseded { add(s.loser.proposal.additionalEvidence) }
+        return cited.indices.filter { cited[$0] }
+    }
+
     /// The positions in `catalog.evidence` of every id in `evidence`, in Catalog order.
     private func citedEvidenceIndices(_ evidence: [[EvidenceID]], catalog: Catalog) -> [Int] {
         var cited = [Bool](repeating: false, count: catalog.evidence.count)
@@ -168,8 +187,7 @@ extension Plan {
             for s in r.sources { note(s.proposal.rationale.policy) }
         }
         for s in resolution.superseded { note(s.loser.proposal.rationale.policy) }
-        guard !used.isEmpty else { return [] }
-        return catalog.rules.indices.filter { used.contains(catalog.rules[$0].id) }
+        return Set(used.compactMap(catalog.ruleIndex)).sorted()
     }
 
     /// The case facts a proposal cites, with their values in this case.

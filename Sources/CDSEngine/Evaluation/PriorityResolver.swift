@@ -55,17 +55,41 @@ package final class ModuleProposal: Sendable, Hashable, CustomStringConvertible 
 }
 
 /// One recommendation of the merged plan.
-package struct ResolvedRecommendation: Sendable, Hashable {
-    package var id: RecommendationID
-    package var action: ProposalAction
+///
+/// A class, immutable, like ``ModuleProposal``: the resolver and the plan writer pass it
+/// around several times per evaluation. Equality and hashing are by value.
+package final class ResolvedRecommendation: Sendable, Hashable {
+    package let id: RecommendationID
+    package let action: ProposalAction
     /// The highest priority among the agreeing proposals.
-    package var priority: Int
+    package let priority: Int
     /// Every proposal that asked for this action, in module order: duplicates merged, none lost.
-    package var sources: [ModuleProposal]
+    package let sources: [ModuleProposal]
     /// The proposal that decided the action.
-    package var decidedBy: ModuleProposal
+    package let decidedBy: ModuleProposal
     /// The recommendation's position in the Catalog the proposals were checked against, if known.
     package var catalogIndex: Int? { decidedBy.catalogIndex }
+
+    package init(id: RecommendationID, action: ProposalAction, priority: Int, sources: [ModuleProposal], decidedBy: ModuleProposal) {
+        self.id = id
+        self.action = action
+        self.priority = priority
+        self.sources = sources
+        self.decidedBy = decidedBy
+    }
+
+    package static func == (a: ResolvedRecommendation, b: ResolvedRecommendation) -> Bool {
+        a === b
+            || (a.id == b.id && a.action == b.action && a.priority == b.priority && a.sources == b.sources && a.decidedBy == b.decidedBy)
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(action)
+        hasher.combine(priority)
+        hasher.combine(sources)
+        hasher.combine(decidedBy)
+    }
 }
 
 /// A proposal that lost, with the proposal that beat it and why.
