@@ -292,6 +292,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
             self.values = values
         }
 
+        /// The next member, or `nil` after the last.
         @inlinable
         public mutating func next() -> Member? {
             guard position < keys.count else { return nil }
