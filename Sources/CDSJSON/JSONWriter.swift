@@ -35,14 +35,24 @@ public struct JSONWriter: @unchecked Sendable {
     final class Storage {
         @usableFromInline let base: UnsafeMutablePointer<UInt8>
         @usableFromInline let capacity: Int
+        /// Whether the buffer is this storage's to free (not one lent by ``write(into:_:)``).
+        let owned: Bool
 
         @usableFromInline
         init(capacity: Int) {
             self.capacity = Swift.max(capacity, 16)
             base = .allocate(capacity: self.capacity)
+            owned = true
         }
 
-        deinit { base.deallocate() }
+        /// A lent buffer, which this storage never frees.
+        init(lent buffer: UnsafeMutableBufferPointer<UInt8>, base: UnsafeMutablePointer<UInt8>) {
+            self.base = base
+            capacity = buffer.count
+            owned = false
+        }
+
+        deinit { if owned { base.deallocate() } }
     }
 
     /// An empty writer; `capacity` pre-sizes the buffer.
@@ -51,6 +61,33 @@ public struct JSONWriter: @unchecked Sendable {
         base = storage.base
         count = 0
         self.capacity = storage.capacity
+    }
+
+    /// Runs `body` with a writer that writes into `buffer` while the text fits it, and
+    /// returns how many bytes of `buffer` it wrote; or, when the text outgrew `buffer`
+    /// (the writer then moved it to a buffer of its own), `nil` and that writer. So a text
+    /// whose size is known closely enough is written straight into its final buffer, such
+    /// as the spare capacity of a new array, and never copied.
+    ///
+    /// `buffer` is lent for the call only: `body` must not keep a copy of the writer.
+    package static func write(into buffer: UnsafeMutableBufferPointer<UInt8>, _ body: (inout JSONWriter) -> Void) -> (
+        count: Int?, grown: JSONWriter?
+    ) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else {
+            var w = JSONWriter()
+            body(&w)
+            return (nil, w)
+        }
+        var w = JSONWriter(lending: Storage(lent: buffer, base: base))
+        body(&w)
+        return w.storage.owned ? (nil, w) : (w.count, nil)
+    }
+
+    private init(lending storage: Storage) {
+        self.storage = storage
+        base = storage.base
+        count = 0
+        capacity = storage.capacity
     }
 
     /// The text written so far, UTF-8 (a copy).

@@ -47,9 +47,11 @@ package struct EvaluationRequest: Sendable {
         case .plan:
             let explanation = explain ? plan.explanationWithInput(catalog: engine.catalog) : nil
             let catalog = engine.catalog
-            // The plan reserves what it needs when it starts writing.
-            return MethodResult(estimatedSize: 0) { [plan] in
-                plan.write(to: &$0, catalog: catalog, explanation: explanation)
+            // The layout gives the size up front, so that the reply line is written in one
+            // buffer of its final size (``Response/line()``), then reused for the writing.
+            let layout = plan.layout(catalog: catalog, explanation: explanation)
+            return MethodResult(estimatedSize: layout.size) { [plan] in
+                plan.write(to: &$0, catalog: catalog, explanation: explanation, layout: layout)
             }
         }
     }

@@ -342,11 +342,17 @@ struct Response {
     var id: JSONValue
     var outcome: Result<MethodResult, RPCError>
 
-    /// The response as one line, in one buffer sized for the whole of it.
+    /// The response as one line, written straight into the array returned, sized for the
+    /// whole of it from the result's estimate (copied once only when the estimate fell short).
     func line() -> [UInt8] {
-        var w = JSONWriter(capacity: ((try? outcome.get().estimatedSize) ?? 0) + 256)
-        write(to: &w)
-        return w.bytes
+        let capacity = ((try? outcome.get().estimatedSize) ?? 0) + 256
+        var grown: JSONWriter?
+        let line = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            let written = JSONWriter.write(into: buffer) { write(to: &$0) }
+            initialized = written.count ?? 0
+            grown = written.grown
+        }
+        return grown?.bytes ?? line
     }
 
     func write(to w: inout JSONWriter) {

@@ -93,6 +93,49 @@ struct JSONWriterTests {
         #expect(a.withBytes { Array($0) } == a.bytes)
     }
 
+    /// Writing into a lent buffer: a text that fits is written there and only there; one
+    /// that does not moves to the writer's own buffer whole, and the lent one is left as
+    /// the caller gave it beyond what was written before the move.
+    @Test func aLentBufferHoldsWhatFitsAndTheRestMovesWhole() {
+        func text(_ n: Int) -> (inout JSONWriter) -> Void {
+            { w in w.array((0..<n).map { Int64($0) }) { $0.integer($1) } }
+        }
+        var expected = JSONWriter()
+        text(10)(&expected)
+        let fits = [UInt8](unsafeUninitializedCapacity: 64) { buffer, initialized in
+            let written = JSONWriter.write(into: buffer, text(10))
+            #expect(written.grown == nil)
+            initialized = written.count ?? 0
+        }
+        #expect(fits == expected.bytes)
+
+        var long = JSONWriter()
+        text(100)(&long)
+        var grown: JSONWriter?
+        let spilled = [UInt8](unsafeUninitializedCapacity: 64) { buffer, initialized in
+            let written = JSONWriter.write(into: buffer, text(100))
+            #expect(written.count == nil)
+            grown = written.grown
+            initialized = 0
+        }
+        #expect(spilled.isEmpty)
+        #expect(grown?.bytes == long.bytes)
+
+        // A copy taken inside the body writes into a buffer of its own, not the lent one.
+        let copied = [UInt8](unsafeUninitializedCapacity: 64) { buffer, initialized in
+            let written = JSONWriter.write(into: buffer) { w in
+                w.array { w in
+                    w.integer(1)
+                    var other = w
+                    other.integer(99)
+                    w.integer(2)
+                }
+            }
+            initialized = written.count ?? 0
+        }
+        #expect(copied == Array("[1,2]".utf8))
+    }
+
     @Test func arraysOfFragments() {
         let f = JSONFragment("é")
         var w = JSONWriter()

@@ -14,11 +14,20 @@ extension Plan {
     /// The version of the plan document format.
     package static let formatVersion: Int64 = 1
 
-    /// Writes the plan as a JSON document (see docs/plan-format.md). Deterministic: the same
-    /// case and Catalog give the same bytes. Catalog text is spliced from fragments
-    /// serialised once when the Catalog loaded; only what depends on the case is encoded
-    /// here. `explanation`, when given, is added as the last member.
-    package func write(to w: inout JSONWriter, catalog: Catalog, explanation: String? = nil) {
+    /// What writing the plan needs from the Catalog, found once: each recommendation's
+    /// Catalog position and evidence, the evidence records and rules cited, and about how
+    /// many bytes the document takes. Made by ``layout(catalog:explanation:)``.
+    package struct Layout: Sendable {
+        let positions: [Int?]
+        let evidence: [[EvidenceID]]
+        let cited: [Int]
+        let rules: [Int]
+        /// About how many bytes the plan document takes (a little more, rarely less).
+        package let size: Int
+    }
+
+    /// The plan's ``Layout`` over `catalog`.
+    package func layout(catalog: Catalog, explanation: String? = nil) -> Layout {
         // Each recommendation's Catalog position is looked up once; everything else about
         // the entry is read by position, without copying the entry.
         let positions = resolution.recommendations.map { Self.position(of: $0, in: catalog) }
@@ -27,9 +36,21 @@ extension Plan {
         }
         let cited = citedEvidenceIndices(positions: positions, catalog: catalog)
         let rules = citedRuleIndices(catalog: catalog)
-        w.reserveCapacity(
-            additional: estimatedSize(positions: positions, cited: cited, catalog: catalog)
-                + rules.reduce(0) { $0 + catalog.ruleFragments[$1].bytes.count } + (explanation?.utf8.count ?? 0))
+        let size =
+            estimatedSize(positions: positions, cited: cited, catalog: catalog)
+            + rules.reduce(0) { $0 + catalog.ruleFragments[$1].bytes.count } + (explanation?.utf8.count ?? 0)
+        return Layout(positions: positions, evidence: evidence, cited: cited, rules: rules, size: size)
+    }
+
+    /// Writes the plan as a JSON document (see docs/plan-format.md). Deterministic: the same
+    /// case and Catalog give the same bytes. Catalog text is spliced from fragments
+    /// serialised once when the Catalog loaded; only what depends on the case is encoded
+    /// here. `explanation`, when given, is added as the last member. `layout` is this
+    /// plan's ``layout(catalog:explanation:)`` over the same Catalog, if already made.
+    package func write(to w: inout JSONWriter, catalog: Catalog, explanation: String? = nil, layout: Layout? = nil) {
+        let layout = layout ?? self.layout(catalog: catalog, explanation: explanation)
+        let (positions, evidence, cited, rules) = (layout.positions, layout.evidence, layout.cited, layout.rules)
+        w.reserveCapacity(additional: layout.size)
         w.object { o in
             o.member("planFormat", integer: Self.formatVersion)
             if let caseId { o.member("caseId", string: caseId) }
