@@ -145,12 +145,12 @@ struct JSONWriterTests {
 }
 
 extension JSONWriterTests {
-    /// The writer skips eight bytes at a time while none needs an escape: every escape, at
+    /// The writer skips sixteen, then eight bytes at a time while none needs an escape: every escape, at
     /// every position of a word, in strings long enough for several words.
     @Test(arguments: ["\"", "\\", "\n", "\u{0}", "\u{1F}", "\t", "é", "/", "\u{7F}", " ", "\u{1F600}"])
     func escapesAtEveryPositionMatchJSONC(special: String) {
-        for position in 0..<20 {
-            let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: 23 - position)
+        for position in 0..<40 {
+            let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: 47 - position)
             var w = JSONWriter()
             w.string(text)
             #expect(w.text == JSONValue.string(text).serialized(), "at \(position)")
