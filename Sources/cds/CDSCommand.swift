@@ -25,8 +25,8 @@ struct CDSCommand: ParsableCommand {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // `cds serve` and `cds evaluate` start for every connection and pipeline worker: their
-        // options are parsed by their own command, not by the whole command tree, which costs
-        // a third of a start (docs/performance.md). Anything that command cannot parse, help
+        // options are parsed by their own command, not through the whole command tree, which
+        // costs more (docs/performance.md, Start-up). Anything that command cannot parse, help
         // included, goes the usual way below, so every message and exit status is as ever.
         switch arguments.first {
         case "serve": if runDirectly(ServeCommand.self, arguments.dropFirst()) { return }
