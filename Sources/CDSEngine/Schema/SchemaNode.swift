@@ -35,7 +35,7 @@ struct SchemaOutline: Sendable {
 }
 
 /// One compiled keyword (or group of related keywords).
-indirect enum SchemaCheck: Sendable {
+enum SchemaCheck: Sendable {
     /// The `false` schema: nothing is valid.
     case never
     /// `type`; `expected` is the message text ("integer", "integer or string").
