@@ -245,13 +245,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
                     index = keys.count > Self.indexThreshold ? Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }) : nil
                 }
             } else if let newValue {
-                keys.append(key)
-                values.append(newValue)
-                if index != nil {
-                    index?[key] = keys.count - 1
-                } else if keys.count > Self.indexThreshold {
-                    index = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
-                }
+                appendNew(key: key, value: newValue)
             }
         }
     }

@@ -46,9 +46,9 @@ public struct JSONWriter: @unchecked Sendable {
         }
 
         /// A lent buffer, which this storage never frees.
-        init(lent buffer: UnsafeMutableBufferPointer<UInt8>, base: UnsafeMutablePointer<UInt8>) {
+        init(lent base: UnsafeMutablePointer<UInt8>, capacity: Int) {
             self.base = base
-            capacity = buffer.count
+            self.capacity = capacity
             owned = false
         }
 
@@ -78,7 +78,7 @@ public struct JSONWriter: @unchecked Sendable {
             body(&w)
             return (nil, w)
         }
-        var w = JSONWriter(lending: Storage(lent: buffer, base: base))
+        var w = JSONWriter(lending: Storage(lent: base, capacity: buffer.count))
         body(&w)
         return w.storage.owned ? (nil, w) : (w.count, nil)
     }

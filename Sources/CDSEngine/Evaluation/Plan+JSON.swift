@@ -162,13 +162,15 @@ extension Plan {
 
     /// Every evidence record the plan's recommendations cite, in Catalog order.
     package func citedEvidence(catalog: Catalog) -> [Catalog.Evidence] {
-        let evidence = resolution.recommendations.map { evidenceIDs(of: $0, catalog: catalog) }
-        return citedEvidenceIndices(evidence, catalog: catalog).map { catalog.evidence[$0] }
+        let positions = resolution.recommendations.map { Self.position(of: $0, in: catalog) }
+        return citedEvidenceIndices(positions: positions, includingSuperseded: false, catalog: catalog).map { catalog.evidence[$0] }
     }
 
-    /// The positions in `catalog.evidence` of every evidence record the plan cites (the
-    /// entries' own, found by position, and what proposals added), in Catalog order.
-    private func citedEvidenceIndices(positions: [Int?], catalog: Catalog) -> [Int] {
+    /// The positions in `catalog.evidence` of every evidence record the plan's
+    /// recommendations cite (the entries' own, found by position, and what the agreeing
+    /// proposals added) and, with `includingSuperseded`, what superseded proposals added, in
+    /// Catalog order.
+    private func citedEvidenceIndices(positions: [Int?], includingSuperseded: Bool = true, catalog: Catalog) -> [Int] {
         var cited = [Bool](repeating: false, count: catalog.evidence.count)
         func add(_ extra: [EvidenceID]) {
             for id in extra {
@@ -181,17 +183,8 @@ extension Plan {
             }
             for source in r.sources where !source.proposal.additionalEvidence.isEmpty { add(source.proposal.additionalEvidence) }
         }
-        for s in resolution.superseded { add(s.loser.proposal.additionalEvidence) }
-        return cited.indices.filter { cited[$0] }
-    }
-
-    /// The positions in `catalog.evidence` of every id in `evidence`, in Catalog order.
-    private func citedEvidenceIndices(_ evidence: [[EvidenceID]], catalog: Catalog) -> [Int] {
-        var cited = [Bool](repeating: false, count: catalog.evidence.count)
-        for ids in evidence {
-            for id in ids {
-                if let i = catalog.index(of: id) { cited[i] = true }
-            }
+        if includingSuperseded {
+            for s in resolution.superseded { add(s.loser.proposal.additionalEvidence) }
         }
         return cited.indices.filter { cited[$0] }
     }
