@@ -7,6 +7,12 @@ CDS := .build/debug/cds
 # The build that serves: optimised, the Swift runtime linked statically (faster start,
 # smaller resident set: docs/performance.md).
 RELEASE_CDS := .build/release/cds
+# make test keeps the build chatter and the long outputs out of the terminal: QUIET makes
+# swift build print errors only, and $(call step,NAME,SECONDS) runs a command through
+# Tests/Tools/step.sh (output in .build/test-logs/NAME.log, one line when it passes, the
+# log's tail when it fails, thread stacks and a failure when it hangs). Empty otherwise.
+QUIET ?=
+step = $(if $(QUIET),Tests/Tools/step.sh $(1) $(2))
 
 # Sanitizer and fuzz builds set CDS_WITHOUT_HTTP=1: Package.swift then leaves the HTTP service
 # (Hummingbird, jwt-kit, swift-crypto) out, so that stack is built once, in the debug build.
@@ -39,10 +45,10 @@ setup-test: setup
 	@python3 -c "import requests, jwt, cryptography" 2>/dev/null || python3 -m pip install -q requests PyJWT cryptography
 
 build: setup
-	$(SWIFT) build --product cds
+	$(SWIFT) build $(QUIET) --product cds
 
 release: setup
-	$(SWIFT) build -c release --static-swift-stdlib --product cds
+	$(SWIFT) build $(QUIET) -c release --static-swift-stdlib --product cds
 
 # The main job: the JSON-RPC server EHR integrations talk to (docs/protocol.md).
 # Build chatter goes to standard error, so that `echo '{...}' | make run` prints only the
@@ -207,8 +213,8 @@ feedback-storm: build
 FUZZ_SECONDS ?= 15
 FUZZ_TARGETS := FuzzJSONRPC:jsonrpc FuzzCase:case FuzzFHIR:fhir
 fuzz-build: setup
-	for t in $(FUZZ_TARGETS); do CDS_WITHOUT_HTTP=1 $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address \
-		-Xswiftc -use-ld=lld -Xlinker --export-dynamic --product $${t%%:*} || exit 1; done
+	$(call step,fuzz-build,3600) sh -c 'for t in $(FUZZ_TARGETS); do CDS_WITHOUT_HTTP=1 $(SWIFT) build -c release --scratch-path .build-fuzz \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xlinker --export-dynamic --product $${t%%:*} || exit 1; done'
 
 fuzz: fuzz-build
 	@mkdir -p .build-fuzz/crashes
@@ -222,7 +228,7 @@ fuzz: fuzz-build
 
 # The fuzz corpus (seeds and every crash ever found) replayed as a regression test.
 fuzz-replay:
-	$(SWIFT) build
+	$(SWIFT) build $(QUIET)
 	.build/debug/FuzzJSONRPC Tests/Fuzz/corpus/jsonrpc
 	.build/debug/FuzzCase Tests/Fuzz/corpus/case
 	.build/debug/FuzzFHIR Tests/Fuzz/corpus/fhir
@@ -230,7 +236,8 @@ fuzz-replay:
 # The server tests under AddressSanitizer (memory errors; leaks are memcheck's job, and
 # LeakSanitizer would report Foundation.Process, which only the tests use).
 asan-server: setup
-	CDS_WITHOUT_HTTP=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan --filter 'CDSServerTests|CDSJSONTests|CDSEndToEndTests.ServeTests'
+	$(call step,asan-server,3600) env CDS_WITHOUT_HTTP=1 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan \
+		--filter 'CDSServerTests|CDSJSONTests|CDSEndToEndTests.ServeTests'
 
 # Every test under ThreadSanitizer (documented; not part of make test). The in-process
 # suites run TSan-instrumented; the end-to-end suites drive a TSan-instrumented cds from an
@@ -249,8 +256,12 @@ tsan: setup
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Sources Plugins Tests
 
+# SWIFT_TEST_SECONDS: beyond it the Swift Testing run counts as hung (it takes about two
+# minutes on two cores once built).
+SWIFT_TEST_SECONDS ?= 1500
+test: QUIET = --quiet
 test: lint setup-test build schema-crosscheck memcheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak bench-smoke fuzz-replay fuzz asan-server feedback-storm install-test run-test bulk-spark hooks-http hooks-load
-	$(SWIFT) test
+	$(call step,swift-test,$(SWIFT_TEST_SECONDS)) $(SWIFT) test $(QUIET)
 
 docs: build
 	$(CDS) catalog traceability > docs/clinical-content.md
