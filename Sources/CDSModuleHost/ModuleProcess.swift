@@ -44,6 +44,9 @@ final class ModuleProcess {
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     private var outputClosed = false
     private var inputClosed = false
+    /// The output descriptor is closed (once: a second close could close a descriptor
+    /// another thread has opened since under the same number).
+    private var outputReleased = false
     private var reaped: Int32?
 
     private init(pid: pid_t, input: Int32, output: Int32, stderrBudget: LogBudget) {
@@ -216,7 +219,7 @@ final class ModuleProcess {
                 case .tooLong: return .tooLong
                 }
             }
-            if outputClosed { return .closed }
+            if outputClosed || outputReleased { return .closed }
             let remaining = deadline - Monotonic.milliseconds()
             if remaining <= 0 { return .timeout }
             var fds = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
@@ -290,6 +293,13 @@ final class ModuleProcess {
             }
         }
         closeInput()
+        releaseOutput()
+    }
+
+    /// Closes the module's output descriptor, once.
+    private func releaseOutput() {
+        guard !outputReleased else { return }
+        outputReleased = true
         close(output)
     }
 
@@ -304,7 +314,7 @@ final class ModuleProcess {
                 _ = waitForExit(milliseconds: 5000)
             }
         }
-        close(output)
+        releaseOutput()
     }
 }
 

@@ -61,6 +61,13 @@ struct CapturingLogHandler: LogHandler {
     }
 }
 
+extension ModuleProcess.Received {
+    var isClosed: Bool {
+        if case .closed = self { return true }
+        return false
+    }
+}
+
 extension HostFixture {
     static func manifest(_ mode: String, state: String, timeout: Int = 5000) -> ModuleManifest {
         ModuleManifest(
@@ -118,6 +125,20 @@ extension ExternalModuleTests {
         #expect(survivors(pids(in: state, atLeast: 3)) == [])
         let after = HostFixture.report(engine.evaluate(c), "faulty-fork-hang")?.error
         #expect(after == "threw: not called: the host is stopping", "no restart once the host stops")
+    }
+
+    @Test func stoppingAModuleTwiceClosesNothingElse() throws {
+        let process = try ModuleProcess.spawn(HostFixture.faulty, ["good", "m"], label: "m", logger: Logger(label: "test"))
+        process.terminate(grace: 100)
+        // The two descriptors just freed (its input and output) are the lowest free numbers:
+        // the next two opens take them.
+        let others = [open("/dev/null", O_RDONLY), open("/dev/null", O_RDONLY)]
+        defer { for fd in others { close(fd) } }
+        #expect(others.allSatisfy { $0 >= 0 })
+        process.terminate(grace: 100)
+        process.finish(grace: 100)
+        #expect(others.allSatisfy { fcntl($0, F_GETFD) != -1 }, "a second stop closed a descriptor it no longer owned")
+        #expect(process.receive(until: Monotonic.milliseconds() + 100).isClosed)
     }
 
     @Test(arguments: [
