@@ -26,23 +26,37 @@ enum ProcessGuardian {
         for p in $g; do kill -9 -$p 2>/dev/null; done
         """
 
-    /// The host's end of the socket to the guardian; -1 if it could not start.
-    private static let channel = Locked<Int32?>(nil)
+    /// The host's end of the socket to the guardian (-1 if it could not start), and what it
+    /// has not taken yet.
+    private static let channel = Locked<(fd: Int32?, queue: GuardianQueue)>((nil, GuardianQueue()))
 
     /// Registers the process group `pgid` (a module just spawned as its group's leader).
-    static func watch(_ pgid: pid_t) { tell("+\(pgid)\n") }
+    /// Waits (up to a second) until the guardian has it: a group it never heard of is one it
+    /// cannot kill.
+    static func watch(_ pgid: pid_t) { tell("+\(pgid)\n", waitMilliseconds: 1000) }
 
-    /// Unregisters `pgid` once its group is gone (before its leader is reaped).
-    static func forget(_ pgid: pid_t) { tell("-\(pgid)\n") }
+    /// Unregisters `pgid` once its group is gone (before its leader is reaped). Never waits:
+    /// what the guardian does not take now is sent with the next message.
+    static func forget(_ pgid: pid_t) { tell("-\(pgid)\n", waitMilliseconds: 0) }
 
-    private static func tell(_ line: String) {
-        channel.withLock { fd in
-            if fd == nil { fd = start() }
-            guard let descriptor = fd, descriptor >= 0 else { return }
-            let bytes = Array(line.utf8)
-            // MSG_NOSIGNAL: a guardian that was killed is no reason for SIGPIPE in the host;
-            // MSG_DONTWAIT: nor is a stopped one a reason to block.
-            _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+    private static func tell(_ line: String, waitMilliseconds: Int64) {
+        channel.withLock { channel in
+            if channel.fd == nil { channel.fd = start() }
+            guard let descriptor = channel.fd, descriptor >= 0 else { return }
+            channel.queue.add(line)
+            let deadline = Monotonic.milliseconds() + waitMilliseconds
+            while true {
+                // MSG_NOSIGNAL: a guardian that was killed is no reason for SIGPIPE in the host;
+                // MSG_DONTWAIT: nor is a stopped one a reason to block (beyond the wait above).
+                let gone = channel.queue.flush { bytes in
+                    send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                }
+                if gone || channel.queue.isEmpty { return }
+                let remaining = deadline - Monotonic.milliseconds()
+                if remaining <= 0 { return }
+                var fds = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&fds, 1, Int32(remaining))
+            }
         }
     }
 
@@ -67,6 +81,51 @@ enum ProcessGuardian {
             return -1
         }
         return fds[0]
+    }
+}
+
+/// The guardian's messages the host has not sent yet, in order, so that none is lost when
+/// the guardian reads more slowly than the host writes: a lost `-PGID` would leave the
+/// guardian to kill, at the host's death, a group whose id has been reused since. A `-PGID`
+/// whose `+PGID` is still waiting here cancels it instead (the guardian never needed to know).
+struct GuardianQueue {
+    private(set) var lines: [[UInt8]] = []
+    /// Bytes of `lines[0]` already sent.
+    private var sent = 0
+
+    var isEmpty: Bool { lines.isEmpty }
+
+    mutating func add(_ line: String) {
+        let bytes = Array(line.utf8)
+        if bytes.first == UInt8(ascii: "-") {
+            let registration = [UInt8(ascii: "+")] + bytes.dropFirst()
+            // Only a line not yet begun can be taken back.
+            if let i = lines.indices.last(where: { lines[$0] == registration }), i > 0 || sent == 0 {
+                lines.remove(at: i)
+                return
+            }
+        }
+        lines.append(bytes)
+    }
+
+    /// Sends what it can through `send` (which returns the bytes it took, or -1 with
+    /// `errno`); true if the guardian is gone (its socket closed), and the queue then dropped.
+    mutating func flush(_ send: (UnsafeRawBufferPointer) -> Int) -> Bool {
+        while let first = lines.first {
+            let n = first.withUnsafeBytes { send(UnsafeRawBufferPointer(rebasing: $0[sent...])) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return false }
+                lines.removeAll()
+                sent = 0
+                return true
+            }
+            sent += n
+            if sent < first.count { return false }
+            lines.removeFirst()
+            sent = 0
+        }
+        return false
     }
 }
 
