@@ -219,7 +219,7 @@ final class ModuleProcess {
                 case .tooLong: return .tooLong
                 }
             }
-            if outputClosed || outputReleased { return .closed }
+            if outputClosed { return .closed }
             let remaining = deadline - Monotonic.milliseconds()
             if remaining <= 0 { return .timeout }
             var fds = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
@@ -300,6 +300,7 @@ final class ModuleProcess {
     private func releaseOutput() {
         guard !outputReleased else { return }
         outputReleased = true
+        outputClosed = true
         close(output)
     }
 

@@ -4,8 +4,8 @@
 #   Tests/Tools/step.sh NAME SECONDS COMMAND [ARGUMENTS...]
 #
 # The whole output goes to .build/test-logs/NAME.log; what is printed is one line (passed,
-# with the time and the log's last summary line) or, when the step fails, the log's last
-# 120 lines. A step still running after SECONDS is a hang, not a slow test: the stacks of
+# with the time and the log's last summary line) or, when the step fails, its failure lines
+# and the log's last 120 lines. A step still running after SECONDS is a hang, not a slow test: the stacks of
 # every thread of its processes are written to the log (gdb, else the toolchain's lldb)
 # and printed, and the step is stopped and fails, so that a hang is diagnosed in minutes
 # instead of running into CI's limit silently.
