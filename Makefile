@@ -16,7 +16,7 @@ step = $(if $(QUIET),Tests/Tools/step.sh $(1) $(2))
 
 # Sanitizer and fuzz builds set CDS_WITHOUT_HTTP=1: Package.swift then leaves the HTTP service
 # (Hummingbird, jwt-kit, swift-crypto) out, so that stack is built once, in the debug build.
-.PHONY: all setup setup-test build release run demo repl lint test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test bulk-spark bench-bulk hooks-http hooks-load hooks-bench
+.PHONY: all setup setup-test build release release-hooks run demo repl lint test check-catalog memcheck schema-crosscheck third-party-client repl-pty module-template fhir-validate cds-hooks-validate carebundle-check soak fuzz-build fuzz fuzz-replay asan-server tsan bench bench-smoke docs clean feedback-storm run-test manual install install-files uninstall install-test bulk-spark bench-bulk hooks-http hooks-load hooks-bench
 
 all: build
 
@@ -44,11 +44,18 @@ setup-test: setup
 	@(command -v nginx && command -v curl && command -v wrk) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light curl wrk >/dev/null)
 	@python3 -c "import requests, jwt, cryptography" 2>/dev/null || python3 -m pip install -q requests PyJWT cryptography
 
+# `cds` and `cds-hooks`, the HTTP service's executable that `cds hooks serve` runs (one
+# product per swift build: it builds the last --product it is given).
 build: setup
 	$(SWIFT) build $(QUIET) --product cds
+	$(SWIFT) build $(QUIET) --product cds-hooks
 
+# `cds` alone (what make run serves); release-hooks adds `cds-hooks` beside it.
 release: setup
 	$(SWIFT) build $(QUIET) -c release --static-swift-stdlib --product cds
+
+release-hooks: release
+	$(SWIFT) build $(QUIET) -c release --static-swift-stdlib --product cds-hooks
 
 # The main job: the JSON-RPC server EHR integrations talk to (docs/protocol.md).
 # Build chatter goes to standard error, so that `echo '{...}' | make run` prints only the
@@ -57,12 +64,15 @@ run:
 	@$(MAKE) --no-print-directory release >&2
 	@$(RELEASE_CDS) serve
 
-# Installing (docs/operations.md): PREFIX/bin/cds, its Catalog in PREFIX/share/cds/Catalog
-# (where an installed cds looks for it), the manual page and shell completions.
+# Installing (docs/operations.md): PREFIX/bin/cds, the HTTP service's executable in
+# PREFIX/libexec/cds/cds-hooks (where cds hooks serve looks for it), the Catalog in
+# PREFIX/share/cds/Catalog (where an installed cds looks for it), the manual page and shell
+# completions.
 # DESTDIR stages the tree for a package.
 PREFIX ?= /usr/local
 DESTDIR ?=
 INSTALL_BIN ?= $(RELEASE_CDS)
+INSTALL_HOOKS_BIN ?= $(dir $(INSTALL_BIN))cds-hooks
 MANUAL := .build/manual/cds.1
 MANUAL_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || echo 2026-01-01)
 INSTALL_ROOT = $(DESTDIR)$(PREFIX)
@@ -74,15 +84,16 @@ manual: setup
 	@mkdir -p .build/manual
 	.build/debug/generate-manual $(INSTALL_BIN) --date $(MANUAL_DATE) --output-directory .build/manual
 
-install: release
+install: release-hooks
 	@$(MAKE) --no-print-directory manual install-files INSTALL_BIN=$(RELEASE_CDS)
 
 # The copying alone, from an already built INSTALL_BIN (make install-test installs the debug build).
 install-files:
-	install -d $(INSTALL_ROOT)/bin $(INSTALL_ROOT)/share/cds $(INSTALL_ROOT)/share/man/man1 \
+	install -d $(INSTALL_ROOT)/bin $(INSTALL_ROOT)/libexec/cds $(INSTALL_ROOT)/share/cds $(INSTALL_ROOT)/share/man/man1 \
 		$(INSTALL_ROOT)/share/bash-completion/completions $(INSTALL_ROOT)/share/zsh/site-functions \
 		$(INSTALL_ROOT)/share/fish/vendor_completions.d
 	install -m 755 $(INSTALL_BIN) $(INSTALL_ROOT)/bin/cds
+	install -m 755 $(INSTALL_HOOKS_BIN) $(INSTALL_ROOT)/libexec/cds/cds-hooks
 	rm -rf $(INSTALL_ROOT)/share/cds/Catalog.new
 	cp -R Catalog $(INSTALL_ROOT)/share/cds/Catalog.new
 	rm -rf $(INSTALL_ROOT)/share/cds/Catalog
@@ -93,7 +104,7 @@ install-files:
 	$(INSTALL_BIN) --generate-completion-script fish > $(INSTALL_ROOT)/share/fish/vendor_completions.d/cds.fish
 
 uninstall:
-	rm -rf $(INSTALL_ROOT)/bin/cds $(INSTALL_ROOT)/share/cds $(INSTALL_ROOT)/share/man/man1/cds.1 \
+	rm -rf $(INSTALL_ROOT)/bin/cds $(INSTALL_ROOT)/libexec/cds $(INSTALL_ROOT)/share/cds $(INSTALL_ROOT)/share/man/man1/cds.1 \
 		$(INSTALL_ROOT)/share/bash-completion/completions/cds $(INSTALL_ROOT)/share/zsh/site-functions/_cds \
 		$(INSTALL_ROOT)/share/fish/vendor_completions.d/cds.fish
 
@@ -174,7 +185,7 @@ hooks-http: build
 # (docs/performance.md). HOOKS_LOAD_SECONDS per measurement; make test runs a short one on
 # the debug build so that the script cannot rot.
 HOOKS_LOAD_SECONDS ?= 10
-hooks-bench: release
+hooks-bench: release-hooks
 	python3 Tests/Bench/hooks_load.py $(RELEASE_CDS) --seconds $(HOOKS_LOAD_SECONDS)
 
 hooks-load: build

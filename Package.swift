@@ -4,6 +4,8 @@ import PackageDescription
 // Layers, each with one job; dependencies point one way:
 //   cds (executable) -> CDSServer | CDSRepl -> CDSInterop (FHIR R4, CDS Hooks) -> CDSEngine -> CDSModuleAPI
 //     -> CDSJSON -> CJSONC (json-c)
+//   cds-hooks (executable, run by `cds hooks serve`) -> CDSHooksService (HTTP) -> CDSServer
+//   both executables -> CDSCommandLine (options, exit statuses, logging) -> CDSInterop, CDSModuleHost
 // CDSModuleAPI is condition-agnostic (modules read the case as facts). IliopsoasCondition,
 // the typed iliopsoas case, depends on CDSModuleAPI only; the engine never imports it.
 // Assessment modules under Plugins/ depend on CDSModuleAPI and IliopsoasCondition. Only CDSJSON imports
@@ -20,9 +22,10 @@ let builtinModules = [
 ]
 
 // The CDS Hooks HTTP service (`cds hooks serve`: Hummingbird, jwt-kit) is a large dependency
-// tree. Builds that do not need it (AddressSanitizer, ThreadSanitizer, fuzzing) set
-// CDS_WITHOUT_HTTP=1, which leaves the target and its packages out; `cds` then has no
-// `hooks serve` (`#if canImport(CDSHooksService)`).
+// tree, built into an executable of its own, `cds-hooks`, which `cds hooks serve` runs: `cds`
+// starts without it. Builds that do not need it (AddressSanitizer, ThreadSanitizer, fuzzing)
+// set CDS_WITHOUT_HTTP=1, which leaves the targets and their packages out; `cds hooks serve`
+// then says that `cds-hooks` is not installed.
 let withHTTP = Context.environment["CDS_WITHOUT_HTTP"].map { $0.isEmpty || $0 == "0" } ?? true
 
 let httpPackages: [Package.Dependency] = withHTTP ? [
@@ -48,6 +51,19 @@ let httpTargets: [Target] = withHTTP ? [
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    // `cds hooks serve` runs this executable, so that `cds` starts without the HTTP stack.
+    .executableTarget(
+        name: "cds-hooks",
+        dependencies: [
+            "CDSCommandLine",
+            "CDSHooksService",
+            "CDSEngine",
+            "CDSServer",
+            "CDSJSON",
+            "CDSModuleAPI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
     .testTarget(
@@ -137,9 +153,24 @@ let package = Package(
             name: "CDSBuiltins",
             dependencies: ["CDSModuleAPI"] + builtinModules.map { .target(name: $0) }
         ),
+        // What every command shares: the Catalog's and the modules' options, the exit
+        // statuses, logging to standard error (`cds` and `cds-hooks`).
+        .target(
+            name: "CDSCommandLine",
+            dependencies: [
+                "CDSEngine",
+                "CDSInterop",
+                "CDSModuleHost",
+                "CDSBuiltins",
+                "CDSJSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "cds",
             dependencies: [
+                "CDSCommandLine",
                 "CDSEngine",
                 "CDSInterop",
                 "CDSServer",
@@ -151,7 +182,7 @@ let package = Package(
                 "CSystemTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ] + (withHTTP ? ["CDSHooksService"] : [])
+            ]
         ),
         .target(name: "CDSTestSupport", dependencies: ["CDSEngine", "CDSInterop", "CDSBuiltins", "CDSModuleAPI"], path: "Tests/CDSTestSupport"),
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CDSCommandLine
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +12,7 @@ struct CDSCommand: ParsableCommand {
         commandName: "cds",
         abstract: "Clinical decision support for iliopsoas syndrome: assessment modules, a priority resolver, an explained plan.",
         discussion: ExitStatus.summary,
-        version: "0.1.0",
+        version: cdsVersion,
         // Every command, nested ones too, names itself (`commandName:`): a name derived from
         // the type's name costs a reflection of the type at every start (docs/performance.md).
         subcommands: [
@@ -31,6 +32,10 @@ struct CDSCommand: ParsableCommand {
         switch arguments.first {
         case "serve": if runDirectly(ServeCommand.self, arguments.dropFirst()) { return }
         case "evaluate": if runDirectly(EvaluateCommand.self, arguments.dropFirst()) { return }
+        // The HTTP service is its own executable; everything after `hooks serve`, help
+        // included, is its to parse.
+        case "hooks" where arguments.dropFirst().first == "serve":
+            HooksExecutable.replaceProcess(arguments: Array(arguments.dropFirst(2)))
         default: break
         }
         if let message = SubcommandSuggestion.problem(in: arguments, root: CDSCommand.self) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CDSCommandLine
 import CDSEngine
 
 /// `cds catalog`: validate the Catalog and its knowledge packs, list their content, print

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CDSBulkData
+import CDSCommandLine
 import CDSEngine
 import CDSInterop
 import CDSModuleAPI

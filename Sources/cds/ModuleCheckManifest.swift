@@ -1,4 +1,5 @@
 import CDSBuiltins
+import CDSCommandLine
 import CDSEngine
 import CDSInterop
 import CDSJSON

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CDSBuiltins
+import CDSCommandLine
 import CDSEngine
 import CDSInterop
 import CDSModuleAPI

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CDSBuiltins
+import CDSCommandLine
 import CDSEngine
 
 /// `cds modules`: what the host loads, with priorities from the Catalog policy.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CDSCommandLine
 import CDSEngine
 import CDSModuleHost
 import CDSServer

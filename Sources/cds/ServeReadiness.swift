@@ -1,3 +1,4 @@
+import CDSCommandLine
 import CDSEngine
 import Logging
 

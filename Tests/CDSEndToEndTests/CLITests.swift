@@ -177,13 +177,49 @@ struct CLITests {
         let start = try #require(help.range(of: "Exit status: "))
         let end = try #require(help.range(of: "--bulk). ", range: start.upperBound..<help.endIndex))
         let summary = String(help[start.lowerBound..<end.upperBound]).trimmingCharacters(in: .whitespaces)
-        for status in [0, 1, 64, 65, 66, 73, 74, 78, 130, 143] {
+        for status in [0, 1, 64, 65, 66, 69, 71, 73, 74, 78, 130, 143] {
             #expect(summary.contains("; \(status) ") || summary.hasPrefix("Exit status: \(status) "), "\(status)")
         }
         for page in ["README.md", "docs/operations.md"] {
             let text = flattened(try String(contentsOfFile: Self.root + "/" + page, encoding: .utf8))
             #expect(text.contains(summary), "\(page)")
         }
+    }
+
+    /// `cds hooks serve` runs the HTTP service's executable beside it, handing it every
+    /// argument (help and usage errors included), in the same process; without one it says
+    /// where it looked and exits 69.
+    @Test(.enabled(if: hooksExecutableIsBuilt, "a build with CDS_WITHOUT_HTTP=1 has no cds-hooks"))
+    func hooksServeRunsTheHTTPServiceExecutable() throws {
+        let help = try Self.run(["hooks", "serve", "--help"])
+        #expect(help.status == 0, "\(help.stderr)")
+        #expect(help.stdout.contains("USAGE: cds hooks serve"))
+        #expect(help.stdout.contains("--trust <file>"))
+        let version = try Self.run(["hooks", "serve", "--version"])
+        #expect(version.stdout == (try Self.run(["--version"])).stdout)
+        let bad = try Self.run(["hooks", "serve", "--allow-unauthenticated", "--host", "0.0.0.0"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--allow-unauthenticated is for local development only"))
+        #expect(try Self.run(["hooks", "--help"]).stdout.contains("serve "))
+    }
+
+    static var hooksExecutableIsBuilt: Bool {
+        FileManager.default.isExecutableFile(atPath: URL(fileURLWithPath: binary).deletingLastPathComponent().path + "/cds-hooks")
+    }
+
+    @Test func hooksServeWithoutTheHTTPServiceExecutableSaysWhereItLooked() throws {
+        // A cds alone in a directory: no cds-hooks beside it nor in ../libexec/cds.
+        let dir = NSTemporaryDirectory() + "cds-alone-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: Self.binary, toPath: dir + "/bin/cds")
+        let alone = try Self.run(["hooks", "serve", "--port", "0"], executable: dir + "/bin/cds")
+        #expect(alone.status == 69)
+        #expect(alone.stdout.isEmpty)
+        #expect(
+            alone.stderr
+                == "cds: error: cds hooks serve runs the HTTP service's executable, cds-hooks, and none is installed (looked for \(dir)/bin/cds-hooks and \(dir)/libexec/cds/cds-hooks); a build with CDS_WITHOUT_HTTP=1 has none\n"
+        )
     }
 
     @Test func anUnknownSubcommandNamesTheNearestOne() throws {

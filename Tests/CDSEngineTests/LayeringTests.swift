@@ -40,11 +40,31 @@ import Testing
         #expect(files.contains("FeedbackLog.swift"))
     }
 
+    /// The HTTP stack is `cds-hooks`'s alone: `cds` (which every `cds serve` and pipeline
+    /// worker starts) and what it shares with `cds-hooks` import none of it, so that its
+    /// binary carries none of its code or conformance records (docs/performance.md, Start-up).
+    @Test func cdsLinksNoHTTPStack() throws {
+        let http = try Regex(#"^import (CDSHooksService|Hummingbird|NIO[A-Za-z]*|JWTKit|ServiceLifecycle|HTTPTypes|Crypto|Foundation)\b"#)
+        var hits: [String] = []
+        for target in ["cds", "CDSCommandLine"] {
+            for (path, text) in try Self.swiftFiles(under: TestRepository.root + "/Sources/" + target) {
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains(http) {
+                    hits.append("Sources/\(target)/\(path):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                }
+            }
+        }
+        #expect(hits.isEmpty, "\(hits.joined(separator: "\n"))")
+        #expect(try Self.swiftFiles(under: TestRepository.root + "/Sources/cds-hooks").contains { $0.1.contains("import CDSHooksService") })
+    }
+
     @Test func noCodeRecognisesAnErrorByItsEnglishMessage() throws {
         // Callers compare an issue's code (PathIssue.code), never its text.
         let pattern = try Regex(#"message\.(hasPrefix|hasSuffix|contains|starts)|message ==|"missing required property \\""#)
         var hits: [String] = []
-        for target in ["CDSEngine", "CDSInterop", "CDSServer", "CDSRepl", "CDSModuleHost", "CDSBulkData", "cds"] {
+        for target in [
+            "CDSEngine", "CDSInterop", "CDSServer", "CDSRepl", "CDSModuleHost", "CDSBulkData", "CDSHooksService", "CDSCommandLine", "cds",
+            "cds-hooks",
+        ] {
             for (path, text) in try Self.swiftFiles(under: TestRepository.root + "/Sources/" + target) {
                 for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
                 where line.contains(pattern) {

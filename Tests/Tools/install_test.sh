@@ -11,7 +11,7 @@ PREFIX=$WORK/prefix
 fail() { echo "install-test: FAIL: $*"; exit 1; }
 
 make -C "$ROOT" --no-print-directory -s install-files PREFIX="$PREFIX" INSTALL_BIN="$ROOT/$CDS" >/dev/null
-for f in bin/cds share/cds/Catalog/catalog.json share/man/man1/cds.1 share/bash-completion/completions/cds \
+for f in bin/cds libexec/cds/cds-hooks share/cds/Catalog/catalog.json share/man/man1/cds.1 share/bash-completion/completions/cds \
     share/zsh/site-functions/_cds share/fish/vendor_completions.d/cds.fish; do
     [ -e "$PREFIX/$f" ] || fail "$f not installed"
 done
@@ -33,6 +33,13 @@ grep -q "\"sha256\":\"$sha\"" "$WORK/plan" || fail "plan provenance lacks the Ca
 # Through a symbolic link on another PATH directory too.
 mkdir "$WORK/bin" && ln -s "$PREFIX/bin/cds" "$WORK/bin/cds"
 env -u CDS_CATALOG PATH="$WORK/bin:$PATH" cds modules >/dev/null || fail "cds through a symlink"
+
+# cds hooks serve runs the installed HTTP service's executable (PREFIX/libexec/cds/cds-hooks),
+# help included, and through the symbolic link too.
+env -u CDS_CATALOG "$PREFIX/bin/cds" hooks serve --help >"$WORK/out" 2>&1 || fail "hooks serve --help: $(cat "$WORK/out")"
+grep -q "USAGE: cds hooks serve" "$WORK/out" && grep -q -- "--trust <file>" "$WORK/out" || fail "hooks serve --help said: $(cat "$WORK/out")"
+if env -u CDS_CATALOG PATH="$WORK/bin:$PATH" cds hooks serve --port 70000 >"$WORK/out" 2>&1; then fail "hooks serve accepted --port 70000"; fi
+grep -q -- "--port must be within 0...65535" "$WORK/out" || fail "hooks serve through a symlink said: $(cat "$WORK/out")"
 
 # CDS_CATALOG and --catalog still win, and name what is missing.
 if CDS_CATALOG="$WORK/elsewhere/nothing" "$PREFIX/bin/cds" catalog check 2>"$WORK/err"; then fail "a missing CDS_CATALOG was accepted"; fi

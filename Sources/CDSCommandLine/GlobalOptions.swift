@@ -10,31 +10,33 @@ import Logging
 #endif
 
 /// The options of every command that reads the Catalog: where it is, and the log.
-struct CatalogOptions: ParsableArguments {
+package struct CatalogOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
             "The Catalog directory. Default: $CDS_CATALOG, else BINDIR/Catalog or BINDIR/../share/cds/Catalog beside the executable, else the Catalog of the package cds was built in (never ./Catalog).",
             valueName: "dir"), completion: .directory)
-    var catalog: String?
+    package var catalog: String?
 
     @Option(
         name: .customLong("pack-dir"),
         help: ArgumentHelp(
             "A knowledge pack folder to load after the Catalog's own packs (docs/catalog.md); repeatable. External modules' manifests add theirs.",
             valueName: "dir"), completion: .directory)
-    var packs: [String] = []
+    package var packs: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("The least severe level of log line written on standard error.", valueName: "level"))
-    var logLevel: Logger.Level = .warning
+    package var logLevel: Logger.Level = .warning
 
     @Option(
         name: .long, help: ArgumentHelp("Log lines on standard error as text, or as json (one JSON object per line).", valueName: "format"))
-    var logFormat: LogFormat = .text
+    package var logFormat: LogFormat = .text
+
+    package init() {}
 
     /// Sends logs to standard error (standard output carries results only) and ignores
     /// SIGPIPE, so a closed output is an error to handle rather than a silent death.
-    func prepare() {
+    package func prepare() {
         signal(SIGPIPE, SIG_IGN)
         // A file-size limit makes writes fail (EFBIG) instead of killing the process, so
         // the feedback log reports the failure and keeps its earlier lines.
@@ -58,7 +60,7 @@ struct CatalogOptions: ParsableArguments {
 
     /// Loads the Catalog with its packs, the `--pack` ones and `extraPacks` (those of module
     /// manifests), or exits with status 78 and every problem on standard error.
-    func loadCatalog(extraPacks: [String] = []) throws -> Catalog {
+    package func loadCatalog(extraPacks: [String] = []) throws -> Catalog {
         let found: CatalogLocator.Found
         switch CatalogLocator.locate(explicit: catalog) {
         case .success(let location): found = location
@@ -94,36 +96,38 @@ struct CatalogOptions: ParsableArguments {
 
 /// The options of every command that evaluates: the Catalog's, and the external modules
 /// to load with the built-in ones.
-struct GlobalOptions: ParsableArguments {
-    @OptionGroup var base: CatalogOptions
+package struct GlobalOptions: ParsableArguments {
+    @OptionGroup package var base: CatalogOptions
+
+    package init() {}
 
     @Option(
         name: .customLong("modules-dir"),
         help: ArgumentHelp("A directory of external module manifests (*.json); repeatable.", valueName: "dir"), completion: .directory)
-    var modulesDirectories: [String] = []
+    package var modulesDirectories: [String] = []
 
     @Option(
         name: .customLong("module-manifest"), help: ArgumentHelp("One external module manifest; repeatable.", valueName: "file"),
         completion: .file(extensions: ["json"]))
-    var moduleManifests: [String] = []
+    package var moduleManifests: [String] = []
 
     @Option(
         name: .long,
         help: ArgumentHelp("A configuration file naming a modules directory and manifests (docs/modules.md).", valueName: "file"),
         completion: .file())
-    var config: String?
+    package var config: String?
 
     /// Logs to standard error; see ``CatalogOptions/prepare()``.
-    func prepare() { base.prepare() }
+    package func prepare() { base.prepare() }
 
     /// The Catalog, or exit status 78; see ``CatalogOptions/loadCatalog()``.
-    func loadCatalog() throws -> Catalog { try base.loadCatalog() }
+    package func loadCatalog() throws -> Catalog { try base.loadCatalog() }
 
     /// An engine with the built-in modules and the configured external modules over the
     /// loaded Catalog. External module processes end when the host does (their input closes).
     /// The engine's start-up checks (``Engine/startupProblems``) must pass, or the command
     /// exits with status 78 listing them.
-    func makeEngine(clock: any EngineClock = SystemClock()) throws -> Engine {
+    package func makeEngine(clock: any EngineClock = SystemClock()) throws -> Engine {
         var configuration = ModuleConfiguration(directories: modulesDirectories, manifests: moduleManifests)
         var manifests: [ModuleManifest]
         do {

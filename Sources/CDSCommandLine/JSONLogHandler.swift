@@ -7,7 +7,7 @@ import Logging
 #endif
 
 /// How log lines are written on standard error (`--log-format`).
-enum LogFormat: String, CaseIterable, ExpressibleByArgument {
+package enum LogFormat: String, CaseIterable, ExpressibleByArgument {
     /// swift-log's `StreamLogHandler`: `time level label: metadata [source] message`.
     case text
     /// One JSON object per line (``JSONLogHandler``).
@@ -17,22 +17,22 @@ enum LogFormat: String, CaseIterable, ExpressibleByArgument {
 /// A swift-log handler writing one JSON object per line on standard error, through CDSJSON:
 /// `{"time":"2026-03-02T10:00:00.123Z","level":"info","label":"cds","message":"...","metadata":{...},"source":"cds"}`.
 /// Each line is one `write`, so lines from several threads never interleave.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider?
+package struct JSONLogHandler: LogHandler {
+    package let label: String
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
 
-    init(label: String) {
+    package init(label: String) {
         self.label = label
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let own = event.metadata { merged.merge(own) { _, new in new } }
@@ -40,7 +40,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     /// The line for one event (without its newline); keys of metadata in sorted order.
-    func line(_ event: LogEvent, _ merged: Logger.Metadata, time: String = JSONLogHandler.now()) -> String {
+    package func line(_ event: LogEvent, _ merged: Logger.Metadata, time: String = JSONLogHandler.now()) -> String {
         var object: JSONObject = [
             "time": .string(time), "level": .string(event.level.rawValue), "label": .string(label),
             "message": .string(event.message.description),
@@ -50,7 +50,7 @@ struct JSONLogHandler: LogHandler {
         return JSONValue.object(object).serialized()
     }
 
-    static func json(_ value: Logger.Metadata.Value) -> JSONValue {
+    package static func json(_ value: Logger.Metadata.Value) -> JSONValue {
         switch value {
         case .string(let s): .string(s)
         case .stringConvertible(let c): .string(c.description)
@@ -64,7 +64,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     /// UTC, ISO 8601, milliseconds.
-    static func now() -> String {
+    package static func now() -> String {
         var t = timespec()
         clock_gettime(CLOCK_REALTIME, &t)
         var seconds = t.tv_sec

@@ -17,19 +17,19 @@
 /// The working directory plays no part: a `./Catalog` where `cds` happens to be run does
 /// not replace the installed one. A named location (1, 2) that holds no Catalog is an error,
 /// not a reason to look further.
-enum CatalogLocator {
+package enum CatalogLocator {
     /// A Catalog directory and the rule that chose it.
-    struct Found: Equatable {
-        var directory: String
-        var source: String
+    package struct Found: Equatable {
+        package var directory: String
+        package var source: String
     }
 
-    enum Result {
+    package enum Result {
         case success(Found)
         case failure(String)
     }
 
-    static func locate(explicit: String?) -> Result {
+    package static func locate(explicit: String?) -> Result {
         if let explicit {
             return isCatalog(explicit)
                 ? .success(Found(directory: explicit, source: "--catalog")) : .failure("--catalog \(explicit): no catalog.json there")
@@ -55,7 +55,7 @@ enum CatalogLocator {
 
     /// The package the executable was built from (the directory holding `Package.swift`
     /// and `Catalog/`), found from the executable's location.
-    static func packageRoot() -> String? {
+    package static func packageRoot() -> String? {
         var dir = executableDirectory()
         while let current = dir {
             var st = stat()
@@ -71,7 +71,7 @@ enum CatalogLocator {
     }
 
     /// The directory of the running executable, symbolic links resolved.
-    private static func executableDirectory() -> String? {
+    package static func executableDirectory() -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { return nil }
