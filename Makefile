@@ -258,7 +258,8 @@ asan-server: setup
 # cannot start under the file-size limit that stands in for a full disk).
 tsan: setup
 	CDS_WITHOUT_HTTP=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan --skip CDSEndToEndTests
-	CDS_WITHOUT_HTTP=1 $(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds --product SnappingHipExample
+	CDS_WITHOUT_HTTP=1 $(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product cds
+	CDS_WITHOUT_HTTP=1 $(SWIFT) build --sanitize=thread --scratch-path .build-tsan --product SnappingHipExample
 	CDS_BINARY=$(CURDIR)/.build-tsan/debug/cds $(SWIFT) test --filter CDSEndToEndTests --skip 'aFloodFromAClient|aFullDisk'
 
 # Style and the rules the compiler does not check (every public declaration documented, no
