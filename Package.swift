@@ -116,9 +116,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // SHA-256 blocks by the x86 SHA extensions, for CDSEngine's SHA256 (the Catalog's digest).
+        .target(name: "CSHA256", path: "Sources/CSHA256"),
         .target(
             name: "CDSEngine",
             dependencies: [
+                "CSHA256",
                 "CDSModuleAPI",
                 "CDSJSON",
                 .product(name: "Logging", package: "swift-log"),

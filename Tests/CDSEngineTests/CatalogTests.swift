@@ -250,6 +250,20 @@ struct SourceSplitTests {
         (100000, "d96bab6a55ee326ba206dd4a85a6e95e14360d7fabbf448f03e689c24382b7d0"),
     ])
     func sha256AgreesWithHashlib(length: Int, digest: String) {
-        #expect(SHA256.hex((0..<length).map { UInt8(($0 * 7 + 3) % 256) }) == digest)
+        let bytes = (0..<length).map { UInt8(($0 * 7 + 3) % 256) }
+        #expect(SHA256.hex(bytes, accelerated: false) == digest, "portable")
+        if SHA256.accelerated { #expect(SHA256.hex(bytes, accelerated: true) == digest, "SHA extensions") }
+        #expect(SHA256.hex(bytes) == digest)
+    }
+
+    /// The SHA extensions are used exactly when the processor reports them (the kernel's
+    /// `sha_ni` flag), so that the accelerated path is the one tested where it exists.
+    @Test func sha256UsesTheSHAExtensionsWhereTheProcessorHasThem() throws {
+        #if arch(x86_64) && os(Linux)
+            let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            let flags =
+                cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }.map { $0.split(separator: " ").map(String.init) } ?? []
+            #expect(SHA256.accelerated == (flags.contains("sha_ni") && flags.contains("sse4_1") && flags.contains("ssse3")))
+        #endif
     }
 }
