@@ -16,6 +16,11 @@ import CSystemTuning
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
+        // `CDSCommand.main` parses this command as a root of its own, first: a super-command
+        // name makes argument-parser skip its check for `--generate-completion-script`
+        // (half of the parse's cost; the full tree handles that option, as anything this
+        // command alone cannot parse). Under `cds`, as a subcommand, it changes nothing.
+        _superCommandName: "cds",
         abstract: "Evaluate a case file and print the plan as JSON (or, with --explain, as an account for people).",
         discussion: """
             The case format is `cds catalog schema`; the plan format is described in docs/plan-format.md.

@@ -10,6 +10,11 @@ import Logging
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
+        // `CDSCommand.main` parses this command as a root of its own, first: a super-command
+        // name makes argument-parser skip its check for `--generate-completion-script`
+        // (half of the parse's cost; the full tree handles that option, as anything this
+        // command alone cannot parse). Under `cds`, as a subcommand, it changes nothing.
+        _superCommandName: "cds",
         abstract: "Serve JSON-RPC 2.0 on standard input and output, one message per line (docs/protocol.md).",
         discussion: """
             Logs go to standard error. End of input ends the session after every reply is written (status 0). \
