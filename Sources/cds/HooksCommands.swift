@@ -61,9 +61,9 @@ enum HooksExecutable {
         return paths
     }
 
-    /// Replaces this process with `cds-hooks ARGS` (the same process id, standard streams
-    /// and signal dispositions reset by `execv`); exits with status 69 when none is
-    /// installed, 71 when it cannot be run.
+    /// Replaces this process with `cds-hooks ARGS` (`execv`: the same process id and
+    /// standard streams; called before `cds` sets up signals or opens anything); exits with
+    /// status 69 when none is installed, 71 when it cannot be run.
     static func replaceProcess(arguments: [String]) -> Never {
         guard let directory = CatalogLocator.executableDirectory() else {
             StandardStreams.error(
