@@ -146,6 +146,12 @@ extension CaseFacts {
     }
 }
 
+/// One typed view, boxed (``CaseFacts``' storage).
+private final class ViewBox<View: Sendable>: Sendable {
+    let value: View
+    init(_ value: View) { self.value = value }
+}
+
 extension CaseFacts {
     /// The document and the typed views built from it, shared by every scoped copy.
     ///
@@ -154,7 +160,10 @@ extension CaseFacts {
     /// values are `Sendable` (``typedView(_:build:)`` requires it).
     private final class Storage: @unchecked Sendable {
         let document: JSONValue
-        private var views: [ObjectIdentifier: Result<any Sendable, ModuleError>] = [:]
+        /// Each view in a box of its own type: taking it out is a class cast and a copy, not
+        /// the runtime's generic cast of an existential (a copy of the whole view through
+        /// its value witnesses), once per module and case. Few types: searched in order.
+        private var views: [(type: ObjectIdentifier, result: Result<any AnyObject & Sendable, ModuleError>)] = []
         private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
         init(_ document: JSONValue) {
@@ -172,21 +181,23 @@ extension CaseFacts {
             pthread_mutex_lock(mutex)
             defer { pthread_mutex_unlock(mutex) }
             let key = ObjectIdentifier(type)
-            let result: Result<any Sendable, ModuleError>
-            if let cached = views[key] {
-                result = cached
+            let result: Result<any AnyObject & Sendable, ModuleError>
+            if let cached = views.first(where: { $0.type == key }) {
+                result = cached.result
             } else {
                 do throws(ModuleError) {
-                    result = .success(try build(document))
+                    result = .success(ViewBox(try build(document)))
                 } catch {
                     result = .failure(error)
                 }
-                views[key] = result
+                views.append((key, result))
             }
             switch result {
-            case .success(let value):
-                guard let view = value as? View else { throw ModuleError("typed view \(View.self) has the wrong type (internal error)") }
-                return view
+            case .success(let box):
+                guard let box = box as? ViewBox<View> else {
+                    throw ModuleError("typed view \(View.self) has the wrong type (internal error)")
+                }
+                return box.value
             case .failure(let error):
                 throw error
             }

@@ -122,30 +122,32 @@ package struct Engine: Sendable {
     private func validate(_ proposals: [Proposal], from d: ModuleDescriptor, proposable: [Bool]) -> Result<[Int], Violation> {
         var positions: [Int] = []
         positions.reserveCapacity(proposals.count)
-        for (i, p) in proposals.enumerated() {
+        // By index: each proposal is read in place, not copied (with a retain of each of
+        // its parts) as a `for p in` loop does.
+        for i in proposals.indices {
             // Only an error message needs the proposal's name: built then, not for every proposal.
             func fail(_ problem: String) -> Result<[Int], Violation> {
-                .failure(Violation(message: "proposal \(i + 1) ('\(p.recommendation)'): \(problem)"))
+                .failure(Violation(message: "proposal \(i + 1) ('\(proposals[i].recommendation)'): \(problem)"))
             }
-            guard let position = catalog.index(of: p.recommendation) else {
+            guard let position = catalog.index(of: proposals[i].recommendation) else {
                 return fail("no such recommendation in Catalog \(catalog.version)")
             }
             guard proposable[position] else {
                 return fail("not among the recommendations the module declares in `proposes`")
             }
-            guard p.action.safetyRank != nil else {
-                return fail("unknown action '\(p.action)' (expected avoid, defer, consider or recommend)")
+            guard proposals[i].action.safetyRank != nil else {
+                return fail("unknown action '\(proposals[i].action)' (expected avoid, defer, consider or recommend)")
             }
-            guard (0...100).contains(p.priority) else {
-                return fail("priority \(p.priority) is outside 0...100")
+            guard (0...100).contains(proposals[i].priority) else {
+                return fail("priority \(proposals[i].priority) is outside 0...100")
             }
-            guard !p.rationale.rule.isEmpty else {
+            guard !proposals[i].rationale.rule.isEmpty else {
                 return fail("the rationale states no rule")
             }
-            for e in p.additionalEvidence where catalog.index(of: e) == nil {
+            for e in proposals[i].additionalEvidence where catalog.index(of: e) == nil {
                 return fail("no such evidence '\(e)' in Catalog \(catalog.version)")
             }
-            for f in p.rationale.facts {
+            for f in proposals[i].rationale.facts {
                 guard f.isValidPointer else { return fail("fact \"\(f)\" is not a JSON Pointer") }
                 guard d.reads.contains(where: { f.isWithin($0) }) else {
                     return fail("cites fact \(f), which the module does not declare in `reads`")

@@ -51,9 +51,12 @@ private struct SchemaEvaluation {
 
     /// Runs the checks of node `id` on `value`.
     mutating func check(_ id: SchemaNode.ID, _ value: JSONValue) {
-        for check in nodes[id].checks {
+        let checks = nodes[id].checks
+        // By index: each check is read in place, not copied out (with its payloads'
+        // retains) as a `for check in` loop does.
+        for i in checks.indices {
             if isDone { return }
-            switch check {
+            switch checks[i] {
             case .never:
                 report("no value is allowed here")
             case .type(let types, let expected):
