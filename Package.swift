@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(name: "CDSReplTests", dependencies: ["CDSTestSupport", "CDSRepl", "CDSEngine", "CDSInterop", "CDSJSON", "CDSBuiltins"]),
         .testTarget(name: "CDSBulkDataTests", dependencies: ["CDSBulkData", "CDSJSON"]),
         .testTarget(name: "CDSVignetteTests", dependencies: ["CDSTestSupport", "CDSEngine", "CDSInterop", "CDSBuiltins", "CDSJSON"]),
-        .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSTestSupport", "cds", "CDSInterop", "CDSJSON"]),
+        .testTarget(name: "CDSEndToEndTests", dependencies: ["CDSTestSupport", "cds", "CDSCommandLine", "CDSInterop", "CDSJSON"]),
         // Fuzz targets (docs/reliability.md): libFuzzer when built with -sanitize=fuzzer,
         // corpus replayers otherwise.
         .target(name: "CDSFuzzSupport", path: "Tests/Fuzz/Support"),

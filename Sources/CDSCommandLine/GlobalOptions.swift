@@ -70,12 +70,22 @@ package struct CatalogOptions: ParsableArguments {
         }
         let directory = found.directory
         do {
-            let loaded = try Interop.loadCatalog(directory: directory, extraPacks: packs + extraPacks)
+            let everyPack = packs + extraPacks
+            let loaded: Catalog
+            // Begun before the command line was parsed (serve, evaluate), when nothing in it
+            // changes what loads.
+            let early = everyPack.isEmpty && catalog == nil ? EarlyCatalog.take(directory: directory) : nil
+            if let early {
+                loaded = try early.get()
+            } else {
+                loaded = try Interop.loadCatalog(directory: directory, extraPacks: everyPack)
+            }
             Logger(label: "cds").info(
                 "Catalog loaded",
                 metadata: [
                     "directory": "\(directory)", "found": "\(found.source)", "version": "\(loaded.version)", "sha256": "\(loaded.digest)",
                     "packs": "\(loaded.packs.map { "\($0.id) \($0.version)" }.joined(separator: ", "))",
+                    "early": "\(early != nil)",
                 ])
             return loaded
         } catch {

@@ -155,33 +155,7 @@ final class LaneThread: Sendable {
         let available = DispatchSemaphore(value: 0)
         self.queue = queue
         self.available = available
-        threadless = !Self.detach { Self.loop(queue, available) }
-    }
-
-    /// The body of a detached thread.
-    private final class Body: Sendable {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-    }
-
-    /// Runs `body` on a detached thread of its own; false if no thread could be created.
-    private static func detach(_ body: @escaping @Sendable () -> Void) -> Bool {
-        var thread = pthread_t()
-        // The thread holds its body until it ends.
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
-        let created = pthread_create(
-            &thread, nil,
-            { context in
-                guard let context else { return nil }
-                Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
-                return nil
-            }, context)
-        guard created == 0 else {
-            Unmanaged<Body>.fromOpaque(context).release()
-            return false
-        }
-        pthread_detach(thread)
-        return true
+        threadless = !DetachedThread.start { Self.loop(queue, available) }
     }
 
     /// Queues `work` behind the lane's earlier work.

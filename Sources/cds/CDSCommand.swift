@@ -1,5 +1,6 @@
 import ArgumentParser
 import CDSCommandLine
+import CSystemTuning
 
 #if canImport(Glibc)
     import Glibc
@@ -30,8 +31,15 @@ struct CDSCommand: ParsableCommand {
         // costs more (docs/performance.md, Start-up). Anything that command cannot parse, help
         // included, goes the usual way below, so every message and exit status is as ever.
         switch arguments.first {
-        case "serve": if runDirectly(ServeCommand.self, arguments.dropFirst()) { return }
-        case "evaluate": if runDirectly(EvaluateCommand.self, arguments.dropFirst()) { return }
+        // Both load the Catalog: that begins now, beside the parsing (``EarlyCatalog``).
+        case "serve":
+            // Before any thread allocates (ServeCommand.run says why).
+            _ = cds_limit_malloc_arenas(2)
+            EarlyCatalog.begin(for: arguments.dropFirst())
+            if runDirectly(ServeCommand.self, arguments.dropFirst()) { return }
+        case "evaluate":
+            EarlyCatalog.begin(for: arguments.dropFirst())
+            if runDirectly(EvaluateCommand.self, arguments.dropFirst()) { return }
         // The HTTP service is its own executable; everything after `hooks serve`, help
         // included, is its to parse.
         case "hooks" where arguments.dropFirst().first == "serve":

@@ -27,13 +27,16 @@ struct CLITests {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil, cwd: String = root, executable: String = binary) throws -> Run {
+    static func run(
+        _ arguments: [String], stdin: String? = nil, cwd: String = root, executable: String = binary, environment: [String: String] = [:]
+    ) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         p.currentDirectoryURL = URL(fileURLWithPath: cwd)
         var env = ProcessInfo.processInfo.environment
         env["CDS_CATALOG"] = nil
+        env.merge(environment) { _, new in new }
         p.environment = env
         let out = Pipe()
         let err = Pipe()
