@@ -79,7 +79,8 @@ package enum CatalogLocator {
         return parent(of: path)
     }
 
-    private static func parent(of path: String) -> String? {
+    /// The directory holding `path`, or `nil` for `/` and bare names.
+    package static func parent(of path: String) -> String? {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return nil }
         return String(path[..<slash])
     }

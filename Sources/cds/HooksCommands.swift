@@ -55,9 +55,7 @@ enum HooksExecutable {
     static func candidates(executableDirectory: String) -> [String] {
         let name = HooksServeHelp.executableName
         var paths = [executableDirectory + "/" + name]
-        if let slash = executableDirectory.lastIndex(of: "/") {
-            paths.append(String(executableDirectory[..<slash]) + "/libexec/cds/" + name)
-        }
+        if let prefix = CatalogLocator.parent(of: executableDirectory) { paths.append(prefix + "/libexec/cds/" + name) }
         return paths
     }
 

@@ -73,11 +73,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         global.prepare()
-        // glibc gives each allocating thread a malloc arena of its own, and every arena keeps
-        // some of what it freed: with evaluation lanes that was 1-2 MiB of peak RSS. Two
-        // arenas keep the server's footprint small at no measurable cost in throughput
-        // (docs/performance.md); batch mode, where throughput is the point, keeps glibc's default.
-        _ = cds_limit_malloc_arenas(2)
+        // Two malloc arenas: set by `CDSCommand.main` before any thread allocates.
         let protocolOutput = ProtocolOutput.claimStandardOutput()
         // A reader on the other end of a pipe is woken once per pipe-full: a 1 MiB pipe
         // instead of 64 KiB means far fewer wake-ups on both sides at high throughput.

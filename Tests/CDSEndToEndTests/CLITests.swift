@@ -135,14 +135,21 @@ struct CLITests {
         #expect(r.stdout.hasPrefix("Catalog 1.0.0 is valid: 23 recommendations, 7 evidence records, 10 sources, 10 phases; sha256 "))
     }
 
-    @Test func aBrokenCatalogStopsEverySubcommandWithFilePathMessage() throws {
+    /// A copy of the Catalog in a new temporary directory whose evidence repeats the id
+    /// `seed-ref-1` (`packs/iliopsoas/evidence.json: /evidence/1/id`); the caller removes it.
+    static func brokenCatalogCopy() throws -> String {
         let dir = NSTemporaryDirectory() + "cds-e2e-" + UUID().uuidString
-        try FileManager.default.copyItem(atPath: Self.root + "/Catalog", toPath: dir)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: root + "/Catalog", toPath: dir)
         let file = dir + "/packs/iliopsoas/evidence.json"
         let text = try String(contentsOfFile: file, encoding: .utf8)
         try text.replacingOccurrences(of: "\"id\": \"seed-ref-2\"", with: "\"id\": \"seed-ref-1\"").write(
             toFile: file, atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    @Test func aBrokenCatalogStopsEverySubcommandWithFilePathMessage() throws {
+        let dir = try Self.brokenCatalogCopy()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         for args in [["catalog", "check"], ["evaluate", Self.root + "/" + Self.vignette + ".case.json"], ["modules"]] {
             let r = try Self.run(args + ["--catalog", dir])
             #expect(r.status == 78, "\(args)")

@@ -24,13 +24,8 @@ struct EarlyCatalogTests {
     /// The same broken Catalog named by `--catalog` (loaded where it always was) and by
     /// `CDS_CATALOG` (loaded early): the same errors, the same status, nothing on standard output.
     @Test func aBrokenCatalogLoadedEarlyIsReportedAsAnyOther() throws {
-        let dir = NSTemporaryDirectory() + "cds-early-" + UUID().uuidString
-        try FileManager.default.copyItem(atPath: CLITests.root + "/Catalog", toPath: dir)
+        let dir = try CLITests.brokenCatalogCopy()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let file = dir + "/packs/iliopsoas/evidence.json"
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"id\": \"seed-ref-2\"", with: "\"id\": \"seed-ref-1\"").write(
-            toFile: file, atomically: true, encoding: .utf8)
         let vignette = CLITests.root + "/Tests/Vignettes/09-escalation-at-4-months.case.json"
         for command in [["serve"], ["evaluate", vignette]] {
             let named = try CLITests.run(command + ["--catalog", dir], stdin: "")
