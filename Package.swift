@@ -185,7 +185,9 @@ let package = Package(
                 "CSystemTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The release link's function order (Makefile, `make link-order`), not a source.
+            exclude: ["link-order.txt"]
         ),
         .target(name: "CDSTestSupport", dependencies: ["CDSEngine", "CDSInterop", "CDSBuiltins", "CDSModuleAPI"], path: "Tests/CDSTestSupport"),
         .testTarget(name: "CDSJSONTests", dependencies: ["CDSJSON"]),
