@@ -214,10 +214,31 @@ struct SourceSplitTests {
         #expect(SeedText.sentences(of: line) == Self.sentencesBefore(line))
     }
 
+    /// The lines as the first version split them (a `Character` at a time, so a CR LF, one
+    /// character, was not a line feed) and trimmed them.
+    static func linesBefore(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map(trimmedBefore)
+    }
+
     @Test(arguments: lines)
     func trimmingAsBefore(line: String) {
-        #expect(Substring(line).trimmingWhitespace() == Self.trimmedBefore(Substring(line)))
-        #expect(Substring("\t" + line + " ").trimmingWhitespace() == Self.trimmedBefore(Substring("\t" + line + " ")))
+        #expect(SeedText.trimmed(Substring(line)) == Self.trimmedBefore(Substring(line)))
+        for text in [line, "\t" + line + " ", " \r" + line + "\t\r"] where !text.contains("\r\n") {
+            #expect(SeedText.lines(of: text) == Self.linesBefore(text), "\(Array(text.unicodeScalars))")
+        }
+    }
+
+    @Test func linesAsBeforeAcrossAText() {
+        // (Without the lines that would make a CR LF once joined.)
+        let kept = Self.lines.filter { !$0.contains("\r\n") && !$0.hasSuffix("\r") }
+        let text = kept.joined(separator: "\n")
+        #expect(SeedText.lines(of: text) == Self.linesBefore(text))
+        #expect(SeedText.lines(of: text).count == kept.count)
+    }
+
+    /// A source saved with CR LF line ends has its lines (the first version saw one line).
+    @Test func crlfLineEndsSplit() {
+        #expect(SeedText.lines(of: "One.\r\n  Two. \r\n\r\nThree") == ["One.", "Two.", "", "Three"])
     }
 
     @Test func sha256AcrossBlockBoundaries() {
