@@ -122,6 +122,31 @@ struct CatalogTests {
         #expect(error.issues[0].message.hasPrefix("invalid JSON at byte 100: "))
     }
 
+    /// The pack files are read and parsed on two threads; what they report comes in file
+    /// order, the same at every load, as from one thread.
+    /// The pack files are read and parsed on two threads; every broken one is reported, the
+    /// same issues at every load (listed by file), as from one thread.
+    @Test func issuesOfSeveralBrokenFilesAreAllReportedTheSameEveryTime() throws {
+        let scratch = try ScratchCatalog()
+        defer { scratch.remove() }
+        for file in ["fhir-mapping.json", "evidence.json", "schema.json", "sources.json"] {
+            try scratch.write("packs/iliopsoas/" + file, "{\"truncated\": ")
+        }
+        try scratch.write("packs/iliopsoas/policy.json", "[1,]")
+        var reports: [[String]] = []
+        for _ in 0..<5 {
+            guard case .failure(let error) = scratch.load() else {
+                Issue.record("loaded")
+                return
+            }
+            reports.append(error.issues.map(\.description))
+        }
+        let files = ["evidence.json", "fhir-mapping.json", "policy.json", "schema.json", "sources.json"].map { "packs/iliopsoas/" + $0 }
+        #expect(reports[0].map { String($0.prefix { $0 != ":" }) } == files)
+        #expect(reports[0].allSatisfy { $0.contains(": /: invalid JSON at byte ") }, "\(reports[0])")
+        #expect(Set(reports.map { $0.joined(separator: "\n") }).count == 1)
+    }
+
     @Test func anUntracedSeedSentenceIsRefused() throws {
         let scratch = try ScratchCatalog()
         defer { scratch.remove() }

@@ -40,24 +40,26 @@ package enum CatalogLoader {
     /// `extraPacks` (pack directories given on the command line or by module manifests).
     package static func load(directory: String, extraPacks: [String] = []) throws(CatalogLoadError) -> Catalog {
         let sink = IssueSink()
-        let parser = JSONParser(limits: .init(maxDepth: 32, maxBytes: 16 << 20))
+        // A file's bytes and parse are independent of the rest (`fetch`); what a file adds to
+        // the digest and to the issues is applied in file order (`use`), as one thread would.
+        func use(_ read: FileRead, _ file: String, into digest: inout [UInt8]) -> JSONValue? {
+            switch read {
+            case .absent:
+                return nil
+            case .unreadable(let reason):
+                sink.add(file, .root, "cannot read: \(reason)", .unreadable)
+                return nil
+            case .invalid(let bytes, let offset, let message):
+                digest += Array(file.utf8) + [0] + bytes + [0]
+                sink.add(file, .root, "invalid JSON at byte \(offset): \(message)", .invalidJSON)
+                return nil
+            case .parsed(let bytes, let value):
+                digest += Array(file.utf8) + [0] + bytes + [0]
+                return value
+            }
+        }
         func read(_ directory: String, _ file: String, optional: Bool, into digest: inout [UInt8]) -> JSONValue? {
-            let path = FileSystem.join(directory, file)
-            if optional && access(path, F_OK) != 0 && errno == ENOENT { return nil }
-            let bytes: [UInt8]
-            do {
-                bytes = try FileSystem.read(path, limit: 16 << 20, regularOnly: true)
-            } catch {
-                sink.add(file, .root, "cannot read: \(error.reason)", .unreadable)
-                return nil
-            }
-            digest += Array(file.utf8) + [0] + bytes + [0]
-            do {
-                return try parser.parse(bytes)
-            } catch {
-                sink.add(file, .root, "invalid JSON at byte \(error.offset): \(error.message)", .invalidJSON)
-                return nil
-            }
+            use(fetch(directory, file, optional: optional), file, into: &digest)
         }
         var hostDigest: [UInt8] = []
         var host: [String: JSONValue] = [:]
@@ -83,17 +85,30 @@ package enum CatalogLoader {
             let prefix = extra.hasSuffix("/") ? extra : extra + "/"
             locations.append(PackLocation(directory: FileSystem.realPath(extra) ?? extra, prefix: prefix, listed: false))
         }
+        // Every pack's files read and parsed on two threads (most of the parsing at start),
+        // then taken pack by pack in order.
         var seenDirectories: [String: String] = [:]
-        var packs: [PackDocuments] = []
+        var earlierCopy: [String?] = []
+        var jobs: [(directory: String, file: String)] = []
         for location in locations {
-            if let earlier = seenDirectories.updateValue(location.prefix, forKey: location.directory) {
+            let earlier = seenDirectories.updateValue(location.prefix, forKey: location.directory)
+            earlierCopy.append(earlier)
+            if earlier == nil { jobs += packFiles.map { (location.directory, $0) } }
+        }
+        let jobList = jobs
+        var reads = SharedWork.map(jobList.count) { i in
+            fetch(jobList[i].directory, jobList[i].file, optional: !requiredPackFiles.contains(jobList[i].file))
+        }[...]
+        var packs: [PackDocuments] = []
+        for (location, earlier) in zip(locations, earlierCopy) {
+            if let earlier {
                 sink.add(location.prefix + "pack.json", .root, "this pack is already loaded as \(earlier)", .conflict)
                 continue
             }
             var pack = PackDocuments(location: location)
             sink.filePrefix = location.prefix
             for file in packFiles {
-                pack.documents[file] = read(location.directory, file, optional: !requiredPackFiles.contains(file), into: &pack.digestInput)
+                pack.documents[file] = use(reads.removeFirst(), file, into: &pack.digestInput)
             }
             sink.filePrefix = ""
             packs.append(pack)
@@ -105,6 +120,37 @@ package enum CatalogLoader {
         let catalog = assembler.assemble(manifest: manifest, hostDigest: hostDigest)
         guard sink.issues.isEmpty, let catalog else { throw CatalogLoadError(issues: sink.issues) }
         return catalog
+    }
+}
+
+/// What reading one Catalog file gave, before its issues and digest are applied.
+enum FileRead: Sendable {
+    /// An optional file that does not exist.
+    case absent
+    /// The file could not be read (the reason).
+    case unreadable(String)
+    /// The file's bytes are not valid JSON.
+    case invalid(bytes: [UInt8], offset: Int, message: String)
+    /// The file's bytes and their value.
+    case parsed(bytes: [UInt8], JSONValue)
+}
+
+extension CatalogLoader {
+    /// Reads and parses one file of a Catalog or pack directory (any thread).
+    static func fetch(_ directory: String, _ file: String, optional: Bool) -> FileRead {
+        let path = FileSystem.join(directory, file)
+        if optional && access(path, F_OK) != 0 && errno == ENOENT { return .absent }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.read(path, limit: 16 << 20, regularOnly: true)
+        } catch {
+            return .unreadable(error.reason)
+        }
+        do {
+            return .parsed(bytes: bytes, try JSONParser(limits: .init(maxDepth: 32, maxBytes: 16 << 20)).parse(bytes))
+        } catch {
+            return .invalid(bytes: bytes, offset: error.offset, message: error.message)
+        }
     }
 }
 
