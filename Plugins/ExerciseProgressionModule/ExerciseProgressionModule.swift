@@ -40,6 +40,8 @@ public struct ExerciseProgressionModule: IliopsoasAssessmentModule {
             throw ModuleError("Catalog progression 'strengthening' has \(steps.count) steps; this module knows \(Self.tiers.count) tiers")
         }
         var proposals: [Proposal] = []
+        // Room for as many proposals as the Catalog has recommendations, made once, not as it grows.
+        proposals.reserveCapacity(catalog.recommendations.count)
         let program = Rationale("every patient in the algorithm follows the hip rotation strengthening program with stretching", facts: [])
         let dosage = Rationale(
             "the source states EULAR's progressive strength training dosage as a general recommendation (Evidence for Effectiveness): it applies to the strengthening program from the start",

@@ -201,7 +201,8 @@ extension Plan {
             for s in r.sources { note(s.proposal.rationale.policy) }
         }
         for s in resolution.superseded { note(s.loser.proposal.rationale.policy) }
-        return Set(used.compactMap(catalog.ruleIndex)).sorted()
+        // Distinct ids have distinct positions: sorted, no set needed.
+        return used.compactMap(catalog.ruleIndex).sorted()
     }
 
     /// The case facts a proposal cites, with their values in this case.
