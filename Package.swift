@@ -110,6 +110,7 @@ let package = Package(
             name: "CDSModuleHost",
             dependencies: [
                 "CDSEngine",
+                "CSystemTuning",
                 "CDSModuleProtocol",
                 "CDSModuleAPI",
                 "CDSJSON",

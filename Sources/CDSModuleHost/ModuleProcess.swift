@@ -1,5 +1,6 @@
 import CDSEngine
 import CDSJSON
+import CSystemTuning
 import Dispatch
 import Logging
 
@@ -96,6 +97,9 @@ final class ModuleProcess {
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errChild[1], 2)
+        // Nothing else: the host's own descriptors are close-on-exec, but one its process left
+        // inheritable (an embedding program's pipe, say) would stay open in the module.
+        _ = cds_spawn_close_from(&actions, 3)
         var attributes = SpawnAttributes()
         defer { attributes.destroy() }
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]

@@ -1,4 +1,5 @@
 import CDSEngine
+import CSystemTuning
 
 #if canImport(Glibc)
     import Glibc
@@ -69,6 +70,9 @@ enum ProcessGuardian {
         posix_spawn_file_actions_adddup2(&actions, fds[1], 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else: a descriptor the host's process left inheritable (an embedding
+        // program's pipe, say) would otherwise stay open for the guardian's whole life.
+        _ = cds_spawn_close_from(&actions, 3)
         var attributes = SpawnAttributes()
         defer { attributes.destroy() }
         let argv: [UnsafeMutablePointer<CChar>?] = ["sh", "-c", script].map { (s: String) in strdup(s) } + [nil]

@@ -25,8 +25,8 @@ struct BatchConsoleTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLITests.binary)
         p.arguments = ["evaluate", "--batch", file]
-        let out = Pipe()
-        let err = Pipe()
+        let out = childPipe()
+        let err = childPipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()

@@ -86,7 +86,10 @@ struct BatchTests {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         try? input.fileHandleForWriting.close()
-        #expect(p.terminationReason == .exit && p.terminationStatus == 143)
+        #expect(
+            p.terminationReason == .exit && p.terminationStatus == 143,
+            "ended by \(p.terminationReason == .exit ? "exit" : "signal") \(p.terminationStatus) after \(text.split(separator: "\n").count) lines"
+        )
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == 200, "all 200 lines were read before SIGTERM, so all are answered")
         #expect(lines.allSatisfy { (try? JSONParser().parse(String($0)))?["caseId"] == "09-escalation-at-4-months" })

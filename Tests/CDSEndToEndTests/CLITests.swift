@@ -38,9 +38,9 @@ struct CLITests {
         env["CDS_CATALOG"] = nil
         env.merge(environment) { _, new in new }
         p.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
+        let out = childPipe()
+        let err = childPipe()
+        let input = childPipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = input
@@ -60,8 +60,8 @@ struct CLITests {
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         p.currentDirectoryURL = URL(fileURLWithPath: root)
-        let input = Pipe()
-        let output = Pipe()
+        let input = childPipe()
+        let output = childPipe()
         p.standardInput = input
         p.standardOutput = output
         p.standardError = FileHandle.nullDevice

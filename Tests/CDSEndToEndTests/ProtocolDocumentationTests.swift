@@ -1,4 +1,5 @@
 import CDSJSON
+import CDSTestSupport
 import Foundation
 import Testing
 
@@ -63,7 +64,7 @@ struct ProtocolDocumentationTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", file, CLITests.binary]
-        let out = Pipe()
+        let out = childPipe()
         p.standardOutput = out
         try p.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -81,7 +82,7 @@ struct ProtocolDocumentationTests {
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = URL(fileURLWithPath: CLITests.binary).deletingLastPathComponent().path + ":" + (env["PATH"] ?? "")
         p.environment = env
-        let out = Pipe()
+        let out = childPipe()
         p.standardOutput = out
         try p.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

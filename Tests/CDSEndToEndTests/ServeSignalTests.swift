@@ -10,8 +10,8 @@ import Testing
 /// the server ends, the bytes it never read can be counted: "read" is then exact.
 final class SignalledServer: @unchecked Sendable {
     let process = Process()
-    let output = Pipe()
-    let errors = Pipe()
+    let output = childPipe()
+    let errors = childPipe()
     private let inputRead: Int32
     private let inputWrite: Int32
     private let collected = Guarded<Data>(Data())

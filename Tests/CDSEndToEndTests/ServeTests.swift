@@ -6,9 +6,9 @@ import Testing
 /// A running `cds serve` with pipes to its standard streams.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
-    let input = Pipe()
-    let output = Pipe()
-    let errors = Pipe()
+    let input = childPipe()
+    let output = childPipe()
+    let errors = childPipe()
 
     init(_ extra: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: CLITests.binary)

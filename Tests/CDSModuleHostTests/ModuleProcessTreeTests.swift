@@ -126,6 +126,26 @@ extension ExternalModuleTests {
         #expect(after == "threw: not called: the host is stopping", "no restart once the host stops")
     }
 
+    /// A descriptor the host's process left inheritable (an embedding program's or a test
+    /// harness's pipe) is not passed on: a module (and the guardian) get their standard
+    /// streams only. An inherited pipe end kept another process's input open for the
+    /// module's whole life.
+    @Test func aModuleInheritsOnlyItsStandardStreams() throws {
+        var leaked: [Int32] = [0, 0]
+        #expect(pipe(&leaked) == 0)  // not close-on-exec
+        defer { for fd in leaked { close(fd) } }
+        let process = try ModuleProcess.spawn(
+            "/bin/sh",
+            ["-c", "for fd in 0 1 2 \(leaked[0]) \(leaked[1]); do [ -e /proc/$$/fd/$fd ] && printf 'o' || printf 'c'; done; echo"],
+            label: "m", logger: Logger(label: "test"))
+        defer { process.finish(grace: 100) }
+        guard case .line(let bytes) = process.receive(until: Monotonic.milliseconds() + 10_000) else {
+            Issue.record("no line from the child")
+            return
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == "ooocc", "0, 1, 2 open; the parent's inheritable pipe closed")
+    }
+
     @Test func stoppingAModuleTwiceClosesNothingElse() throws {
         let process = try ModuleProcess.spawn(HostFixture.faulty, ["good", "m"], label: "m", logger: Logger(label: "test"))
         process.terminate(grace: 100)
