@@ -101,6 +101,7 @@ let package = Package(
         ),
         // Linux and glibc tuning (malloc arenas, pipe sizes), for the executable only.
         .systemLibrary(name: "CSystemTuning", path: "Sources/CSystemTuning"),
+        .systemLibrary(name: "CProcessSpawn", path: "Sources/CProcessSpawn"),
         .target(name: "CDSRepl", dependencies: ["CDSEngine", "CDSJSON", "CDSModuleAPI", "IliopsoasCondition", "CLibedit"]),
         .target(name: "CDSModuleAPI", dependencies: ["CDSJSON"]),
         .target(name: "IliopsoasCondition", dependencies: ["CDSModuleAPI", "CDSJSON"]),
@@ -110,7 +111,7 @@ let package = Package(
             name: "CDSModuleHost",
             dependencies: [
                 "CDSEngine",
-                "CSystemTuning",
+                "CProcessSpawn",
                 "CDSModuleProtocol",
                 "CDSModuleAPI",
                 "CDSJSON",

@@ -1,6 +1,6 @@
 import CDSEngine
 import CDSJSON
-import CSystemTuning
+import CProcessSpawn
 import Dispatch
 import Logging
 

@@ -1,5 +1,5 @@
 import CDSEngine
-import CSystemTuning
+import CProcessSpawn
 
 #if canImport(Glibc)
     import Glibc

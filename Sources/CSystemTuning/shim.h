@@ -1,9 +1,8 @@
 // Linux and glibc tuning knobs the Glibc Swift module does not export (they need
-// _GNU_SOURCE or malloc.h). Used by the cds executable and the module host.
+// _GNU_SOURCE or malloc.h). Used by the cds executable only.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <malloc.h>
-#include <spawn.h>
 
 /// Limits glibc to `count` malloc arenas; returns 1 on success.
 static inline int cds_limit_malloc_arenas(int count) {
@@ -14,10 +13,4 @@ static inline int cds_limit_malloc_arenas(int count) {
 /// (not a pipe, or above /proc/sys/fs/pipe-max-size).
 static inline int cds_grow_pipe(int fd, int bytes) {
     return fcntl(fd, F_SETPIPE_SZ, bytes);
-}
-
-/// Makes a spawned child close every descriptor from `from` up (glibc 2.34), whatever the
-/// parent left inheritable; returns 0 on success.
-static inline int cds_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
-    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
