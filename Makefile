@@ -58,13 +58,14 @@ build: setup
 # is installed: fewer pages touched at start, a smaller resident set. The same flags for both
 # products, so that building the second reuses the first's objects.
 LINK_ORDER := Sources/cds/link-order.txt
-LIBSTDCXX_A := $(shell clang -print-file-name=libstdc++.a 2>/dev/null)
+# The archive's path when it is installed (clang prints the bare name when it is not).
+LIBSTDCXX_A := $(filter /%,$(wildcard $(shell clang -print-file-name=libstdc++.a 2>/dev/null)))
 STATIC_CXX_DIR := .build/static-libstdc++
 RELEASE_FLAGS := -c release --static-swift-stdlib \
 	-Xswiftc -Xfrontend -Xswiftc -function-sections -Xswiftc -use-ld=lld \
 	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
 	-Xlinker --symbol-ordering-file=$(CURDIR)/$(LINK_ORDER) -Xlinker --no-warn-symbol-ordering \
-	$(if $(filter /%,$(wildcard $(LIBSTDCXX_A))),-Xlinker -L$(CURDIR)/$(STATIC_CXX_DIR))
+	$(if $(LIBSTDCXX_A),-Xlinker -L$(CURDIR)/$(STATIC_CXX_DIR))
 
 # `cds` alone (what make run serves); release-hooks adds `cds-hooks` beside it.
 # SwiftPM does not rebuild when the flags change, nor relink when the order file does: a
@@ -74,7 +75,7 @@ release: setup
 	@mkdir -p .build; if [ "$$(cat $(RELEASE_STAMP) 2>/dev/null)" != '$(RELEASE_FLAGS)' ]; then \
 		rm -rf .build/release .build/*/release; echo '$(RELEASE_FLAGS)' > $(RELEASE_STAMP); fi
 	@if [ -f $(RELEASE_CDS) ] && [ $(LINK_ORDER) -nt $(RELEASE_CDS) ]; then rm -f $(RELEASE_CDS) .build/release/cds-hooks; fi
-	@$(if $(filter /%,$(wildcard $(LIBSTDCXX_A))),mkdir -p $(STATIC_CXX_DIR) && ln -sf $(LIBSTDCXX_A) $(STATIC_CXX_DIR)/libstdc++.a)
+	@$(if $(LIBSTDCXX_A),mkdir -p $(STATIC_CXX_DIR) && ln -sf $(LIBSTDCXX_A) $(STATIC_CXX_DIR)/libstdc++.a)
 	$(SWIFT) build $(QUIET) $(RELEASE_FLAGS) --product cds
 
 release-hooks: release

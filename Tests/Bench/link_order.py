@@ -5,8 +5,8 @@ Runs a release `cds` under callgrind the way `cds serve` is used: start-up with 
 Catalog and every module, `initialize`, then every golden vignette evaluated three times
 and a few requests that fail. Every function of the executable that ran is written, one
 mangled name per line, sorted (so that a regenerated file differs only by the functions that
-came or went: their order within the run they form matters little). The release link (`make release`, lld's --symbol-ordering-file) lays those functions
-out first and together, so start-up and evaluations touch a few hundred KiB of contiguous
+came or went: their order within the run they form matters little). The release link (`make
+release`, lld's --symbol-ordering-file) lays those functions out first and together, so start-up and evaluations touch a few hundred KiB of contiguous
 code instead of pages all over an 11 MB text section: the resident set and the start-up's
 page faults (docs/performance.md, Start-up).
 
