@@ -339,6 +339,22 @@ public struct JSONWriter: @unchecked Sendable {
         append(fragment.bytes)
     }
 
+    /// Writes again the members this writer wrote at `range` of its text (since its last
+    /// ``takeBytes()``), into the object being written: for members that repeat, encoded
+    /// once. The range must hold whole members, written in the same place as here (after
+    /// other members, so starting with the comma), which is what makes the copy well formed.
+    package mutating func rewrite(_ range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "rewrite of bytes this writer does not hold")
+        guard !range.isEmpty else { return }
+        let p = room(range.count)
+        // After `room`, `base` is this writer's (possibly new) buffer: the source is read
+        // from it, below the bytes being written, so the two never overlap.
+        p.update(from: base + range.lowerBound, count: range.count)
+        count += range.count
+        atContainerStart = false
+        afterKey = false
+    }
+
     // MARK: member conveniences
 
     /// Writes a member with any value.

@@ -114,12 +114,39 @@ public struct CatalogView: Sendable {
     public let rules: [String: CatalogRule]
     /// The knowledge packs the recommendations come from, in load order (module API 2.0).
     public let packs: [PackSummary]
-    private let recommendationsByID: [RecommendationID: CatalogRecommendation]
     private let ordered: [CatalogRecommendation]
-    /// Each phase's recommendations in Catalog order, computed once (modules ask often).
-    private let byPhase: [Phase: [CatalogRecommendation]]
+    /// Each recommendation's position in `ordered`, by id (the first of an id given twice).
+    private let recommendationTable: KeyTable
+    /// The phases that have recommendations, and each one's in Catalog order, computed once
+    /// (modules ask often).
+    private let phaseTable: KeyTable
+    private let byPhase: [[CatalogRecommendation]]
     /// Each pack's recommendations in Catalog order.
     private let byPack: [String: [CatalogRecommendation]]
+    /// The rules in the order given, found by id (the first of an id given twice), each
+    /// with its parameters as a short list: modules read rule parameters on every
+    /// evaluation, and a list of a few names searched by length and bytes beats hashing.
+    private let ruleTable: KeyTable
+    private let ruleParameters: [Parameters]
+    /// Each recommendation's parameters (parallel to `ordered`), as for rules.
+    private let recommendationParameters: [Parameters]
+
+    /// A few named values, searched linearly.
+    private struct Parameters: Sendable {
+        let names: [String]
+        let values: [Double]
+
+        init(_ dictionary: [String: Double]) {
+            names = dictionary.keys.sorted()
+            values = names.map { dictionary[$0] ?? 0 }
+        }
+
+        subscript(name: String) -> Double? {
+            let length = name.utf8.count
+            for i in names.indices where names[i].utf8.count == length && names[i] == name { return values[i] }
+            return nil
+        }
+    }
 
     /// A view over the given content (the engine builds it from the loaded Catalog; tests and
     /// module authors may build small ones). `packs` defaults to the packs the
@@ -141,12 +168,20 @@ public struct CatalogView: Sendable {
         self.packs = packs ?? named
         self.byPack = Dictionary(grouping: recommendations, by: \.pack)
         self.rules = Dictionary(rules.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.ruleTable = KeyTable(rules.map(\.id))
+        self.ruleParameters = rules.map { Parameters($0.parameters) }
         self.version = version
         self.phases = phases
         self.progressions = progressions
         self.ordered = recommendations
-        self.recommendationsByID = Dictionary(recommendations.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        self.byPhase = Dictionary(grouping: recommendations, by: \.phase)
+        self.recommendationTable = KeyTable(recommendations.map(\.id.rawValue))
+        self.recommendationParameters = recommendations.map { Parameters($0.parameters) }
+        var phaseOrder: [Phase] = []
+        var seenPhases: Set<Phase> = []
+        for r in recommendations where seenPhases.insert(r.phase).inserted { phaseOrder.append(r.phase) }
+        let grouped = Dictionary(grouping: recommendations, by: \.phase)
+        self.phaseTable = KeyTable(phaseOrder.map(\.rawValue))
+        self.byPhase = phaseOrder.map { grouped[$0] ?? [] }
         self.contraindicationCodes = contraindicationCodes
     }
 
@@ -155,7 +190,7 @@ public struct CatalogView: Sendable {
 
     /// The recommendation with `id`, or `nil`.
     public func recommendation(_ id: RecommendationID) -> CatalogRecommendation? {
-        recommendationsByID[id]
+        recommendationTable.position(of: id.rawValue).map { ordered[$0] }
     }
 
     /// The recommendations of one knowledge pack, in Catalog order; empty for a pack not loaded.
@@ -165,16 +200,16 @@ public struct CatalogView: Sendable {
 
     /// The recommendations of one phase, in Catalog order.
     public func recommendations(in phase: Phase) -> [CatalogRecommendation] {
-        byPhase[phase] ?? []
+        phaseTable.position(of: phase.rawValue).map { byPhase[$0] } ?? []
     }
 
     /// A parameter a module's logic depends on. Throws when the Catalog lacks it, so a
     /// module never decides on a missing threshold.
     public func parameter(_ name: String, of id: RecommendationID) throws -> Double {
-        guard let entry = recommendationsByID[id] else {
+        guard let position = recommendationTable.position(of: id.rawValue) else {
             throw ModuleError("Catalog has no recommendation '\(id)'")
         }
-        guard let value = entry.parameters[name] else {
+        guard let value = recommendationParameters[position][name] else {
             throw ModuleError("Catalog recommendation '\(id)' has no parameter '\(name)'")
         }
         return value
@@ -183,8 +218,8 @@ public struct CatalogView: Sendable {
     /// A parameter of a Catalog decision rule. Throws when the Catalog lacks it, so a module
     /// never decides on a missing threshold or policy.
     public func parameter(_ name: String, ofRule id: String) throws -> Double {
-        guard let rule = rules[id] else { throw ModuleError("Catalog has no rule '\(id)'") }
-        guard let value = rule.parameters[name] else { throw ModuleError("Catalog rule '\(id)' has no parameter '\(name)'") }
+        guard let position = ruleTable.position(of: id) else { throw ModuleError("Catalog has no rule '\(id)'") }
+        guard let value = ruleParameters[position][name] else { throw ModuleError("Catalog rule '\(id)' has no parameter '\(name)'") }
         return value
     }
 

@@ -142,7 +142,17 @@ extension CaseFacts {
     /// One view per type `View`.
     @_spi(ConditionLibrary)
     public func typedView<View: Sendable>(_ type: View.Type, build: (JSONValue) throws(ModuleError) -> View) throws(ModuleError) -> View {
-        try storage.view(type, build: build)
+        try storage.view(type, build: build).value
+    }
+
+    /// Calls `body` with the typed view of ``typedView(_:build:)``, lent for the call rather
+    /// than copied out (a copy of a view retains each of its parts, once per module and case).
+    @_spi(ConditionLibrary)
+    public func withTypedView<View: Sendable, Result>(
+        _ type: View.Type, build: (JSONValue) throws(ModuleError) -> View, _ body: (borrowing View) throws -> Result
+    ) throws -> Result {
+        let box = try storage.view(type, build: build)
+        return try body(box.value)
     }
 }
 
@@ -177,7 +187,7 @@ extension CaseFacts {
             mutex.deallocate()
         }
 
-        func view<View: Sendable>(_ type: View.Type, build: (JSONValue) throws(ModuleError) -> View) throws(ModuleError) -> View {
+        func view<View: Sendable>(_ type: View.Type, build: (JSONValue) throws(ModuleError) -> View) throws(ModuleError) -> ViewBox<View> {
             pthread_mutex_lock(mutex)
             defer { pthread_mutex_unlock(mutex) }
             let key = ObjectIdentifier(type)
@@ -197,7 +207,7 @@ extension CaseFacts {
                 guard let box = box as? ViewBox<View> else {
                     throw ModuleError("typed view \(View.self) has the wrong type (internal error)")
                 }
-                return box.value
+                return box
             case .failure(let error):
                 throw error
             }

@@ -84,7 +84,14 @@ public struct ProposalAction: RawRepresentable, Sendable, Hashable, CustomString
 
     /// Higher is safer (`avoid` is 3, `recommend` 0); `nil` for an unknown action.
     public var safetyRank: Int? {
-        Self.bySafety.firstIndex(of: self).map { Self.bySafety.count - 1 - $0 }
+        // `bySafety` reversed, spelled out: asked for every proposal, twice.
+        switch rawValue {
+        case "recommend": 0
+        case "consider": 1
+        case "defer": 2
+        case "avoid": 3
+        default: nil
+        }
     }
 
     /// Whether the action puts the recommendation into practice (`recommend`, `consider`).

@@ -26,7 +26,7 @@ extension IliopsoasAssessmentModule {
     /// and forwards to ``assess(_:context:)``. Throws ``ModuleError`` when
     /// the document does not have the shape of the iliopsoas case model.
     public func assess(_ facts: CaseFacts, context: AssessmentContext) throws -> [Proposal] {
-        try assess(facts.clinicalCase(), context: context)
+        try facts.withTypedView(ClinicalCase.self, build: ClinicalCase.build) { c in try assess(c, context: context) }
     }
 }
 
@@ -35,12 +35,18 @@ extension CaseFacts {
     /// ``ModuleError`` when the validated document does not have the shape the case schema
     /// guarantees (the schema and this library out of step).
     public func clinicalCase() throws(ModuleError) -> ClinicalCase {
-        try typedView(ClinicalCase.self) { document throws(ModuleError) in
-            guard let c = ClinicalCase(document: document) else {
-                throw ModuleError(
-                    "the case passed the schema but does not match the iliopsoas case model (schema and condition library out of step)")
-            }
-            return c
+        try typedView(ClinicalCase.self, build: ClinicalCase.build)
+    }
+}
+
+extension ClinicalCase {
+    /// The typed case of a validated document, or the error that says the schema and this
+    /// library are out of step.
+    static func build(_ document: JSONValue) throws(ModuleError) -> ClinicalCase {
+        guard let c = ClinicalCase(document: document) else {
+            throw ModuleError(
+                "the case passed the schema but does not match the iliopsoas case model (schema and condition library out of step)")
         }
+        return c
     }
 }

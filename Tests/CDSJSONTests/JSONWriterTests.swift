@@ -179,3 +179,54 @@ struct JSONObjectIndexTests {
         #expect(big == same && big.hashValue == same.hashValue, "order-insensitive equality across the index")
     }
 }
+
+extension JSONWriterTests {
+    /// Members written once and repeated later (a plan's shared rationales), also across a
+    /// reallocation of the buffer and inside a lent buffer: the text of writing them again.
+    @Test func rewrittenMembersAreTheTextOfWritingThemAgain() throws {
+        func members(_ o: inout JSONWriter) {
+            o.member("rule", string: "a rule with \"quotes\" and é")
+            o.key("facts")
+            o.array([Int64(1), 2, 3]) { $0.integer($1) }
+        }
+        var expected = JSONWriter()
+        var repeated = JSONWriter(capacity: 16)  // small: the rewrites reallocate
+        for w in [0, 1] {
+            var range: Range<Int>?
+            let writer: (inout JSONWriter) -> Void = { o in
+                o.array { a in
+                    for i in 0..<20 {
+                        a.object { e in
+                            e.member("n", integer: Int64(i))
+                            if w == 1, let range {
+                                e.rewrite(range)
+                            } else {
+                                let start = e.byteCount
+                                members(&e)
+                                if range == nil { range = start..<e.byteCount }
+                            }
+                            e.member("after", .bool(true))
+                        }
+                    }
+                }
+            }
+            if w == 0 { writer(&expected) } else { writer(&repeated) }
+        }
+        #expect(repeated.text == expected.text)
+        _ = try JSONParser().parse(repeated.bytes)
+
+        // Inside a buffer lent by `write(into:)`, the copy reads the lent buffer.
+        let lent = [UInt8](unsafeUninitializedCapacity: 256) { buffer, initialized in
+            let written = JSONWriter.write(into: buffer) { w in
+                w.object { o in
+                    o.member("a", integer: 1)
+                    let start = o.byteCount
+                    o.member("b", string: "x")
+                    o.rewrite(start..<o.byteCount)
+                }
+            }
+            initialized = written.count ?? 0
+        }
+        #expect(String(decoding: lent, as: UTF8.self) == #"{"a":1,"b":"x","b":"x"}"#)
+    }
+}

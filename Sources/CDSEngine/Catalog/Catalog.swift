@@ -213,10 +213,13 @@ package final class Catalog: Sendable {
     let evidenceFragments: [JSONFragment]
     /// Each rule's JSON (parallel to `rules`), prepared once at load.
     let ruleFragments: [JSONFragment]
-    /// Each rule's position in `rules`, by id.
-    private let ruleIndexByID: [String: Int]
-    private let recommendationIndex: [RecommendationID: Int]
-    private let evidenceIndex: [EvidenceID: Int]
+    /// Every plan's `provenance` over this Catalog, prepared once at load.
+    let provenanceFragment: JSONFragment
+    /// Each rule's, recommendation's and evidence record's position, by id (looked up on
+    /// every evaluation: fixed tables, cheaper than dictionaries).
+    private let ruleIndexByID: KeyTable
+    private let recommendationIndex: KeyTable
+    private let evidenceIndex: KeyTable
 
     init(
         version: String, title: String, digest: String, packs: [Pack], sources: [Source], evidence: [Evidence],
@@ -238,7 +241,8 @@ package final class Catalog: Sendable {
         self.policy = policy
         self.rules = rules
         self.ruleFragments = rules.map { JSONFragment(Self.render($0)) }
-        self.ruleIndexByID = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.provenanceFragment = JSONFragment(Plan.provenance(catalogVersion: version, digest: digest, packs: packs, order: policy.order))
+        self.ruleIndexByID = KeyTable(rules.map(\.id))
         self.symptoms = symptoms
         self.contraindications = contraindications
         self.substances = substances
@@ -250,8 +254,8 @@ package final class Catalog: Sendable {
         self.traceability = traceability
         self.renderedRecommendations = Dictionary(recommendations.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
         self.renderedEvidence = Dictionary(evidence.map { ($0.id, Self.render($0)) }, uniquingKeysWith: { a, _ in a })
-        let recommendationIndex = Dictionary(recommendations.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let evidenceIndex = Dictionary(evidence.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let recommendationIndex = KeyTable(recommendations.map(\.id.rawValue))
+        let evidenceIndex = KeyTable(evidence.map(\.id.rawValue))
         let phaseRank = Dictionary(phases.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.recommendationIndex = recommendationIndex
         self.evidenceIndex = evidenceIndex
@@ -263,7 +267,8 @@ package final class Catalog: Sendable {
         self.planEntries = recommendations.indices.map { i in
             let r = recommendations[i]
             return PlanEntry(
-                rank: phaseRank[r.phase] ?? phases.count, idOrder: idOrder[i], evidence: r.evidence.compactMap { evidenceIndex[$0] },
+                rank: phaseRank[r.phase] ?? phases.count, idOrder: idOrder[i],
+                evidence: r.evidence.compactMap { evidenceIndex.position(of: $0.rawValue) },
                 members: Self.planMembers(rendered[r.id] ?? Self.render(r)))
         }
         let evidenceJSON = renderedEvidence
@@ -293,36 +298,36 @@ package final class Catalog: Sendable {
     package let view: CatalogView
 
     package func recommendation(_ id: RecommendationID) -> Recommendation? {
-        recommendationIndex[id].map { recommendations[$0] }
+        recommendationIndex.position(of: id.rawValue).map { recommendations[$0] }
     }
 
     /// Whether the Catalog has a recommendation with this id (no entry is copied).
     package func contains(_ id: RecommendationID) -> Bool {
-        recommendationIndex[id] != nil
+        recommendationIndex.position(of: id.rawValue) != nil
     }
 
     /// The position of a recommendation in `recommendations` and `planEntries`.
     package func index(of id: RecommendationID) -> Int? {
-        recommendationIndex[id]
+        recommendationIndex.position(of: id.rawValue)
     }
 
     /// The position of an evidence record in `evidence`.
     package func index(of id: EvidenceID) -> Int? {
-        evidenceIndex[id]
+        evidenceIndex.position(of: id.rawValue)
     }
 
     /// A recommendation's position in plan order: its phase's rank (unknown ids last).
     package func planRank(of id: RecommendationID) -> Int {
-        recommendationIndex[id].map { planEntries[$0].rank } ?? phases.count
+        recommendationIndex.position(of: id.rawValue).map { planEntries[$0].rank } ?? phases.count
     }
 
     package func evidence(_ id: EvidenceID) -> Evidence? {
-        evidenceIndex[id].map { evidence[$0] }
+        evidenceIndex.position(of: id.rawValue).map { evidence[$0] }
     }
 
     /// The position of a rule in `rules`.
     package func ruleIndex(_ id: String) -> Int? {
-        ruleIndexByID[id]
+        ruleIndexByID.position(of: id)
     }
 
     package func source(_ id: String) -> Source? {

@@ -64,41 +64,54 @@ package struct Engine: Sendable {
         let asOf = facts.assessmentDate ?? fallback ?? clock.today()
         let context = AssessmentContext(asOf: asOf, catalog: catalog.view)
         var reports: [ModuleReport] = []
+        reports.reserveCapacity(registry.modules.count + registry.refused.count)
         var proposals: [ModuleProposal] = []
         // Hosted (external) modules are all sent the case first, then collected in id order
         // with the built-ins, so they compute at the same time; the plan is the same.
         let hosted = registry.hasHosted ? HostedEvaluation(facts: facts, context: context) : nil
         let calls = hosted.map { e in registry.modules.map { $0.hosted?.start(e) } } ?? []
-        for (index, entry) in registry.modules.enumerated() {
-            let d = entry.descriptor
+        // By index: each module's entry and descriptor are read in place, not copied (with
+        // a retain of each of their parts) as iterating would; the report is made once.
+        for index in registry.modules.indices {
             let priority = priorities[index]
-            var report = ModuleReport(descriptor: d, priority: priority, status: .contributed, proposalCount: 0, error: nil)
-            report.head = reportHeads[index]
+            var status = ModuleReport.Status.contributed
+            var proposalCount = 0
+            var failure: String?
             do {
-                let call = calls.isEmpty ? nil : calls[index]
-                let made = try call?.finish() ?? entry.module.assess(facts.scoped(to: d.reads), context: context)
-                switch validate(made, from: d, proposable: proposable[index]) {
+                let made: [Proposal]
+                if !calls.isEmpty, let call = calls[index] {
+                    made = try call.finish()
+                } else {
+                    made = try registry.modules[index].module.assess(
+                        facts.scoped(to: registry.modules[index].descriptor.reads), context: context)
+                }
+                switch validate(made, from: registry.modules[index].descriptor, proposable: proposable[index]) {
                 case .failure(let problem):
-                    report.status = .failed
-                    report.error = problem.message
+                    status = .failed
+                    failure = problem.message
                 case .success(let positions):
-                    report.proposalCount = made.count
-                    report.status = made.isEmpty ? .noProposals : .contributed
-                    for (p, position) in zip(made, positions) {
+                    proposalCount = made.count
+                    status = made.isEmpty ? .noProposals : .contributed
+                    proposals.reserveCapacity(proposals.count + made.count)
+                    for i in made.indices {
                         proposals.append(
                             ModuleProposal(
-                                module: d.id, modulePriority: priority, proposal: p, catalogIndex: position,
-                                idOrder: catalog.planEntries[position].idOrder))
+                                module: registry.modules[index].descriptor.id, modulePriority: priority, proposal: made[i],
+                                catalogIndex: positions[i], idOrder: catalog.planEntries[positions[i]].idOrder))
                     }
                 }
             } catch {
-                report.status = .failed
-                report.error = "threw: \(error)"
+                status = .failed
+                failure = "threw: \(error)"
             }
-            if let error = report.error {
-                logger.warning("module did not contribute", metadata: ["module": "\(d.id)", "error": "\(error)"])
+            if let failure {
+                logger.warning(
+                    "module did not contribute", metadata: ["module": "\(registry.modules[index].descriptor.id)", "error": "\(failure)"])
             }
-            reports.append(report)
+            reports.append(
+                ModuleReport(
+                    descriptor: registry.modules[index].descriptor, priority: priority, status: status, proposalCount: proposalCount,
+                    error: failure, head: reportHeads[index]))
         }
         for refusal in registry.refused {
             reports.append(
@@ -187,12 +200,16 @@ package struct ModuleReport: Sendable, Hashable {
     }
 
     /// A report of how one module took part.
-    package init(descriptor: ModuleDescriptor, priority: Int, status: Status, proposalCount: Int, error: String? = nil) {
+    package init(
+        descriptor: ModuleDescriptor, priority: Int, status: Status, proposalCount: Int, error: String? = nil,
+        head: JSONMembersFragment? = nil
+    ) {
         self.descriptor = descriptor
         self.priority = priority
         self.status = status
         self.proposalCount = proposalCount
         self.error = error
+        self.head = head
     }
 }
 

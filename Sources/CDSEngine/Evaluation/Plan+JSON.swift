@@ -51,6 +51,7 @@ extension Plan {
         let layout = layout ?? self.layout(catalog: catalog, explanation: explanation)
         let (positions, evidence, cited, rules) = (layout.positions, layout.evidence, layout.cited, layout.rules)
         w.reserveCapacity(additional: layout.size)
+        var written = WrittenRationales(capacity: resolution.recommendations.reduce(0) { $0 + $1.sources.count })
         w.object { o in
             o.member("planFormat", integer: Self.formatVersion)
             if let caseId { o.member("caseId", string: caseId) }
@@ -60,42 +61,47 @@ extension Plan {
             o.array(resolution.recommendations.indices) { w, i in
                 writeItem(
                     resolution.recommendations[i], members: positions[i].map { catalog.planEntries[$0].members }, evidence: evidence[i],
-                    to: &w)
+                    written: &written, to: &w)
             }
             o.key("superseded")
             o.array(resolution.superseded) { w, s in Self.writeSuperseded(s, to: &w) }
             o.key("modules")
-            o.array(modules) { w, m in Self.writeModule(m, to: &w) }
+            // By index: each report's members are read in place, not the whole report
+            // copied (a retain of each of its descriptor's parts) as iterating would.
+            o.array(modules.indices) { w, i in writeModule(i, to: &w) }
             o.key("evidence")
             o.array(cited) { w, e in w.fragment(catalog.evidenceFragments[e]) }
             o.key("policies")
             o.array(rules) { w, r in w.fragment(catalog.ruleFragments[r]) }
-            o.key("provenance")
-            o.object { p in
-                p.key("engine")
-                p.object { e in
-                    e.member("name", string: Engine.name)
-                    e.member("version", string: Engine.version.description)
-                }
-                p.member("moduleApi", string: ModuleAPIVersion.current.description)
-                p.key("catalog")
-                p.object { c in
-                    c.member("version", string: catalog.version)
-                    c.member("sha256", string: catalog.digest)
-                }
-                p.key("packs")
-                p.array(catalog.packs) { w, pack in
-                    w.object { k in
-                        k.member("id", string: pack.id)
-                        k.member("version", string: pack.version)
-                        k.member("sha256", string: pack.sha256)
-                    }
-                }
-                p.key("resolverOrder")
-                p.array(catalog.policy.order) { w, criterion in w.string(criterion.rawValue) }
-            }
+            o.member("provenance", fragment: catalog.provenanceFragment)
             if let explanation { o.member("explanation", string: explanation) }
         }
+    }
+
+    /// The plan's `provenance` over `catalog`: the engine, the module API, the Catalog and
+    /// its packs, the resolver's order. The same for every plan of one Catalog: serialised
+    /// once, when the Catalog loads (``Catalog/provenanceFragment``).
+    static func provenance(catalogVersion: String, digest: String, packs: [Catalog.Pack], order: [ResolverPolicy.Criterion]) -> JSONValue {
+        var engine = JSONObject()
+        engine["name"] = .string(Engine.name)
+        engine["version"] = .string(Engine.version.description)
+        var catalog = JSONObject()
+        catalog["version"] = .string(catalogVersion)
+        catalog["sha256"] = .string(digest)
+        var provenance = JSONObject()
+        provenance["engine"] = .object(engine)
+        provenance["moduleApi"] = .string(ModuleAPIVersion.current.description)
+        provenance["catalog"] = .object(catalog)
+        provenance["packs"] = .array(
+            packs.map { pack in
+                var k = JSONObject()
+                k["id"] = .string(pack.id)
+                k["version"] = .string(pack.version)
+                k["sha256"] = .string(pack.sha256)
+                return .object(k)
+            })
+        provenance["resolverOrder"] = .array(order.map { .string($0.rawValue) })
+        return .object(provenance)
     }
 
     /// About how many bytes the plan document takes (a little more, rarely less): the
@@ -245,7 +251,47 @@ extension Plan {
         }
     }
 
-    private func writeItem(_ r: ResolvedRecommendation, members: JSONMembersFragment?, evidence: [EvidenceID], to w: inout JSONWriter) {
+    /// Where in the plan's text each rationale was written, so that a rationale several
+    /// proposals share (a module's one rule behind several recommendations) is encoded once
+    /// and its bytes copied after that: the same rationale over the same case document is
+    /// the same text. Few per plan: a short list, searched linearly (a shared rationale
+    /// compares equal by its storage, quickly).
+    private struct WrittenRationales {
+        /// A rationale written, with its rule's length in UTF-8 and the count of its facts
+        /// (compared first: most rationales differ there, more cheaply seen than by `==`).
+        struct Entry {
+            let rationale: Rationale
+            let ruleLength: Int
+            let facts: Int
+            let bytes: Range<Int>
+        }
+
+        var entries: [Entry] = []
+
+        /// Room for `count` rationales, so that noting them allocates once.
+        init(capacity count: Int) {
+            entries.reserveCapacity(count)
+        }
+
+        func bytes(of rationale: Rationale) -> Range<Int>? {
+            let ruleLength = rationale.rule.utf8.count
+            let facts = rationale.facts.count
+            for i in entries.indices
+            where entries[i].ruleLength == ruleLength && entries[i].facts == facts && entries[i].rationale == rationale {
+                return entries[i].bytes
+            }
+            return nil
+        }
+
+        mutating func note(_ rationale: Rationale, at range: Range<Int>) {
+            entries.append(Entry(rationale: rationale, ruleLength: rationale.rule.utf8.count, facts: rationale.facts.count, bytes: range))
+        }
+    }
+
+    private func writeItem(
+        _ r: ResolvedRecommendation, members: JSONMembersFragment?, evidence: [EvidenceID], written: inout WrittenRationales,
+        to w: inout JSONWriter
+    ) {
         w.object { o in
             o.member("id", string: r.id.rawValue)
             o.member("action", string: r.action.rawValue)
@@ -259,29 +305,42 @@ extension Plan {
                 }
             }
             o.key("because")
-            o.array(r.sources) { w, p in writeBecause(p, to: &w) }
+            o.array(r.sources) { w, p in writeBecause(p, written: &written, to: &w) }
             o.key("evidence")
             o.array(evidence) { w, e in w.string(e.rawValue) }
         }
     }
 
-    private func writeBecause(_ p: ModuleProposal, to w: inout JSONWriter) {
+    private func writeBecause(_ p: ModuleProposal, written: inout WrittenRationales, to w: inout JSONWriter) {
         w.object { o in
             o.member("module", string: p.module)
             o.member("action", string: p.proposal.action.rawValue)
             o.member("priority", integer: Int64(p.proposal.priority))
-            o.member("rule", string: p.proposal.rationale.rule)
-            Self.writePolicy(p.proposal.rationale.policy, to: &o)
-            o.key("facts")
-            o.array(p.proposal.rationale.facts) { w, path in
-                w.object { f in
-                    f.member("path", string: path.rawValue)
-                    if let value = caseDocument.value(atPointer: path.rawValue) {
-                        f.key("value")
-                        Self.writeCanonical(value, to: &f)
-                    } else {
-                        f.member("absent", .bool(true))
-                    }
+            if let earlier = written.bytes(of: p.proposal.rationale) {
+                o.rewrite(earlier)
+                return
+            }
+            let start = o.byteCount
+            writeRationale(p.proposal.rationale, to: &o)
+            written.note(p.proposal.rationale, at: start..<o.byteCount)
+        }
+    }
+
+    /// The rationale's members of a `because` entry (after others: the text starts with a
+    /// comma): its rule, the Catalog rules it applied, the facts it cited with their values
+    /// in this case.
+    private func writeRationale(_ rationale: Rationale, to o: inout JSONWriter) {
+        o.member("rule", string: rationale.rule)
+        Self.writePolicy(rationale.policy, to: &o)
+        o.key("facts")
+        o.array(rationale.facts) { w, path in
+            w.object { f in
+                f.member("path", string: path.rawValue)
+                if let value = caseDocument.value(atPointer: path.rawValue) {
+                    f.key("value")
+                    Self.writeCanonical(value, to: &f)
+                } else {
+                    f.member("absent", .bool(true))
                 }
             }
         }
@@ -316,13 +375,13 @@ extension Plan {
         }
     }
 
-    private static func writeModule(_ m: ModuleReport, to w: inout JSONWriter) {
+    private func writeModule(_ i: Int, to w: inout JSONWriter) {
         w.object { o in
-            o.members(m.head ?? ModuleReport.head(of: m.descriptor))
-            o.member("priority", integer: Int64(m.priority))
-            o.member("status", string: m.status.rawValue)
-            o.member("proposals", integer: Int64(m.proposalCount))
-            if let error = m.error { o.member("error", string: error) }
+            if let head = modules[i].head { o.members(head) } else { o.members(ModuleReport.head(of: modules[i].descriptor)) }
+            o.member("priority", integer: Int64(modules[i].priority))
+            o.member("status", string: modules[i].status.rawValue)
+            o.member("proposals", integer: Int64(modules[i].proposalCount))
+            if let error = modules[i].error { o.member("error", string: error) }
         }
     }
 }

@@ -21,10 +21,11 @@ package final class ModuleProposal: Sendable, Hashable, CustomStringConvertible 
     package let idOrder: Int
 
     package init(module: String, modulePriority: Int, proposal: Proposal, catalogIndex: Int? = nil, idOrder: Int = -1) {
+        // The rank read before the proposal is stored: stored first, it would be copied.
+        self.safety = proposal.action.safetyRank ?? -1
         self.module = module
         self.modulePriority = modulePriority
         self.proposal = proposal
-        self.safety = proposal.action.safetyRank ?? -1
         self.catalogIndex = catalogIndex
         self.idOrder = catalogIndex == nil ? -1 : idOrder
     }

@@ -208,8 +208,11 @@ final class CompiledMembers: Sendable {
 /// `Regex` is not declared `Sendable`, but a compiled pattern is never mutated: the regex
 /// is built and run once at compile time, so its lazily lowered program already exists
 /// before the schema is shared, and matching only reads it. (Checked with Swift 6.3:
-/// declaring it plain `Sendable` is refused because `Regex<AnyRegexOutput>` is not.)
-struct SchemaPattern: @unchecked Sendable {
+/// declaring it plain `Sendable` is refused because `Regex<AnyRegexOutput>` is not.) A
+/// class, so that ``SchemaCheck`` holds a reference of fixed size: a `Regex` in the enum's
+/// payload (its layout known only at run time, from another module) made every `switch`
+/// over the checks ask the runtime for the case.
+final class SchemaPattern: @unchecked Sendable {
     /// The pattern as written in the schema.
     let source: String
     /// The compiled regex.
