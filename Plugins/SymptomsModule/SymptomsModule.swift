@@ -29,7 +29,8 @@ public struct SymptomsModule: IliopsoasAssessmentModule {
         let strong = try context.catalog.parameter("strongFitMinimum", ofRule: Self.policy)
         let statuses = c.symptoms.statuses
         let all = statuses.map { FactPath(rawValue: "/symptoms/\($0.code)") }
-        let present = statuses.filter { $0.status == .present }.map { FactPath(rawValue: "/symptoms/\($0.code)") }
+        let present = statuses.indices.filter { statuses[$0].status == .present }.map { all[$0] }
+        let policy = [Self.policy]
         let unknown = statuses.filter { $0.status == .notAssessed }
         let unknownNote = unknown.isEmpty ? "" : "; \(unknown.count) not assessed (unknown): \(unknown.map(\.code).joined(separator: ", "))"
         guard Double(present.count) >= minimum else {
@@ -40,7 +41,7 @@ public struct SymptomsModule: IliopsoasAssessmentModule {
             let rule =
                 "\(present.count) of \(statuses.count) common symptoms listed by the source recorded present\(unknownNote), below the local policy's minimum of \(RationaleFormat.number(minimum)): \(verdict)"
             return context.catalog.recommendations(inPack: Iliopsoas.pack).map {
-                Proposal(.defer, $0.id, priority: 100, because: Rationale(rule, facts: all, policy: [Self.policy]))
+                Proposal(.defer, $0.id, priority: 100, because: Rationale(rule, facts: all, policy: policy))
             }
         }
         let fit =
@@ -62,7 +63,7 @@ public struct SymptomsModule: IliopsoasAssessmentModule {
         let rule =
             "\(present.count) of \(statuses.count) common symptoms present\(listed)\(unknownNote): \(fit); start initial conservative management"
         return context.catalog.recommendations(in: "initial-management").map {
-            Proposal(.recommend, $0.id, priority: 80, because: Rationale(rule, facts: facts, policy: [Self.policy]))
+            Proposal(.recommend, $0.id, priority: 80, because: Rationale(rule, facts: facts, policy: policy))
         }
     }
 }

@@ -221,12 +221,13 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     /// compared byte for byte, without building a `String`, in small objects.
     public func member(utf8 token: UnsafeBufferPointer<UInt8>) -> JSONValue? {
         if let index { return index[String(decoding: token, as: UTF8.self)].map { values[$0] } }
-        for (i, key) in keys.enumerated() where key.utf8.count == token.count {
+        // By index: each key is read in place, not copied (a retain) as `enumerated()` does.
+        for i in keys.indices where keys[i].utf8.count == token.count {
             let equal =
-                key.utf8.withContiguousStorageIfAvailable { bytes in
+                keys[i].utf8.withContiguousStorageIfAvailable { bytes in
                     guard let a = bytes.baseAddress, let b = token.baseAddress, !bytes.isEmpty else { return bytes.isEmpty }
                     return memcmp(a, b, bytes.count) == 0
-                } ?? key.utf8.elementsEqual(token)
+                } ?? keys[i].utf8.elementsEqual(token)
             if equal { return values[i] }
         }
         return nil

@@ -210,21 +210,29 @@ public struct JSONWriter: @unchecked Sendable {
     /// bytes are copied as they are.
     @inlinable
     public mutating func key(_ key: StaticString) {
+        count += writeKey(key, at: room(key.utf8CodeUnitCount + 4))
+        afterKey = true
+    }
+
+    /// Writes `,"key":` at `p` (the comma when other members came before), which has room
+    /// for the key's length plus 4, and returns how many bytes it wrote. The caller adds
+    /// them to `count`; the next value written is the member's.
+    @inlinable @inline(__always)
+    mutating func writeKey(_ key: StaticString, at p: UnsafeMutablePointer<UInt8>) -> Int {
         assert(!Self.needsEscapeAnywhere(key), "a literal key that needs escaping: use key(text:)")
         let n = key.utf8CodeUnitCount
-        let p = room(n + 4)
         var i = 0
         if !atContainerStart {
             p[0] = UInt8(ascii: ",")
             i = 1
         }
         atContainerStart = false
+        afterKey = false
         p[i] = UInt8(ascii: "\"")
         (p + i + 1).update(from: key.utf8Start, count: n)
         p[i + n + 1] = UInt8(ascii: "\"")
         p[i + n + 2] = UInt8(ascii: ":")
-        count += i + n + 3
-        afterKey = true
+        return i + n + 3
     }
 
     /// Writes a member's key that comes from data (escaped as needed); the next value
@@ -290,8 +298,12 @@ public struct JSONWriter: @unchecked Sendable {
     /// Writes a string, escaped.
     @inlinable
     public mutating func string(_ value: String) {
-        beginValue()
-        appendString(value)
+        // beginValue(), folded into the string's one reservation: a comma unless the value
+        // follows a key or opens its container.
+        let comma = !afterKey && !atContainerStart
+        afterKey = false
+        atContainerStart = false
+        appendString(value, comma: comma)
     }
 
     /// Writes any value.
@@ -363,18 +375,39 @@ public struct JSONWriter: @unchecked Sendable {
         self.value(value)
     }
 
-    /// Writes a string member.
+    /// Writes a string member: the key and the value in one reservation when the value
+    /// needs no escape (the common case).
     @inlinable
     public mutating func member(_ name: StaticString, string value: String) {
-        key(name)
-        string(value)
+        var value = value
+        let done = value.withUTF8 { utf8 -> Bool in
+            guard let base = utf8.baseAddress, Self.firstEscape(base, utf8.count) == nil else { return false }
+            appendMember(name, plainString: base, utf8.count)
+            return true
+        }
+        if !done {
+            key(name)
+            string(value)
+        }
     }
 
-    /// Writes an integer member.
+    /// `,"name":"text"` (the comma when other members came before): `text` needs no escape.
+    @usableFromInline
+    mutating func appendMember(_ name: StaticString, plainString text: UnsafePointer<UInt8>, _ n: Int) {
+        let p = room(name.utf8CodeUnitCount + n + 6)
+        let k = writeKey(name, at: p)
+        p[k] = UInt8(ascii: "\"")
+        (p + k + 1).update(from: text, count: n)
+        p[k + n + 1] = UInt8(ascii: "\"")
+        count += k + n + 2
+    }
+
+    /// Writes an integer member, the key and the digits in one reservation.
     @inlinable
     public mutating func member(_ name: StaticString, integer value: Int64) {
-        key(name)
-        integer(value)
+        let p = room(name.utf8CodeUnitCount + 24)
+        let k = writeKey(name, at: p)
+        count += k + Self.writeDecimal(value, to: p + k)
     }
 
     /// Writes a member whose value is a fragment.
@@ -409,52 +442,75 @@ public struct JSONWriter: @unchecked Sendable {
 
     @usableFromInline
     mutating func appendDecimal(_ value: Int64) {
-        if value >= 0 && value < 10 {
-            append(UInt8(ascii: "0") + UInt8(value))
-            return
+        count += Self.writeDecimal(value, to: room(20))
+    }
+
+    /// Writes `value` in decimal at `p` (room for 20 bytes: a sign and 19 digits at most)
+    /// and returns how many bytes it wrote.
+    @usableFromInline
+    static func writeDecimal(_ value: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        let zero = UInt8(ascii: "0")
+        if value >= 0 && value < 1000 {
+            // The common case (priorities, counts): one to three digits, no division loop.
+            let v = Int(value)
+            if v < 10 {
+                p[0] = zero + UInt8(v)
+                return 1
+            }
+            if v < 100 {
+                p[0] = zero + UInt8(v / 10)
+                p[1] = zero + UInt8(v % 10)
+                return 2
+            }
+            p[0] = zero + UInt8(v / 100)
+            p[1] = zero + UInt8(v / 10 % 10)
+            p[2] = zero + UInt8(v % 10)
+            return 3
         }
         // Digits of the magnitude, least significant first, without overflow at Int64.min;
-        // at most 20 digits and a sign.
+        // at most 19 digits and a sign.
         var magnitude = value.magnitude
         var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes
         var digits = 0
         withUnsafeMutableBytes(of: &scratch) { s in
             repeat {
-                s[digits] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                s[digits] = zero + UInt8(magnitude % 10)
                 magnitude /= 10
                 digits += 1
             } while magnitude > 0
         }
         let sign = value < 0 ? 1 : 0
-        let p = room(digits + sign)
         if sign == 1 { p[0] = UInt8(ascii: "-") }
         withUnsafeBytes(of: &scratch) { s in
             for i in 0..<digits { p[sign + i] = s[digits - 1 - i] }
         }
-        count += digits + sign
+        return digits + sign
     }
 
     /// Appends `"…"` with json-c's escapes; runs that need none are copied in one step.
+    /// `comma`: a comma first (the value follows another).
     @usableFromInline
-    mutating func appendString(_ value: String) {
+    mutating func appendString(_ value: String, comma: Bool = false) {
         var value = value
         value.withUTF8 { utf8 in
             let n = utf8.count
-            // The common case, no escape: the quotes and the bytes in one reservation.
+            let c = comma ? 1 : 0
+            // The common case, no escape: the comma, the quotes and the bytes in one reservation.
+            let p = room(n + 2 + c)
+            if comma { p[0] = UInt8(ascii: ",") }
+            p[c] = UInt8(ascii: "\"")
             guard let base = utf8.baseAddress, n > 0 else {
-                append(UInt8(ascii: "\""), UInt8(ascii: "\""))
+                p[c + 1] = UInt8(ascii: "\"")
+                count += 2 + c
                 return
             }
-            let p = room(n + 2)
             if let first = Self.firstEscape(base, n) {
-                p[0] = UInt8(ascii: "\"")
-                count += 1
+                count += 1 + c
                 appendEscaped(base, n, from: first)
             } else {
-                p[0] = UInt8(ascii: "\"")
-                (p + 1).update(from: base, count: n)
-                p[n + 1] = UInt8(ascii: "\"")
-                count += n + 2
+                (p + c + 1).update(from: base, count: n)
+                p[c + n + 1] = UInt8(ascii: "\"")
+                count += n + 2 + c
             }
         }
     }

@@ -204,10 +204,10 @@ extension CaseFacts {
             }
             switch result {
             case .success(let box):
-                guard let box = box as? ViewBox<View> else {
-                    throw ModuleError("typed view \(View.self) has the wrong type (internal error)")
-                }
-                return box
+                // Stored under `View`'s identifier, so made as a `ViewBox<View>` (checked in
+                // debug builds): no dynamic cast, which asks the runtime for the generic
+                // class's metadata on every call.
+                return unsafeDowncast(box, to: ViewBox<View>.self)
             case .failure(let error):
                 throw error
             }

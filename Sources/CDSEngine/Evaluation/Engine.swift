@@ -23,9 +23,9 @@ package struct Engine: Sendable {
     private let proposable: [[Bool]]
     /// Each module's priority under the policy (parallel to `registry.modules`).
     private let priorities: [Int]
-    /// Each module's id and versions as its plan report begins with them, serialised once
-    /// (parallel to `registry.modules`).
-    private let reportHeads: [JSONMembersFragment]
+    /// Each module's descriptor as its reports hold it, with its id and versions as the
+    /// plan report begins with them, serialised once (parallel to `registry.modules`).
+    private let reportDescriptors: [ModuleReport.Descriptor]
 
     /// An engine over `catalog` running `modules`. `refusals` are modules refused before
     /// registration; `fallbackPriorities` give priorities to modules the Catalog policy does
@@ -44,7 +44,7 @@ package struct Engine: Sendable {
         let entries = catalog.recommendations.map { catalog.view.recommendation($0.id) }
         self.proposable = registry.modules.map { entry in entries.map { $0.map(entry.descriptor.mayPropose) ?? false } }
         self.priorities = registry.modules.map { policy.priority(ofModule: $0.descriptor.id) }
-        self.reportHeads = registry.modules.map { ModuleReport.head(of: $0.descriptor) }
+        self.reportDescriptors = registry.modules.map { ModuleReport.Descriptor($0.descriptor) }
         self.caseReader = CaseReader(schema: catalog.caseSchema)
         self.clock = clock
         self.logger = logger
@@ -79,13 +79,13 @@ package struct Engine: Sendable {
             var failure: String?
             do {
                 let made: [Proposal]
+                let reads = reportDescriptors[index].value.reads
                 if !calls.isEmpty, let call = calls[index] {
                     made = try call.finish()
                 } else {
-                    made = try registry.modules[index].module.assess(
-                        facts.scoped(to: registry.modules[index].descriptor.reads), context: context)
+                    made = try registry.modules[index].module.assess(facts.scoped(to: reads), context: context)
                 }
-                switch validate(made, from: registry.modules[index].descriptor, proposable: proposable[index]) {
+                switch validate(made, reads: reads, proposable: proposable[index]) {
                 case .failure(let problem):
                     status = .failed
                     failure = problem.message
@@ -96,7 +96,7 @@ package struct Engine: Sendable {
                     for i in made.indices {
                         proposals.append(
                             ModuleProposal(
-                                module: registry.modules[index].descriptor.id, modulePriority: priority, proposal: made[i],
+                                module: reportDescriptors[index].value.id, modulePriority: priority, proposal: made[i],
                                 catalogIndex: positions[i], idOrder: catalog.planEntries[positions[i]].idOrder))
                     }
                 }
@@ -106,12 +106,11 @@ package struct Engine: Sendable {
             }
             if let failure {
                 logger.warning(
-                    "module did not contribute", metadata: ["module": "\(registry.modules[index].descriptor.id)", "error": "\(failure)"])
+                    "module did not contribute", metadata: ["module": "\(reportDescriptors[index].value.id)", "error": "\(failure)"])
             }
             reports.append(
                 ModuleReport(
-                    descriptor: registry.modules[index].descriptor, priority: priority, status: status, proposalCount: proposalCount,
-                    error: failure, head: reportHeads[index]))
+                    shared: reportDescriptors[index], priority: priority, status: status, proposalCount: proposalCount, error: failure))
         }
         for refusal in registry.refused {
             reports.append(
@@ -130,9 +129,9 @@ package struct Engine: Sendable {
 
     /// The Catalog positions of a module's proposals' recommendations, or the first contract
     /// violation in its output. A module's output is taken whole or not at all: dropping one
-    /// proposal could change what the rest mean. `proposable` is the module's
-    /// ``proposable`` row.
-    private func validate(_ proposals: [Proposal], from d: ModuleDescriptor, proposable: [Bool]) -> Result<[Int], Violation> {
+    /// proposal could change what the rest mean. `reads` are the module's declared reads,
+    /// `proposable` its ``proposable`` row.
+    private func validate(_ proposals: [Proposal], reads: [FactPath], proposable: [Bool]) -> Result<[Int], Violation> {
         var positions: [Int] = []
         positions.reserveCapacity(proposals.count)
         // By index: each proposal is read in place, not copied (with a retain of each of
@@ -160,9 +159,12 @@ package struct Engine: Sendable {
             for e in proposals[i].additionalEvidence where catalog.index(of: e) == nil {
                 return fail("no such evidence '\(e)' in Catalog \(catalog.version)")
             }
-            for f in proposals[i].rationale.facts {
+            // A module's proposals often share one rationale: facts the proposal before cited
+            // too (the same array, seen equal by its storage) were checked already.
+            let checked = i > 0 && proposals[i].rationale.facts == proposals[i - 1].rationale.facts
+            for f in proposals[i].rationale.facts where !checked {
                 guard f.isValidPointer else { return fail("fact \"\(f)\" is not a JSON Pointer") }
-                guard d.reads.contains(where: { f.isWithin($0) }) else {
+                guard reads.contains(where: { f.isWithin($0) }) else {
                     return fail("cites fact \(f), which the module does not declare in `reads`")
                 }
             }
@@ -184,13 +186,36 @@ package struct ModuleReport: Sendable, Hashable {
         package static let refused = Status(rawValue: "refused")
     }
 
-    package var descriptor: ModuleDescriptor
+    /// A module's descriptor and ``head(of:)`` of it, shared: a descriptor is large and a
+    /// report is made, copied and dropped on every evaluation, so the engine makes one of
+    /// these per module at start and every report holds a reference. Equal by value.
+    package final class Descriptor: Sendable, Hashable {
+        package let value: ModuleDescriptor
+        package let head: JSONMembersFragment
+
+        package init(_ value: ModuleDescriptor) {
+            self.value = value
+            self.head = ModuleReport.head(of: value)
+        }
+
+        package static func == (a: Descriptor, b: Descriptor) -> Bool { a === b || a.value == b.value }
+        package func hash(into hasher: inout Hasher) { hasher.combine(value) }
+    }
+
+    private var shared: Descriptor
     package var priority: Int
     package var status: Status
     package var proposalCount: Int
     package var error: String?
-    /// ``head(of:)`` of the descriptor, when the engine prepared it.
-    package var head: JSONMembersFragment?
+
+    /// The module's descriptor.
+    package var descriptor: ModuleDescriptor {
+        get { shared.value }
+        set { shared = Descriptor(newValue) }
+    }
+
+    /// ``head(of:)`` of the descriptor.
+    package var head: JSONMembersFragment { shared.head }
 
     /// The members a module's plan report begins with: its id, version and API version.
     package static func head(of d: ModuleDescriptor) -> JSONMembersFragment {
@@ -200,16 +225,17 @@ package struct ModuleReport: Sendable, Hashable {
     }
 
     /// A report of how one module took part.
-    package init(
-        descriptor: ModuleDescriptor, priority: Int, status: Status, proposalCount: Int, error: String? = nil,
-        head: JSONMembersFragment? = nil
-    ) {
-        self.descriptor = descriptor
+    package init(descriptor: ModuleDescriptor, priority: Int, status: Status, proposalCount: Int, error: String? = nil) {
+        self.init(shared: Descriptor(descriptor), priority: priority, status: status, proposalCount: proposalCount, error: error)
+    }
+
+    /// A report holding a descriptor the engine prepared.
+    package init(shared: Descriptor, priority: Int, status: Status, proposalCount: Int, error: String? = nil) {
+        self.shared = shared
         self.priority = priority
         self.status = status
         self.proposalCount = proposalCount
         self.error = error
-        self.head = head
     }
 }
 

@@ -377,7 +377,7 @@ extension Plan {
 
     private func writeModule(_ i: Int, to w: inout JSONWriter) {
         w.object { o in
-            if let head = modules[i].head { o.members(head) } else { o.members(ModuleReport.head(of: modules[i].descriptor)) }
+            o.members(modules[i].head)
             o.member("priority", integer: Int64(modules[i].priority))
             o.member("status", string: modules[i].status.rawValue)
             o.member("proposals", integer: Int64(modules[i].proposalCount))
