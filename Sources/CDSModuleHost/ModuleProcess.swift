@@ -181,30 +181,63 @@ final class ModuleProcess {
 
     /// Writes `bytes` (one line, its newline included) by `deadline`, as ``send(_:until:)``.
     func send(line bytes: [UInt8], until deadline: Int64? = nil) -> Bool {
+        send(bytes, [], [], until: deadline)
+    }
+
+    /// Writes one line given in three pieces (`c` ends with its newline) by `deadline`, as
+    /// ``send(_:until:)``, with `writev`: the pieces are not joined first.
+    func send(_ a: [UInt8], _ b: [UInt8], _ c: [UInt8], until deadline: Int64? = nil) -> Bool {
         if inputClosed { return false }
         let deadline = deadline ?? Monotonic.milliseconds() + 10_000
-        return bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return true }
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(input, base + offset, buffer.count - offset)
-                if n >= 0 {
-                    offset += n
-                    continue
-                }
-                switch errno {
-                case EINTR:
-                    continue
-                case EAGAIN:
-                    let remaining = deadline - Monotonic.milliseconds()
-                    if remaining <= 0 { return false }
-                    var fds = pollfd(fd: input, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&fds, 1, Int32(min(remaining, Int64(Int32.max))))
-                default:
-                    return false
+        return a.withUnsafeBytes { a in
+            b.withUnsafeBytes { b in
+                c.withUnsafeBytes { c in
+                    let total = a.count + b.count + c.count
+                    var written = 0
+                    while written < total {
+                        // The vectors of what is not written yet.
+                        var vectors = (iovec(), iovec(), iovec())
+                        var used: Int32 = 0
+                        withUnsafeMutableBytes(of: &vectors) { raw in
+                            let v = raw.bindMemory(to: iovec.self)
+                            var skip = written
+                            func add(_ piece: UnsafeRawBufferPointer) {
+                                if skip >= piece.count {
+                                    skip -= piece.count
+                                    return
+                                }
+                                v[Int(used)] = iovec(
+                                    iov_base: UnsafeMutableRawPointer(mutating: piece.baseAddress.map { $0 + skip }),
+                                    iov_len: piece.count - skip)
+                                used += 1
+                                skip = 0
+                            }
+                            add(a)
+                            add(b)
+                            add(c)
+                        }
+                        let n = withUnsafeBytes(of: &vectors) { raw in
+                            writev(input, raw.bindMemory(to: iovec.self).baseAddress, used)
+                        }
+                        if n >= 0 {
+                            written += n
+                            continue
+                        }
+                        switch errno {
+                        case EINTR:
+                            continue
+                        case EAGAIN:
+                            let remaining = deadline - Monotonic.milliseconds()
+                            if remaining <= 0 { return false }
+                            var fds = pollfd(fd: input, events: Int16(POLLOUT), revents: 0)
+                            _ = poll(&fds, 1, Int32(min(remaining, Int64(Int32.max))))
+                        default:
+                            return false
+                        }
+                    }
+                    return true
                 }
             }
-            return true
         }
     }
 

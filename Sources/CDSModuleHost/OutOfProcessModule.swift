@@ -41,9 +41,11 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         var lastFailure = ""
         var restartNotBefore: Int64 = 0
         var circuitOpenUntil: Int64 = 0
-        /// The request's `context` text for the last `asOf` sent (the same date from call to
-        /// call, as a rule): written once, not per call.
-        var context: (asOf: CalendarDate, bytes: [UInt8])?
+        /// The request's text after the case for the last `asOf` sent (the same date from
+        /// call to call, as a rule): written once, not per call.
+        var tail: (asOf: CalendarDate, bytes: [UInt8])?
+        /// The request's text before the case, rewritten in place for each call's id.
+        var head: [UInt8] = []
     }
 
     /// Guards `state`; held from `start` to `finish` of a call, so not a scoped lock.
@@ -150,14 +152,17 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         state.nextID += 1
         process.beginEvaluation(label: manifest.id, logger: logger)
         let deadline = Monotonic.milliseconds() + Int64(manifest.timeoutMilliseconds)
-        let context: [UInt8]
-        if let cached = state.context, cached.asOf == evaluation.context.asOf {
-            context = cached.bytes
+        let tail: [UInt8]
+        if let cached = state.tail, cached.asOf == evaluation.context.asOf {
+            tail = cached.bytes
         } else {
-            context = Self.contextJSON(evaluation)
-            state.context = (evaluation.context.asOf, context)
+            tail = Self.requestTail(evaluation)
+            state.tail = (evaluation.context.asOf, tail)
         }
-        guard process.send(line: Self.assessRequest(id: id, evaluation, context: context), until: deadline) else {
+        Self.writeRequestHead(id: id, into: &state.head)
+        // The case's bytes, shared by every module of the evaluation, are written from where
+        // they are: the line goes out in three pieces, nothing copied.
+        guard process.send(state.head, evaluation.caseJSON, tail, until: deadline) else {
             throw fail(
                 &state,
                 "did not take the request within \(manifest.timeoutMilliseconds) ms ("
@@ -180,38 +185,31 @@ package final class OutOfProcessModule: HostedModule, @unchecked Sendable {
         return nil
     }
 
-    /// The `assess` request line: the case bytes (serialised once per evaluation) and the
-    /// `context` object (``contextJSON(_:)``, written once per date) spliced in.
-    static func assessRequest(id: Int64, _ evaluation: HostedEvaluation, context: [UInt8]? = nil) -> [UInt8] {
-        let caseJSON = evaluation.caseJSON
-        let context = context ?? contextJSON(evaluation)
-        var number = JSONWriter(capacity: 20)
-        number.integer(id)
-        let head: StaticString = #"{"jsonrpc":"2.0","id":"#
-        let middle: StaticString = #","method":"assess","params":{"case":"#
-        let beforeContext: StaticString = #","context":"#
-        var line: [UInt8] = []
-        line.reserveCapacity(
-            head.utf8CodeUnitCount + number.bytes.count + middle.utf8CodeUnitCount + caseJSON.count + beforeContext.utf8CodeUnitCount
-                + context.count + 3)
-        func append(_ text: StaticString) {
-            line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
-        append(head)
-        line += number.bytes
-        append(middle)
-        line += caseJSON
-        append(beforeContext)
-        line += context
-        line += [UInt8(ascii: "}"), UInt8(ascii: "}"), UInt8(ascii: "\n")]
-        return line
+    /// The `assess` request line: ``writeRequestHead(id:into:)``, the case bytes
+    /// (serialised once per evaluation), ``requestTail(_:)``. Calls send the three pieces
+    /// as they are; this joins them (for tests).
+    static func assessRequest(id: Int64, _ evaluation: HostedEvaluation) -> [UInt8] {
+        var head: [UInt8] = []
+        writeRequestHead(id: id, into: &head)
+        return head + evaluation.caseJSON + requestTail(evaluation)
     }
 
-    /// The request's `context` object: `{"asOf":"YYYY-MM-DD"}`.
-    static func contextJSON(_ evaluation: HostedEvaluation) -> [UInt8] {
+    /// Makes `head` the request's text before the case: `{"jsonrpc":"2.0","id":N,"method":
+    /// "assess","params":{"case":`, in the buffer `head` already has.
+    static func writeRequestHead(id: Int64, into head: inout [UInt8]) {
+        let start: StaticString = #"{"jsonrpc":"2.0","id":"#
+        let end: StaticString = #","method":"assess","params":{"case":"#
+        head.removeAll(keepingCapacity: true)
+        head.append(contentsOf: UnsafeBufferPointer(start: start.utf8Start, count: start.utf8CodeUnitCount))
+        head.append(contentsOf: String(id).utf8)
+        head.append(contentsOf: UnsafeBufferPointer(start: end.utf8Start, count: end.utf8CodeUnitCount))
+    }
+
+    /// The request's text after the case: `,"context":{"asOf":"YYYY-MM-DD"}}}` and the newline.
+    static func requestTail(_ evaluation: HostedEvaluation) -> [UInt8] {
         var context = JSONWriter(capacity: 32)
         context.object { w in w.member("asOf", string: evaluation.context.asOf.description) }
-        return context.bytes
+        return Array(#","context":"#.utf8) + context.bytes + Array("}}\n".utf8)
     }
 
     /// Receives and checks the reply to request `id`.

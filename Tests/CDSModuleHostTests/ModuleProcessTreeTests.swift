@@ -146,6 +146,30 @@ extension ExternalModuleTests {
         #expect(String(decoding: bytes, as: UTF8.self) == "ooocc", "0, 1, 2 open; the parent's inheritable pipe closed")
     }
 
+    /// A request goes out in three pieces by `writev` (the case's bytes are not copied into
+    /// the line): pieces far larger than the pipe, sent to a module that starts reading late,
+    /// so that writes are partial and wait, arrive whole and in order.
+    @Test func aLineSentInPiecesArrivesWholeThroughPartialWrites() throws {
+        let a = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000)
+        let b = (0..<300_000).map { UInt8(ascii: "0") + UInt8($0 % 10) }
+        let c = [UInt8](repeating: UInt8(ascii: "c"), count: 70_001) + [0x0A]
+        let process = try ModuleProcess.spawn(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sys, time; time.sleep(0.3); l = sys.stdin.buffer.readline(); "
+                    + "print(len(l), l.count(b'a'), l.count(b'c'), l[1000:300000+1000] == bytes(48 + i % 10 for i in range(300000)))",
+            ],
+            label: "m", logger: Logger(label: "test"))
+        defer { process.finish(grace: 100) }
+        #expect(process.send(a, b, c, until: Monotonic.milliseconds() + 10_000))
+        guard case .line(let bytes) = process.receive(until: Monotonic.milliseconds() + 10_000) else {
+            Issue.record("no line from the child")
+            return
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == "371002 1000 70001 True")
+    }
+
     @Test func stoppingAModuleTwiceClosesNothingElse() throws {
         let process = try ModuleProcess.spawn(HostFixture.faulty, ["good", "m"], label: "m", logger: Logger(label: "test"))
         process.terminate(grace: 100)
