@@ -8,7 +8,9 @@ cases and reports:
 - host instructions per case (callgrind on the host process only, not the modules: the
   difference of a run over --cases and a run over --cases/5, so start-up and module start
   cancel out), and the host overhead per module per case against 0 modules;
-- throughput (cases per second, wall clock, best of --runs) with every lane.
+- throughput (cases per second, wall clock, best of --runs) with every lane;
+- issue 17's two instruction targets, met or not: under 0.5M per case with no module, and
+  under 20k of host overhead per module and case.
 
 The plans are checked byte-identical across runs with the same module count (the modules'
 answers are merged in id order whatever the order they arrive in).
@@ -109,6 +111,7 @@ few = cases_file(max(1, args.cases // 5))
 print(f"{args.cases} cases (vignette 09), `cds evaluate --batch`, {os.cpu_count()} lanes")
 print(f"{'modules':>8} {'cases/s':>10} {'host Ir/case':>14} {'per module':>12}")
 base = None
+overheads = []
 for count in counts:
     best, digest = None, None
     for _ in range(args.runs):
@@ -124,6 +127,13 @@ for count in counts:
             base = per_case
         ir = f"{per_case / 1000:.0f}k"
         if count and base is not None:
-            per_module = f"{(per_case - base) / count / 1000:.1f}k"
+            overheads.append((per_case - base) / count)
+            per_module = f"{overheads[-1] / 1000:.1f}k"
     print(f"{count:>8} {args.cases / best:>10.0f} {ir:>14} {per_module:>12}", flush=True)
 shutil.rmtree(work)
+if base is not None:
+    print("targets (issue 17):")
+    print(f"  {'met' if base < 500_000 else 'NOT met'}: instructions per case < 0.5M ({base / 1000:.0f}k, `cds evaluate --batch`, no module)")
+    if overheads:
+        worst = max(overheads)
+        print(f"  {'met' if worst < 20_000 else 'NOT met'}: host overhead per external module and case < 20k (at most {worst / 1000:.1f}k)")
