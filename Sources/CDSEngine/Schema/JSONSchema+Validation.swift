@@ -29,8 +29,11 @@ private struct SchemaEvaluation {
     let stopAtFirst: Bool
     /// The path to the value being checked.
     var steps: [Step]
-    /// What was found so far, in the order found.
+    /// What was found so far, in the order found (never filled in a trial: see ``failed``).
     var violations: [SchemaViolation] = []
+    /// Whether a violation was found. A trial (`stopAtFirst`) records only this: its verdict
+    /// is all that is read, so neither the message nor the path is built.
+    private(set) var failed = false
 
     /// The current path.
     var pointer: JSONPointer {
@@ -43,10 +46,23 @@ private struct SchemaEvaluation {
             })
     }
 
-    private var isDone: Bool { stopAtFirst && !violations.isEmpty }
+    private var isDone: Bool { stopAtFirst && failed }
 
-    private mutating func report(_ message: String, _ code: IssueCode = .invalid, member: String? = nil) {
-        violations.append(SchemaViolation(path: pointer, message: message, code: code, member: member))
+    /// Steps into a member or an item (a trial keeps no path).
+    private mutating func enter(_ step: Step) {
+        if !stopAtFirst { steps.append(step) }
+    }
+
+    /// Steps back out.
+    private mutating func leave() {
+        if !stopAtFirst { steps.removeLast() }
+    }
+
+    /// Records a violation; the message is built only when it is kept (not in a trial).
+    private mutating func report(_ message: @autoclosure () -> String, _ code: IssueCode = .invalid, member: String? = nil) {
+        failed = true
+        guard !stopAtFirst else { return }
+        violations.append(SchemaViolation(path: pointer, message: message(), code: code, member: member))
     }
 
     /// Runs the checks of node `id` on `value`.
@@ -145,9 +161,9 @@ private struct SchemaEvaluation {
     private mutating func checkItems(_ value: JSONValue, _ itemSchema: SchemaNode.ID) {
         guard case .array(let items) = value else { return }
         for (i, item) in items.enumerated() {
-            steps.append(.index(i))
+            enter(.index(i))
             check(itemSchema, item)
-            steps.removeLast()
+            leave()
             if isDone { return }
         }
     }
@@ -158,23 +174,37 @@ private struct SchemaEvaluation {
             report("missing required property \(SchemaValueText.quoted(name))", .missingRequired, member: name)
             if isDone { return }
         }
+        // When undeclared members are allowed, only the declared ones are checked, so the
+        // fewer of the two is walked: an `if` naming one property of a whole case looks that
+        // one up rather than every member's name in its list. The violations are the same
+        // set (they are sorted before they are returned; a trial reads only the verdict).
+        if case .allowed = schema.additional, schema.declaredCount < members.count {
+            for (name, id) in schema.declaredMembers {
+                guard let member = members[name] else { continue }
+                enter(.key(name))
+                check(id, member)
+                leave()
+                if isDone { return }
+            }
+            return
+        }
         for (key, member) in members {
             if let declared = schema.declared(key) {
-                steps.append(.key(key))
+                enter(.key(key))
                 check(declared, member)
-                steps.removeLast()
+                leave()
             } else {
                 switch schema.additional {
                 case .allowed:
                     break
                 case .forbidden(let message):
-                    steps.append(.key(key))
+                    enter(.key(key))
                     report(message, .unknownMember, member: key)
-                    steps.removeLast()
+                    leave()
                 case .schema(let additional):
-                    steps.append(.key(key))
+                    enter(.key(key))
                     check(additional, member)
-                    steps.removeLast()
+                    leave()
                 }
             }
             if isDone { return }
@@ -185,14 +215,16 @@ private struct SchemaEvaluation {
 
     /// Whether `value` satisfies node `id` (stopping at its first violation).
     private func passes(_ id: SchemaNode.ID, _ value: JSONValue) -> Bool {
-        var trial = SchemaEvaluation(nodes: nodes, stopAtFirst: true, steps: steps)
+        // A trial builds no path (it reports nothing), so it starts from none.
+        var trial = SchemaEvaluation(nodes: nodes, stopAtFirst: true, steps: [])
         trial.check(id, value)
-        return trial.violations.isEmpty
+        return !trial.failed
     }
 
     private mutating func checkAnyOf(_ value: JSONValue, _ alternatives: [SchemaNode.ID]) {
         guard !alternatives.contains(where: { passes($0, value) }) else { return }
-        report("must match at least one alternative (anyOf), matched none" + reasons(value, alternatives))
+        let why = reasons(value, alternatives)
+        report("must match at least one alternative (anyOf), matched none" + why)
     }
 
     private mutating func checkOneOf(_ value: JSONValue, _ alternatives: [SchemaNode.ID]) {
@@ -205,7 +237,8 @@ private struct SchemaEvaluation {
         case 1:
             break
         case 0:
-            report("must match exactly one alternative (oneOf), matched none" + reasons(value, alternatives))
+            let why = reasons(value, alternatives)
+            report("must match exactly one alternative (oneOf), matched none" + why)
         default:
             report(
                 "must match exactly one alternative (oneOf), matched \(matched.count): " + matched.map { "[\($0)]" }.joined(separator: ", ")

@@ -193,6 +193,12 @@ final class CompiledMembers: Sendable {
         ids = names.map { members.properties[$0] ?? 0 }
     }
 
+    /// How many properties `properties` declares.
+    var declaredCount: Int { names.count }
+
+    /// The declared properties and their nodes, by name.
+    var declaredMembers: Zip2Sequence<[String], [SchemaNode.ID]> { zip(names, ids) }
+
     /// The node of property `name`, if `properties` declares it.
     func declared(_ name: String) -> SchemaNode.ID? {
         guard names.count <= 16 else { return properties[name] }
