@@ -335,6 +335,23 @@ struct SchemaCombinatorTests {
         #expect(try violations(["if": ["type": "string"], "then": ["minLength": 2]], 5) == [], "if without a match and without else")
     }
 
+    @Test func membersAreCheckedWhicheverSideIsWalked() throws {
+        // Undeclared members allowed: with fewer declared properties than members the
+        // object is walked by the declared ones, with more by its members; the same
+        // violations (and the same verdict of an `if` trial) either way.
+        let schema: JSONValue = [
+            "properties": ["a": ["type": "integer"], "b": ["type": "string"], "c": ["minimum": 0]],
+            "if": ["properties": ["a": ["const": 1]]],
+            "then": ["properties": ["b": ["const": "one"]]],
+        ]
+        let many: JSONValue = ["x": 1, "y": 2, "z": 3, "w": 4, "a": 1, "b": "two", "c": -1]
+        #expect(
+            try violations(schema, many) == ["/b: must be \"one\", found \"two\"", "/c: must be ≥ 0, found -1"])
+        #expect(try violations(schema, ["a": 1, "b": "two"]) == ["/b: must be \"one\", found \"two\""])
+        #expect(try violations(schema, ["x": 1, "y": 2, "z": 3, "w": 4, "a": 2, "b": "two"]) == [], "if fails: then not applied")
+        #expect(try violations(schema, ["x": 1, "y": 2, "z": 3, "w": 4, "a": "1"]) == ["/a: expected integer, found string \"1\""])
+    }
+
     @Test func refToDefinitions() throws {
         let schema: JSONValue = [
             "$defs": ["reading": ["type": "object", "required": ["value"], "properties": ["value": ["maximum": 10]]]],
