@@ -379,13 +379,14 @@ public struct JSONWriter: @unchecked Sendable {
     /// needs no escape (the common case).
     @inlinable
     public mutating func member(_ name: StaticString, string value: String) {
-        var value = value
-        let done = value.withUTF8 { utf8 -> Bool in
+        // Read in place (no copy of the string, so no retain): every native or small string
+        // is contiguous; any other takes the general path.
+        let done = value.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
             guard let base = utf8.baseAddress, Self.firstEscape(base, utf8.count) == nil else { return false }
             appendMember(name, plainString: base, utf8.count)
             return true
         }
-        if !done {
+        if done != true {
             key(name)
             string(value)
         }
@@ -491,51 +492,91 @@ public struct JSONWriter: @unchecked Sendable {
     /// `comma`: a comma first (the value follows another).
     @usableFromInline
     mutating func appendString(_ value: String, comma: Bool = false) {
-        var value = value
-        value.withUTF8 { utf8 in
-            let n = utf8.count
-            let c = comma ? 1 : 0
-            // The common case, no escape: the comma, the quotes and the bytes in one reservation.
-            let p = room(n + 2 + c)
-            if comma { p[0] = UInt8(ascii: ",") }
-            p[c] = UInt8(ascii: "\"")
-            guard let base = utf8.baseAddress, n > 0 else {
-                p[c + 1] = UInt8(ascii: "\"")
-                count += 2 + c
-                return
-            }
-            if let first = Self.firstEscape(base, n) {
-                count += 1 + c
-                appendEscaped(base, n, from: first)
-            } else {
-                (p + c + 1).update(from: base, count: n)
-                p[c + n + 1] = UInt8(ascii: "\"")
-                count += n + 2 + c
-            }
+        // In place when the string is contiguous (no copy, no retain), else from a copy.
+        if value.utf8.withContiguousStorageIfAvailable({ appendString(utf8: $0, comma: comma) }) != nil { return }
+        var copy = value
+        copy.withUTF8 { appendString(utf8: $0, comma: comma) }
+    }
+
+    /// ``appendString(_:comma:)`` of a string's UTF-8 bytes.
+    @usableFromInline
+    mutating func appendString(utf8: UnsafeBufferPointer<UInt8>, comma: Bool) {
+        let n = utf8.count
+        let c = comma ? 1 : 0
+        // The common case, no escape: the comma, the quotes and the bytes in one reservation.
+        let p = room(n + 2 + c)
+        if comma { p[0] = UInt8(ascii: ",") }
+        p[c] = UInt8(ascii: "\"")
+        guard let base = utf8.baseAddress, n > 0 else {
+            p[c + 1] = UInt8(ascii: "\"")
+            count += 2 + c
+            return
+        }
+        if let first = Self.firstEscape(base, n) {
+            count += 1 + c
+            appendEscaped(base, n, from: first)
+        } else {
+            (p + c + 1).update(from: base, count: n)
+            p[c + n + 1] = UInt8(ascii: "\"")
+            count += n + 2 + c
         }
     }
 
     /// The position of the first byte of `base[0..<n]` that needs an escape, or `nil`.
     @usableFromInline
     static func firstEscape(_ base: UnsafePointer<UInt8>, _ n: Int) -> Int? {
-        var i = 0
-        // Sixteen bytes at a time (one vector compare each) while none needs an escape,
-        // then eight.
-        let quote = SIMD16<UInt8>(repeating: 0x22)
-        let backslash = SIMD16<UInt8>(repeating: 0x5C)
-        let space = SIMD16<UInt8>(repeating: 0x20)
-        while i + 16 <= n {
-            let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
-            if any((v .< space) .| (v .== quote) .| (v .== backslash)) { break }
-            i += 16
+        let raw = UnsafeRawPointer(base)
+        // Clean strings (nearly all) are seen clean in whole words: sixteen bytes at a time,
+        // and the tail by one load that overlaps bytes already seen (never past the end).
+        // Only a load that holds an escape is searched byte by byte, from where it starts
+        // being unseen.
+        if n >= 16 {
+            var i = 0
+            while i + 16 <= n {
+                if needsEscape(raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)) { return firstEscapeByte(base, from: i, n) }
+                i += 16
+            }
+            // The tail as two words (a vector test here compiles to a call).
+            if i == n
+                || !(needsEscape(raw.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self))
+                    || needsEscape(raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)))
+            {
+                return nil
+            }
+            return firstEscapeByte(base, from: i, n)
         }
-        while i + 8 <= n && !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+        if n >= 8 {
+            let head = raw.loadUnaligned(as: UInt64.self)
+            let tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            return needsEscape(head) || needsEscape(tail) ? firstEscapeByte(base, from: 0, n) : nil
+        }
+        if n >= 4 {
+            // Both four-byte ends in one word.
+            let word = UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
+            return needsEscape(word) ? firstEscapeByte(base, from: 0, n) : nil
+        }
+        return firstEscapeByte(base, from: 0, n)
+    }
+
+    /// The position of the first byte of `base[start..<n]` that needs an escape, or `nil`.
+    @usableFromInline
+    static func firstEscapeByte(_ base: UnsafePointer<UInt8>, from start: Int, _ n: Int) -> Int? {
+        var i = start
         while i < n {
             let c = base[i]
             if c < 0x20 || c == 0x22 || c == 0x5C { return i }
             i += 1
         }
         return nil
+    }
+
+    /// Whether any of sixteen bytes needs an escape (one vector compare).
+    @usableFromInline @inline(__always)
+    static func needsEscape(_ v: SIMD16<UInt8>) -> Bool {
+        let quote = SIMD16<UInt8>(repeating: 0x22)
+        let backslash = SIMD16<UInt8>(repeating: 0x5C)
+        let space = SIMD16<UInt8>(repeating: 0x20)
+        return any((v .< space) .| (v .== quote) .| (v .== backslash))
     }
 
     /// Appends `base[0..<n]` escaped, the first `start` bytes needing none, then the

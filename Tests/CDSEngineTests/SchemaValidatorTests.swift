@@ -78,6 +78,19 @@ struct SchemaTypeTests {
         #expect(try violations(schema, "1") == ["/: must be one of 1, {\"a\":1,\"b\":[true,null]}, null; found \"1\""])
     }
 
+    /// An enum of more than eight values is checked by hashing, a shorter one value by value:
+    /// the same JSON equality either way.
+    @Test func aLongEnumUsesJSONEqualityToo() throws {
+        let values: [JSONValue] = (2...9).map { .integer($0) } + [1, ["a": 1, "b": [true, nil]], nil]
+        let schema: JSONValue = ["enum": .array(values)]
+        #expect(try violations(schema, 1.0) == [], "1.0 equals 1")
+        #expect(try violations(schema, 9) == [])
+        #expect(try violations(schema, ["b": [true, nil], "a": 1.0]) == [], "member order does not matter")
+        #expect(try violations(schema, nil) == [])
+        #expect(try violations(schema, 10).count == 1)
+        #expect(try violations(schema, "1").count == 1)
+    }
+
     @Test func constRequiresOneValue() throws {
         let schema: JSONValue = ["properties": ["schemaVersion": ["const": 1]]]
         #expect(try violations(schema, ["schemaVersion": 1]) == [])

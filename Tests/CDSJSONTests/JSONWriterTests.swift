@@ -145,15 +145,26 @@ struct JSONWriterTests {
 }
 
 extension JSONWriterTests {
-    /// The writer skips sixteen, then eight bytes at a time while none needs an escape: every escape, at
-    /// every position of a word, in strings long enough for several words.
+    /// The writer sees clean strings in whole words: sixteen bytes at a time, the tail and
+    /// strings under sixteen bytes by loads that overlap. Every escape, at every position of
+    /// strings of every length up to 40, written as a value and as a member.
     @Test(arguments: ["\"", "\\", "\n", "\u{0}", "\u{1F}", "\t", "é", "/", "\u{7F}", " ", "\u{1F600}"])
     func escapesAtEveryPositionMatchJSONC(special: String) {
-        for position in 0..<40 {
-            let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: 47 - position)
+        for length in 0..<40 {
+            for position in 0...length {
+                let text = String(repeating: "a", count: position) + special + String(repeating: "b", count: length - position)
+                var w = JSONWriter()
+                w.string(text)
+                #expect(w.text == JSONValue.string(text).serialized(), "length \(length), at \(position)")
+                var m = JSONWriter()
+                m.object { $0.member("k", string: text) }
+                #expect(m.text == JSONValue.object(["k": .string(text)]).serialized(), "member, length \(length), at \(position)")
+            }
+            // And the clean string of that length.
+            let clean = String(repeating: "c", count: length)
             var w = JSONWriter()
-            w.string(text)
-            #expect(w.text == JSONValue.string(text).serialized(), "at \(position)")
+            w.string(clean)
+            #expect(w.text == "\"" + clean + "\"")
         }
     }
 }

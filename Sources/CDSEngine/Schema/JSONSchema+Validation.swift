@@ -85,7 +85,7 @@ private struct SchemaEvaluation {
                     report("must be \(expected), found \(SchemaValueText.found(value))")
                 }
             case .enumeration(let allowed, let prefix):
-                if !allowed.contains(SchemaValueKey(value)) {
+                if !allowed.contains(value) {
                     report("\(prefix) found \(SchemaValueText.found(value))")
                 }
             case .bound(let bound):

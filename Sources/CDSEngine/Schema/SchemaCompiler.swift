@@ -135,7 +135,7 @@ struct SchemaCompiler {
         if let values = k.enumValues {
             let shown = values.map(SchemaValueText.expected)
             let prefix = shown.count == 1 ? "must be \(shown[0])," : "must be one of \(shown.joined(separator: ", "));"
-            checks.append(.enumeration(Set(values.map(SchemaValueKey.init)), prefix: prefix))
+            checks.append(.enumeration(SchemaValueSet(values), prefix: prefix))
         }
         checks += k.bounds.map(SchemaCheck.bound)
         if k.minLength != nil || k.maxLength != nil { checks.append(.length(min: k.minLength, max: k.maxLength)) }

@@ -34,6 +34,27 @@ struct SchemaOutline: Sendable {
     var reference: SchemaNode.ID?
 }
 
+/// The values an `enum` allows: a few compared one by one (cheaper than hashing the value
+/// checked), many hashed.
+struct SchemaValueSet: Sendable {
+    private let values: [SchemaValueKey]
+    private let hashed: Set<SchemaValueKey>?
+
+    /// Above this many values, membership is found by hashing.
+    static let linearLimit = 8
+
+    init(_ values: [JSONValue]) {
+        self.values = values.map(SchemaValueKey.init)
+        self.hashed = values.count > Self.linearLimit ? Set(self.values) : nil
+    }
+
+    /// Whether `value` equals one of the values (JSON Schema equality).
+    func contains(_ value: JSONValue) -> Bool {
+        if let hashed { return hashed.contains(SchemaValueKey(value)) }
+        return values.contains { SchemaValueKey.equal($0.value, value) }
+    }
+}
+
 /// One compiled keyword (or group of related keywords).
 enum SchemaCheck: Sendable {
     /// The `false` schema: nothing is valid.
@@ -43,7 +64,7 @@ enum SchemaCheck: Sendable {
     /// `const`; `expected` is the value as shown in messages.
     case const(SchemaValueKey, expected: String)
     /// `enum`; `prefix` is the message up to the found value (`must be one of "a", "b";`).
-    case enumeration(Set<SchemaValueKey>, prefix: String)
+    case enumeration(SchemaValueSet, prefix: String)
     /// `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numbers only).
     case bound(SchemaBound)
     /// `minLength`, `maxLength` in Unicode code points (strings only).
